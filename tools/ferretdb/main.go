@@ -1,0 +1,69 @@
+// Command ferretdb runs FerretDB 1.24.2 on its SQLite backend through FerretDB's embeddable
+// package. The stock cmd/ferretdb cannot be used from the module proxy: its build/version
+// package panics at start-up because the generated version.txt is not part of the module zip.
+//
+// It listens on --listen-addr (port 0 picks a free port), prints the MongoDB URI as the first
+// line on stdout once it accepts connections, and shuts down cleanly on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	dataDir := flag.String("data-dir", ".data", "directory for the SQLite database files")
+	listenAddr := flag.String("listen-addr", "127.0.0.1:0", "TCP address to listen on")
+	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	flag.Parse()
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fail(err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	absDir, err := filepath.Abs(*dataDir)
+	if err != nil {
+		fail(err)
+	}
+	if err = os.MkdirAll(absDir, 0o700); err != nil {
+		fail(err)
+	}
+
+	db, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: *listenAddr},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + absDir + "/",
+	})
+	if err != nil {
+		fail(err)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	done := make(chan error, 1)
+	go func() { done <- db.Run(ctx) }()
+
+	// MongoDBURI blocks until the listener is bound.
+	fmt.Println(db.MongoDBURI())
+
+	if err = <-done; err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "ferretdb:", err)
+	os.Exit(1)
+}
