@@ -1,0 +1,20 @@
+import { Field, Int, ObjectType } from '@nestjs/graphql';
+import { ApiProperty } from '@nestjs/swagger';
+import { User } from '../users/user.model';
+
+@ObjectType('AuthPayload')
+export class AuthPayload {
+  /** A JWT (`typ` at+jwt) for the Authorization: Bearer header. */
+  accessToken!: string;
+
+  /** Always "Bearer". */
+  @ApiProperty({ example: 'Bearer', enum: ['Bearer'] })
+  tokenType!: 'Bearer';
+
+  /** Seconds until the access token expires (its `exp - iat`). */
+  @Field(() => Int)
+  @ApiProperty({ example: 900 })
+  expiresIn!: number;
+
+  user!: User;
+}

@@ -1,0 +1,47 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { MongooseModule } from '@nestjs/mongoose';
+import { PassportModule } from '@nestjs/passport';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { UsersModule } from '../users/users.module';
+import { AdminSeeder } from './admin-seeder';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { JwtAuthGuard } from './jwt-auth.guard';
+import { JwtStrategy } from './jwt.strategy';
+import { PasswordHasher } from './password-hasher.service';
+import { RefreshCookie } from './refresh-cookie';
+import { RefreshTokenDocument, RefreshTokenSchema } from './refresh-token.schema';
+import { RefreshTokensController } from './refresh-tokens.controller';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
+import { RefreshTokensService } from './refresh-tokens.service';
+import { SessionStatusService } from './session-status.service';
+import { TokenService } from './token.service';
+
+@Module({
+  imports: [
+    UsersModule,
+    PassportModule,
+    JwtModule.registerAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({ secret: config.jwt.secret }),
+    }),
+    MongooseModule.forFeature([{ name: RefreshTokenDocument.name, schema: RefreshTokenSchema }]),
+  ],
+  controllers: [AuthController, RefreshTokensController],
+  providers: [
+    AuthService,
+    RefreshTokensService,
+    RefreshTokensRepository,
+    TokenService,
+    PasswordHasher,
+    SessionStatusService,
+    RefreshCookie,
+    JwtStrategy,
+    AdminSeeder,
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+  ],
+  exports: [AuthService, RefreshTokensService, RefreshCookie],
+})
+export class AuthModule {}

@@ -1,0 +1,197 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Types } from 'mongoose';
+import { AppError, ErrorCode } from '../common/app-error';
+import { AuthUser, ClientInfo, Role } from '../common/auth-user';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { User } from '../users/user.model';
+import { PublicUserRecord } from '../users/user.schema';
+import { UsersRepository } from '../users/users.repository';
+import { AuthPayload } from './auth-payload.model';
+import { ChangePasswordInput } from './change-password.input';
+import { PasswordHasher } from './password-hasher.service';
+import { RefreshTokenRecord, RevokedReason } from './refresh-token.schema';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
+import { SessionStatusService } from './session-status.service';
+import { SignInInput } from './sign-in.input';
+import { SignUpInput } from './sign-up.input';
+import { TokenService } from './token.service';
+
+export interface SignInResult {
+  payload: AuthPayload;
+  /** The new refresh token, for the cookie. */
+  refreshToken: string;
+}
+
+export interface RefreshResult {
+  payload: AuthPayload;
+  /** Absent when a tab lost a refresh race inside the grace window: its cookie already holds the successor. */
+  refreshToken?: string;
+}
+
+export interface TokenSources {
+  bodyToken?: string;
+  cookieToken?: string;
+}
+
+/** The authentication use cases. Transport-free: the faces read cookies and write them. */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly refreshTokens: RefreshTokensRepository,
+    private readonly tokens: TokenService,
+    private readonly passwords: PasswordHasher,
+    private readonly sessions: SessionStatusService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async signUp(input: SignUpInput): Promise<User> {
+    if (await this.users.existsByUsername(input.username)) throw new AppError(ErrorCode.USERNAME_TAKEN);
+    const passwordHash = await this.passwords.hash(input.password);
+    return User.from(await this.users.create(input.username, passwordHash, Role.USER));
+  }
+
+  async signIn(input: SignInInput, client: ClientInfo): Promise<SignInResult> {
+    const user = await this.users.findByUsername(input.username);
+    const matches = await this.passwords.verify(input.password, user?.passwordHash);
+    if (user === null || !matches) throw new AppError(ErrorCode.INVALID_CREDENTIALS);
+
+    const sessionId = this.tokens.newSessionId();
+    const refreshToken = this.newRefreshToken(user._id, sessionId, client, new Date());
+    await this.refreshTokens.insert(refreshToken.record);
+    return { payload: this.authPayload(user, sessionId, true), refreshToken: refreshToken.token };
+  }
+
+  /**
+   * Rotates a refresh token. Of concurrent refreshes with one token exactly one rotates it (see
+   * `RefreshTokenDocument.nextId`); the others, and any replay of that parent within the grace window while its successor is
+   * active, get a new access token for the same session without a new refresh token. Any
+   * other replay of a rotated token is theft and ends the session.
+   */
+  async refresh(token: string | undefined, client: ClientInfo): Promise<RefreshResult> {
+    if (token === undefined) throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
+    const now = new Date();
+    let record = await this.refreshTokens.findByHash(this.tokens.hashRefreshToken(token));
+    if (record === null || record.expiresAt <= now) throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
+
+    if (record.revokedAt === null) {
+      const rotated = await this.rotate(record, client, now);
+      if (rotated !== undefined) return rotated;
+      record = (await this.refreshTokens.findById(record._id)) ?? record;
+    }
+    return this.refreshRotatedToken(record, client, now);
+  }
+
+  async revokeToken(caller: AuthUser, sources: TokenSources, client: ClientInfo): Promise<{ cookieRevoked: boolean }> {
+    const token = sources.bodyToken ?? sources.cookieToken;
+    if (token === undefined) throw new AppError(ErrorCode.TOKEN_REQUIRED);
+    const record = await this.refreshTokens.findByHash(this.tokens.hashRefreshToken(token));
+    if (record === null) throw new AppError(ErrorCode.INVALID_TOKEN);
+    if (!record.userId.equals(caller.id) && caller.role !== Role.ADMIN) throw new AppError(ErrorCode.FORBIDDEN);
+
+    const revoked = await this.refreshTokens.revokeIfActive(record._id, this.revocation(client, RevokedReason.REVOKED));
+    if (!revoked) throw new AppError(ErrorCode.INVALID_TOKEN);
+    this.sessions.forget(record.sessionId);
+    return { cookieRevoked: token === sources.cookieToken };
+  }
+
+  /** Ends the caller's current session, whether or not its cookie was sent. */
+  async logout(caller: AuthUser, client: ClientInfo): Promise<void> {
+    await this.refreshTokens.revokeSession(caller.sessionId, this.revocation(client, RevokedReason.LOGOUT));
+    this.sessions.forget(caller.sessionId);
+  }
+
+  /** Needs a fresh password sign-in; ends every other session of the user. */
+  async changePassword(caller: AuthUser, input: ChangePasswordInput, client: ClientInfo): Promise<void> {
+    const ageSeconds = Date.now() / 1000 - caller.issuedAt;
+    if (!caller.fresh || ageSeconds > this.config.freshLoginMaxAgeSeconds) {
+      throw new AppError(ErrorCode.FRESH_LOGIN_REQUIRED);
+    }
+    const currentHash = await this.users.findPasswordHash(caller.id);
+    if (!(await this.passwords.verify(input.currentPassword, currentHash))) {
+      throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'The current password is wrong');
+    }
+    await this.users.updatePasswordHash(caller.id, await this.passwords.hash(input.newPassword));
+    const ended = await this.refreshTokens.revokeOtherSessions(
+      caller.id,
+      caller.sessionId,
+      this.revocation(client, RevokedReason.PASSWORD_CHANGED),
+    );
+    this.sessions.forget(...ended);
+  }
+
+  private async rotate(parent: RefreshTokenRecord, client: ClientInfo, now: Date): Promise<RefreshResult | undefined> {
+    const user = await this.requireUser(parent.userId);
+    const successor = this.newRefreshToken(parent.userId, parent.sessionId, client, now, parent.nextId);
+    if (!(await this.refreshTokens.insertSuccessor(successor.record))) return undefined;
+
+    const marked = await this.refreshTokens.markRotated(parent._id, successor.record._id, {
+      ...this.revocation(client, RevokedReason.ROTATED),
+      at: now,
+    });
+    if (!marked) {
+      // the session was ended while we rotated: the successor must not outlive it
+      await this.refreshTokens.deleteById(successor.record._id);
+      throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
+    }
+    return { payload: this.authPayload(user, parent.sessionId, false), refreshToken: successor.token };
+  }
+
+  /** `parent` was rotated, or is being rotated by a concurrent request that won the race. */
+  private async refreshRotatedToken(parent: RefreshTokenRecord, client: ClientInfo, now: Date): Promise<RefreshResult> {
+    if (parent.revokedAt !== null && parent.revokedReason !== RevokedReason.ROTATED) {
+      throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
+    }
+    const sinceRotationMs = parent.revokedAt === null ? 0 : now.getTime() - parent.revokedAt.getTime();
+    if (sinceRotationMs <= this.config.refresh.reuseGraceSeconds * 1000 && (await this.isActiveToken(parent.nextId, now))) {
+      const user = await this.requireUser(parent.userId);
+      return { payload: this.authPayload(user, parent.sessionId, false) };
+    }
+
+    await this.refreshTokens.revokeSession(parent.sessionId, this.revocation(client, RevokedReason.REUSE_DETECTED));
+    this.sessions.forget(parent.sessionId);
+    throw new AppError(ErrorCode.REFRESH_TOKEN_REUSED);
+  }
+
+  private async isActiveToken(id: Types.ObjectId, now: Date): Promise<boolean> {
+    const token = await this.refreshTokens.findById(id);
+    return token !== null && token.revokedAt === null && token.expiresAt > now;
+  }
+
+  private async requireUser(id: Types.ObjectId): Promise<PublicUserRecord> {
+    const user = await this.users.findById(id.toHexString());
+    if (user === null) throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
+    return user;
+  }
+
+  private authPayload(user: PublicUserRecord, sessionId: string, fresh: boolean): AuthPayload {
+    const { accessToken, expiresIn } = this.tokens.signAccessToken({
+      sub: user._id.toHexString(),
+      username: user.username,
+      role: user.role,
+      sid: sessionId,
+      fresh,
+    });
+    return { accessToken, tokenType: 'Bearer', expiresIn, user: User.from(user) };
+  }
+
+  private newRefreshToken(userId: Types.ObjectId, sessionId: string, client: ClientInfo, now: Date, id = new Types.ObjectId()) {
+    const { token, tokenHash } = this.tokens.generateRefreshToken();
+    const record = {
+      _id: id,
+      nextId: new Types.ObjectId(),
+      tokenHash,
+      userId,
+      sessionId,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.refresh.ttlSeconds * 1000),
+      createdByIp: client.ip,
+      userAgent: client.userAgent,
+    };
+    return { token, record };
+  }
+
+  private revocation(client: ClientInfo, reason: RevokedReason) {
+    return { at: new Date(), byIp: client.ip, reason };
+  }
+}

@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Jwt, JwtPayload } from 'jsonwebtoken';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { AppError, ErrorCode } from '../common/app-error';
+import { AuthUser, Role } from '../common/auth-user';
+import { isObjectIdString } from '../common/parse-object-id.pipe';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SessionStatusService } from './session-status.service';
+import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE } from './token.service';
+
+/**
+ * Verifies the bearer access token: pinned algorithm, issuer, audience, `typ` at+jwt and the
+ * expected claims; then that its session has not been ended.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly sessions: SessionStatusService,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: config.jwt.secret,
+      algorithms: [ACCESS_TOKEN_ALGORITHM],
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      jsonWebTokenOptions: { complete: true },
+    });
+  }
+
+  async validate(token: Jwt): Promise<AuthUser> {
+    const user = token.header.typ === ACCESS_TOKEN_TYPE ? toAuthUser(token.payload) : undefined;
+    if (user === undefined || !(await this.sessions.isActive(user.sessionId))) {
+      throw new AppError(ErrorCode.UNAUTHORIZED);
+    }
+    return user;
+  }
+}
+
+function toAuthUser(payload: string | JwtPayload): AuthUser | undefined {
+  if (typeof payload === 'string') return undefined;
+  const { sub, username, role, sid, fresh, iat } = payload as Record<string, unknown>;
+  const valid =
+    isObjectIdString(sub) &&
+    typeof username === 'string' &&
+    (role === Role.USER || role === Role.ADMIN) &&
+    typeof sid === 'string' &&
+    typeof fresh === 'boolean' &&
+    typeof iat === 'number';
+  return valid ? { id: sub, username, role, sessionId: sid, fresh, issuedAt: iat } : undefined;
+}

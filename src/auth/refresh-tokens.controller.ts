@@ -1,0 +1,24 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiAuthenticated, ApiEnvelope } from '../common/api-docs';
+import { ErrorCode } from '../common/app-error';
+import type { AuthUser } from '../common/auth-user';
+import { CurrentUser } from '../common/decorators';
+import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
+import { RefreshTokenView } from './refresh-token.model';
+import { RefreshTokensService } from './refresh-tokens.service';
+
+@ApiTags('users')
+@Controller('users')
+export class RefreshTokensController {
+  constructor(private readonly refreshTokens: RefreshTokensService) {}
+
+  @Get(':id/refresh-tokens')
+  @ApiOperation({ summary: "A user's refresh tokens, newest first", description: 'For the owner or an admin.' })
+  @ApiParam({ name: 'id', description: 'User id (24-hex ObjectId)', example: '665f1c2b9d3e4a0012ab34cd' })
+  @ApiEnvelope(200, [RefreshTokenView], 'The tokens, without their values')
+  @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
+  list(@Param('id', ParseObjectIdPipe) userId: string, @CurrentUser() user: AuthUser): Promise<RefreshTokenView[]> {
+    return this.refreshTokens.listForUser(user, userId);
+  }
+}

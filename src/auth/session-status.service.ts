@@ -1,0 +1,46 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
+
+const MAX_CACHED_SESSIONS = 50_000;
+
+/**
+ * Answers whether a login session is still active, trusting its last look for at most
+ * SESSION_CHECK_CACHE_SECONDS. Revocations made by this instance take effect at once here;
+ * other instances see them when their cached look expires.
+ */
+@Injectable()
+export class SessionStatusService {
+  private readonly cache = new Map<string, { active: boolean; checkedAt: number }>();
+  private readonly maxAgeMs: number;
+
+  constructor(
+    private readonly tokens: RefreshTokensRepository,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.maxAgeMs = config.sessionCheckCacheSeconds * 1000;
+  }
+
+  async isActive(sessionId: string): Promise<boolean> {
+    const now = Date.now();
+    const cached = this.cache.get(sessionId);
+    if (cached !== undefined && now - cached.checkedAt < this.maxAgeMs) return cached.active;
+    const active = await this.tokens.sessionHasActiveToken(sessionId, new Date(now));
+    if (this.maxAgeMs > 0) this.remember(sessionId, active, now);
+    return active;
+  }
+
+  /** Called after this instance revoked tokens of these sessions. */
+  forget(...sessionIds: string[]): void {
+    for (const sessionId of sessionIds) this.cache.delete(sessionId);
+  }
+
+  private remember(sessionId: string, active: boolean, now: number): void {
+    this.cache.delete(sessionId);
+    if (this.cache.size >= MAX_CACHED_SESSIONS) {
+      // Map keeps insertion order: drop the oldest look
+      this.cache.delete(this.cache.keys().next().value as string);
+    }
+    this.cache.set(sessionId, { active, checkedAt: now });
+  }
+}

@@ -1,0 +1,19 @@
+import { InputType } from '@nestjs/graphql';
+import { IsPassword, IsUsername } from '../common/validators';
+
+@InputType()
+export class SignUpInput {
+  /**
+   * 3-32 characters of A-Z a-z 0-9 . _ -, unique without regard to case.
+   * @example "ada.lovelace"
+   */
+  @IsUsername()
+  username!: string;
+
+  /**
+   * 8-72 bytes in UTF-8; longer is refused, never cut.
+   * @example "correct horse battery staple"
+   */
+  @IsPassword()
+  password!: string;
+}

@@ -1,0 +1,60 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Role } from '../common/auth-user';
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+export const ACCESS_TOKEN_ALGORITHM = 'HS256';
+const REFRESH_TOKEN_BYTES = 32;
+
+/** The claims of an access token beyond the registered ones. */
+export interface AccessTokenClaims {
+  sub: string;
+  username: string;
+  role: Role;
+  sid: string;
+  fresh: boolean;
+}
+
+export interface IssuedAccessToken {
+  accessToken: string;
+  /** Seconds, equal to the token's `exp - iat`. */
+  expiresIn: number;
+}
+
+/** The one place where tokens are made: signed access JWTs and opaque refresh tokens. */
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  signAccessToken(claims: AccessTokenClaims): IssuedAccessToken {
+    const { accessTtlSeconds, issuer, audience } = this.config.jwt;
+    const accessToken = this.jwt.sign(claims, {
+      algorithm: ACCESS_TOKEN_ALGORITHM,
+      header: { alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE },
+      expiresIn: accessTtlSeconds,
+      issuer,
+      audience,
+      jwtid: randomUUID(),
+    });
+    return { accessToken, expiresIn: accessTtlSeconds };
+  }
+
+  /** 256 random bits, base64url; only its hash is ever stored. */
+  generateRefreshToken(): { token: string; tokenHash: string } {
+    const token = randomBytes(REFRESH_TOKEN_BYTES).toString('base64url');
+    return { token, tokenHash: this.hashRefreshToken(token) };
+  }
+
+  hashRefreshToken(token: string): string {
+    return createHash('sha256').update(token).digest('hex');
+  }
+
+  newSessionId(): string {
+    return randomUUID();
+  }
+}

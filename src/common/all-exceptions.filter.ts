@@ -1,0 +1,41 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AppError, ErrorCode } from './app-error';
+import { errorEnvelope } from './envelope';
+import { requestIdMiddleware } from './request-id.middleware';
+import { toAppError } from './to-app-error';
+
+/**
+ * The one error path for REST: everything thrown (validation, domain errors, body-parser errors,
+ * unknown routes, database faults, bugs) ends here and leaves in the contract's envelope.
+ * GraphQL errors are passed on to Apollo, whose formatError maps them with the same `toAppError`.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): unknown {
+    if (host.getType() !== 'http') return exception;
+    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<Response>();
+    // body-parser errors are raised before the request-id middleware had a turn
+    if (req.requestId === undefined) requestIdMiddleware(req, res, () => undefined);
+
+    const error = toAppError(exception);
+    logUnexpected(this.logger, exception, error, req.requestId);
+    if (res.headersSent) return;
+    if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    res.status(error.httpStatus).json(errorEnvelope(req, error));
+  }
+}
+
+/** Unexpected errors are logged with the request id; known ones are the caller's business. */
+export function logUnexpected(logger: Logger, exception: unknown, error: AppError, requestId: string): void {
+  if (error.code === ErrorCode.INTERNAL_ERROR) {
+    logger.error(
+      `requestId=${requestId} ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`,
+    );
+  } else if (error.code === ErrorCode.SERVICE_UNAVAILABLE) {
+    logger.warn(`requestId=${requestId} database unavailable: ${exception instanceof Error ? exception.message : ''}`);
+  }
+}

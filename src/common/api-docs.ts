@@ -1,0 +1,98 @@
+import { applyDecorators, Type } from '@nestjs/common';
+import { ApiBearerAuth, ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ERROR_CODE_MAPPING, ErrorCode } from './app-error';
+
+export const BEARER_AUTH = 'bearer';
+export const COOKIE_AUTH = 'refreshCookie';
+
+class FieldErrorDoc {
+  @ApiProperty({ example: 'password' })
+  field!: string;
+
+  @ApiProperty({ example: 'password must be 8-72 bytes in UTF-8' })
+  message!: string;
+}
+
+class ErrorBodyDoc {
+  @ApiProperty({ enum: ErrorCode, enumName: 'ErrorCode', example: ErrorCode.VALIDATION_ERROR })
+  code!: ErrorCode;
+
+  @ApiProperty({ example: 'Validation failed' })
+  message!: string;
+
+  @ApiProperty({ type: [FieldErrorDoc], description: 'Field errors for VALIDATION_ERROR, else empty.' })
+  details!: FieldErrorDoc[];
+}
+
+class EnvelopeDoc {
+  @ApiProperty({ example: 200 })
+  statusCode!: number;
+
+  @ApiProperty({ example: '/auth/sign-in' })
+  path!: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-01-01T00:00:00.000Z' })
+  timestamp!: string;
+
+  @ApiProperty({ description: 'Equals the X-Request-Id response header.', example: '0b8c6a9e-2f7d-4e0a-9a51-3c1d2e4f5a6b' })
+  requestId!: string;
+}
+
+export class SuccessEnvelopeDoc extends EnvelopeDoc {
+  @ApiProperty({ enum: [true] })
+  success!: true;
+}
+
+export class ErrorEnvelopeDoc extends EnvelopeDoc {
+  @ApiProperty({ enum: [false] })
+  success!: false;
+
+  @ApiProperty({ type: ErrorBodyDoc })
+  error!: ErrorBodyDoc;
+}
+
+type DataShape = Type | [Type] | 'boolean';
+
+function dataSchema(shape: DataShape) {
+  if (shape === 'boolean') return { type: 'boolean', enum: [true] };
+  if (Array.isArray(shape)) return { type: 'array', items: { $ref: getSchemaPath(shape[0]) } };
+  return { $ref: getSchemaPath(shape) };
+}
+
+/** Documents a success answer: the envelope with `data` of the given shape. */
+export function ApiEnvelope(status: number, shape: DataShape, description: string) {
+  const models = shape === 'boolean' ? [] : Array.isArray(shape) ? shape : [shape];
+  return applyDecorators(
+    ApiExtraModels(SuccessEnvelopeDoc, ...models),
+    ApiResponse({
+      status,
+      description,
+      schema: {
+        allOf: [
+          { $ref: getSchemaPath(SuccessEnvelopeDoc) },
+          { type: 'object', properties: { data: dataSchema(shape) }, required: ['data'] },
+        ],
+      },
+    }),
+  );
+}
+
+/** Documents error answers, grouped by status, each listing its codes. */
+export function ApiErrors(...codes: ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const status = ERROR_CODE_MAPPING[code].httpStatus;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return applyDecorators(
+    ApiExtraModels(ErrorEnvelopeDoc),
+    ...[...byStatus].map(([status, statusCodes]) =>
+      ApiResponse({ status, description: statusCodes.join(', '), schema: { $ref: getSchemaPath(ErrorEnvelopeDoc) } }),
+    ),
+  );
+}
+
+/** Documents that a route needs a bearer access token (the global guard enforces it). */
+export function ApiAuthenticated(...codes: ErrorCode[]) {
+  return applyDecorators(ApiBearerAuth(BEARER_AUTH), ApiErrors(ErrorCode.UNAUTHORIZED, ...codes));
+}

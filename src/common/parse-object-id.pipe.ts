@@ -1,0 +1,20 @@
+import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
+import { AppError, ErrorCode } from './app-error';
+
+const OBJECT_ID = /^[0-9a-f]{24}$/i;
+
+export function isObjectIdString(value: unknown): value is string {
+  return typeof value === 'string' && OBJECT_ID.test(value);
+}
+
+/** A well-formed 24-hex ObjectId string, else VALIDATION_ERROR naming the parameter. */
+@Injectable()
+export class ParseObjectIdPipe implements PipeTransform<unknown, string> {
+  transform(value: unknown, metadata: ArgumentMetadata): string {
+    if (isObjectIdString(value)) return value.toLowerCase();
+    const field = metadata.data ?? 'id';
+    throw new AppError(ErrorCode.VALIDATION_ERROR, 'Validation failed', [
+      { field, message: `${field} must be a 24-character hexadecimal ObjectId` },
+    ]);
+  }
+}

@@ -1,0 +1,42 @@
+import { ExecutionContext } from '@nestjs/common';
+import { GqlContextType, GqlExecutionContext } from '@nestjs/graphql';
+import type { Request, Response } from 'express';
+import type { ClientInfo } from './auth-user';
+
+/** What every GraphQL resolver receives as its context: the HTTP exchange plus per-request state. */
+export interface GraphqlContext {
+  req: Request;
+  res: Response;
+}
+
+function graphqlContext(context: ExecutionContext): GraphqlContext {
+  return GqlExecutionContext.create(context).getContext<GraphqlContext>();
+}
+
+/** The HTTP request behind a REST call or a GraphQL operation. */
+export function extractRequest(context: ExecutionContext): Request {
+  return context.getType<GqlContextType>() === 'graphql'
+    ? graphqlContext(context).req
+    : context.switchToHttp().getRequest<Request>();
+}
+
+/** The HTTP response behind a REST call or a GraphQL operation. */
+export function extractResponse(context: ExecutionContext): Response {
+  return context.getType<GqlContextType>() === 'graphql'
+    ? graphqlContext(context).res
+    : context.switchToHttp().getResponse<Response>();
+}
+
+/** `req.ip` honours `X-Forwarded-For` only when TRUST_PROXY set Express's `trust proxy`. */
+export function clientInfoOf(req: Request): ClientInfo {
+  return {
+    ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+    userAgent: req.get('user-agent') ?? null,
+  };
+}
+
+/** The refresh cookie, when the client sent one. */
+export function refreshCookieOf(req: Request, cookieName: string): string | undefined {
+  const value: unknown = (req.cookies as Record<string, unknown> | undefined)?.[cookieName];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}

@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { AppConfig, SameSite } from './app-config';
+import { parseByteSize, parseDurationSeconds } from './duration';
+import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../common/credential-rules';
+
+export type Env = Record<string, string | undefined>;
+
+/** Thrown for a bad setting; its message is the one line start-up prints. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const SECRET_FILE = 'jwt-access-secret';
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * Reads `.env` (the process environment wins), validates every variable of the contract and
+ * returns the typed configuration. The first bad value throws a {@link ConfigError} naming it.
+ */
+export function loadConfig(processEnv: Env = process.env, cwd = process.cwd()): AppConfig {
+  const env: Env = { ...readDotenv(cwd), ...processEnv };
+  const read = new EnvReader(env);
+
+  const nodeEnv = read.oneOf('NODE_ENV', ['development', 'production', 'test'], 'development');
+  const isProduction = nodeEnv === 'production';
+  const dataDir = resolve(cwd, read.string('DATA_DIR', '.data'));
+  const cookieSecure = read.boolean('COOKIE_SECURE', isProduction);
+  const sameSite = read.oneOf<SameSite>('COOKIE_SAMESITE', ['strict', 'lax', 'none'], 'strict');
+  if (sameSite === 'none' && !cookieSecure) {
+    throw new ConfigError('COOKIE_SAMESITE=none requires COOKIE_SECURE=true (browsers drop the cookie otherwise)');
+  }
+
+  const adminUsername = read.optional('ADMIN_USERNAME');
+  const adminPassword = read.optional('ADMIN_PASSWORD');
+  if (adminUsername !== undefined && !isValidUsername(adminUsername)) {
+    throw new ConfigError(`ADMIN_USERNAME must be ${USERNAME_RULE}`);
+  }
+  if (adminPassword !== undefined && !isValidPassword(adminPassword)) {
+    throw new ConfigError(`ADMIN_PASSWORD must be ${PASSWORD_RULE}`);
+  }
+
+  return {
+    nodeEnv,
+    isProduction,
+    port: read.integer('PORT', 3000, 0, 65535),
+    mongodbUri: read.mongodbUri('MONGODB_URI'),
+    dataDir,
+    jwt: {
+      secret: read.optional('JWT_ACCESS_SECRET') ?? fallbackSecret(isProduction, dataDir),
+      accessTtlSeconds: read.duration('JWT_ACCESS_TTL', '15m'),
+      issuer: read.string('JWT_ISSUER', 'nest-auth-service'),
+      audience: read.string('JWT_AUDIENCE', 'nest-auth-service-clients'),
+    },
+    refresh: {
+      ttlSeconds: read.duration('REFRESH_TOKEN_TTL', '7d'),
+      reuseGraceSeconds: read.integer('REFRESH_REUSE_GRACE_SECONDS', 10, 0, 3600),
+      cookieName: read.matching('REFRESH_COOKIE_NAME', 'refreshToken', /^[A-Za-z0-9_-]{1,64}$/, '1-64 characters of A-Z a-z 0-9 _ -'),
+    },
+    cookie: { secure: cookieSecure, sameSite },
+    bcryptCost: read.integer('BCRYPT_COST', 12, 4, 15),
+    freshLoginMaxAgeSeconds: read.duration('FRESH_LOGIN_MAX_AGE', '10m'),
+    sessionCheckCacheSeconds: read.integer('SESSION_CHECK_CACHE_SECONDS', 5, 0, 3600),
+    authRateLimit: read.integer('AUTH_RATE_LIMIT', 10, 0, 1_000_000),
+    apiRateLimit: read.integer('API_RATE_LIMIT', 600, 0, 1_000_000),
+    bodyLimitBytes: read.byteSize('BODY_LIMIT', '16kb'),
+    corsOrigins: read.list('CORS_ORIGINS'),
+    admin:
+      adminUsername !== undefined && adminPassword !== undefined
+        ? { username: adminUsername, password: adminPassword }
+        : undefined,
+    trustProxy: read.boolean('TRUST_PROXY', false),
+  };
+}
+
+function readDotenv(cwd: string): Env {
+  const file = join(cwd, '.env');
+  return existsSync(file) ? parseDotenv(readFileSync(file)) : {};
+}
+
+/** Outside production a missing secret is generated once and kept in DATA_DIR, so tokens survive restarts. */
+function fallbackSecret(isProduction: boolean, dataDir: string): string {
+  if (isProduction) {
+    throw new ConfigError('JWT_ACCESS_SECRET is required in production (at least 32 characters)');
+  }
+  const file = join(dataDir, SECRET_FILE);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+  return secret;
+}
+
+class EnvReader {
+  constructor(private readonly env: Env) {}
+
+  optional(name: string): string | undefined {
+    const value = this.env[name];
+    if (value === undefined || value.trim() === '') return undefined;
+    if (name === 'JWT_ACCESS_SECRET' && value.length < MIN_SECRET_LENGTH) {
+      throw new ConfigError(`JWT_ACCESS_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
+    }
+    return value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.optional(name) ?? fallback;
+  }
+
+  matching(name: string, fallback: string, pattern: RegExp, rule: string): string {
+    const value = this.string(name, fallback);
+    if (!pattern.test(value)) throw new ConfigError(`${name} must be ${rule}, got "${value}"`);
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.optional(name)?.toLowerCase() ?? fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+    }
+    return value as T;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+      throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+    }
+    return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.optional(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  }
+
+  duration(name: string, fallback: string): number {
+    const raw = this.string(name, fallback);
+    const seconds = parseDurationSeconds(raw);
+    if (seconds === undefined || seconds < 1) {
+      throw new ConfigError(`${name} must be a positive duration such as 30s, 15m, 12h or 7d, got "${raw}"`);
+    }
+    return seconds;
+  }
+
+  byteSize(name: string, fallback: string): number {
+    const raw = this.string(name, fallback);
+    const bytes = parseByteSize(raw);
+    if (bytes === undefined || bytes < 1) {
+      throw new ConfigError(`${name} must be a size such as 16kb or 1mb, got "${raw}"`);
+    }
+    return bytes;
+  }
+
+  list(name: string): string[] {
+    return (this.optional(name) ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0);
+  }
+
+  mongodbUri(name: string): string | undefined {
+    const value = this.optional(name);
+    if (value !== undefined && !/^mongodb(\+srv)?:\/\/\S+$/.test(value)) {
+      throw new ConfigError(`${name} must be a mongodb:// or mongodb+srv:// connection string`);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,25 @@
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory';
+import { ConfigError, loadConfig } from './config/load-config';
+import { EmbeddedDatabaseError, ensureFerretDbBinary } from './database/embedded-database';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig();
+  if (config.mongodbUri === undefined) {
+    Logger.log('MONGODB_URI is unset: using the embedded FerretDB (built on first start)', 'Bootstrap');
+    await ensureFerretDbBinary();
+  }
+  const app = await createApp(config);
+  await app.listen(config.port);
+  Logger.log(`Listening on http://localhost:${config.port} (API docs at /api-docs)`, 'Bootstrap');
+}
+
+bootstrap().catch((error: unknown) => {
+  // configuration and environment problems are one line, not a stack trace
+  if (error instanceof ConfigError || error instanceof EmbeddedDatabaseError) {
+    console.error(`Cannot start: ${error.message}`);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});

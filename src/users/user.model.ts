@@ -1,0 +1,35 @@
+import { Field, ID, ObjectType } from '@nestjs/graphql';
+import { ApiProperty } from '@nestjs/swagger';
+import { Role } from '../common/auth-user';
+import type { PublicUserRecord } from './user.schema';
+
+/** A user as every client sees it. Never carries a password or hash. */
+@ObjectType('User')
+export class User {
+  /** 24-hex ObjectId. */
+  @Field(() => ID)
+  @ApiProperty({ example: '665f1c2b9d3e4a0012ab34cd', pattern: '^[0-9a-f]{24}$' })
+  id!: string;
+
+  /** @example "ada.lovelace" */
+  username!: string;
+
+  /** `user` or `admin`. */
+  @Field(() => String)
+  @ApiProperty({ enum: Role, enumName: 'Role', example: Role.USER })
+  role!: Role;
+
+  createdAt!: Date;
+
+  updatedAt!: Date;
+
+  static from(record: PublicUserRecord): User {
+    const user = new User();
+    user.id = record._id.toHexString();
+    user.username = record.username;
+    user.role = record.role;
+    user.createdAt = record.createdAt;
+    user.updatedAt = record.updatedAt;
+    return user;
+  }
+}

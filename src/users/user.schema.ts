@@ -1,0 +1,37 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { Types } from 'mongoose';
+import { Role } from '../common/auth-user';
+
+@Schema({ collection: 'users', timestamps: true, versionKey: false })
+export class UserDocument {
+  /** As the user typed it. */
+  @Prop({ required: true })
+  username!: string;
+
+  /** Lower-cased, for case-insensitive uniqueness without collations. */
+  @Prop({ required: true })
+  usernameNormalized!: string;
+
+  @Prop({ required: true })
+  passwordHash!: string;
+
+  @Prop({ required: true, enum: Role, default: Role.USER })
+  role!: Role;
+}
+
+export const UserSchema = SchemaFactory.createForClass(UserDocument);
+UserSchema.index({ usernameNormalized: 1 }, { unique: true });
+
+/** A stored user as the repository returns it (lean). */
+export interface UserRecord {
+  _id: Types.ObjectId;
+  username: string;
+  usernameNormalized: string;
+  passwordHash: string;
+  role: Role;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A user without secrets, as every listing reads it. */
+export type PublicUserRecord = Omit<UserRecord, 'passwordHash' | 'usernameNormalized'>;

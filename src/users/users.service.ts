@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import { AppError, ErrorCode } from '../common/app-error';
+import { User } from './user.model';
+import { UsersRepository } from './users.repository';
+
+@Injectable()
+export class UsersService {
+  constructor(private readonly users: UsersRepository) {}
+
+  async getById(id: string): Promise<User> {
+    const record = await this.users.findById(id);
+    if (record === null) throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
+    return User.from(record);
+  }
+
+  async list(limit?: number, after?: string): Promise<User[]> {
+    return (await this.users.list(limit, after)).map((record) => User.from(record));
+  }
+
+  /** For DataLoader: one query, answers in the order of `ids`, null where missing. */
+  async findByIds(ids: readonly string[]): Promise<(User | null)[]> {
+    const byId = new Map((await this.users.findByIds(ids)).map((record) => [record._id.toHexString(), User.from(record)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+}
