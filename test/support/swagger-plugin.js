@@ -1,0 +1,1 @@
+module.exports = require('./nest-plugins').pluginTransformer('@nestjs/swagger');
