@@ -5,7 +5,10 @@ const transform = {
     {
       tsconfig: 'tsconfig.json',
       astTransformers: {
-        before: ['<rootDir>/test/support/swagger-plugin.js', '<rootDir>/test/support/graphql-plugin.js'],
+        before: [
+          '<rootDir>/test/support/swagger-plugin.js',
+          '<rootDir>/test/support/graphql-plugin.js',
+        ],
       },
     },
   ],

@@ -50,15 +50,24 @@ export class EmbeddedDatabase {
     readonly dataDir: string,
   ) {}
 
-  static async start(dataDir: string): Promise<EmbeddedDatabase> {
+  /** `port` 0 picks a free one; a fixed port lets a restarted database keep its URI. */
+  static async start(dataDir: string, port = 0): Promise<EmbeddedDatabase> {
     const binary = await ensureFerretDbBinary();
     const dbDir = join(dataDir, 'ferretdb');
     mkdirSync(dbDir, { recursive: true });
-    const child = spawn(binary, [`--data-dir=${dbDir}`, '--listen-addr=127.0.0.1:0', '--log-level=error'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      binary,
+      [`--data-dir=${dbDir}`, `--listen-addr=127.0.0.1:${port}`, '--log-level=error'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const uri = await readUri(child);
     return new EmbeddedDatabase(child, uri, dataDir);
+  }
+
+  get port(): number {
+    return Number(new URL(this.uri).port);
   }
 
   get isRunning(): boolean {
@@ -85,7 +94,11 @@ function readUri(child: ChildProcess): Promise<string> {
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new EmbeddedDatabaseError(`The embedded FerretDB did not start within ${START_TIMEOUT_MS / 1000}s`));
+      reject(
+        new EmbeddedDatabaseError(
+          `The embedded FerretDB did not start within ${START_TIMEOUT_MS / 1000}s`,
+        ),
+      );
     }, START_TIMEOUT_MS);
     lines.once('line', (line) => {
       clearTimeout(timer);
@@ -94,11 +107,15 @@ function readUri(child: ChildProcess): Promise<string> {
     child.once('exit', (code) => {
       clearTimeout(timer);
       const reason = stderr.trim().split('\n').pop() ?? '';
-      reject(new EmbeddedDatabaseError(`The embedded FerretDB exited with code ${code}: ${reason}`));
+      reject(
+        new EmbeddedDatabaseError(`The embedded FerretDB exited with code ${code}: ${reason}`),
+      );
     });
     child.once('error', (error) => {
       clearTimeout(timer);
-      reject(new EmbeddedDatabaseError(`The embedded FerretDB could not be started: ${error.message}`));
+      reject(
+        new EmbeddedDatabaseError(`The embedded FerretDB could not be started: ${error.message}`),
+      );
     });
   });
 }

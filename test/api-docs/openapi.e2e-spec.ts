@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTestApp, TestApp } from '../support/test-app';
+
+const COMMITTED = join(__dirname, '..', '..', 'openapi.json');
+const PUBLIC_OPERATIONS = [
+  'GET /health',
+  'GET /health/live',
+  'POST /auth/sign-up',
+  'POST /auth/sign-in',
+  'POST /auth/refresh-token',
+];
+
+type Operation = { security?: Record<string, string[]>[]; responses: Record<string, unknown> };
+
+describe('OpenAPI document', () => {
+  let t: TestApp;
+  let served: { paths: Record<string, Record<string, Operation>> };
+
+  beforeAll(async () => {
+    // the committed document is written with the default configuration
+    t = await createTestApp({ NODE_ENV: 'development' });
+    served = (await t.http.get('/api-docs-json').expect(200)).body;
+  });
+  afterAll(() => t.close());
+
+  it('matches the committed openapi.json (run `npm run openapi` after changing the API)', () => {
+    expect(served).toEqual(JSON.parse(readFileSync(COMMITTED, 'utf8')));
+  });
+
+  it('documents bearer auth on exactly the routes the global guard protects', async () => {
+    for (const [path, operations] of Object.entries(served.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const name = `${method.toUpperCase()} ${path}`;
+        const documentedAsSecured = (operation.security ?? []).some((scheme) => 'bearer' in scheme);
+        expect({ name, documentedAsSecured }).toEqual({
+          name,
+          documentedAsSecured: !PUBLIC_OPERATIONS.includes(name),
+        });
+        if (documentedAsSecured) {
+          const concretePath = path.replace('{id}', '665f1c2b9d3e4a0012ab34cd');
+          const response = await t.http[method as 'get' | 'post'](concretePath);
+          expect({ name, status: response.status }).toEqual({ name, status: 401 });
+          expect(operation.responses['401']).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it('documents 500 and 503 on every operation', () => {
+    for (const operations of Object.values(served.paths)) {
+      for (const operation of Object.values(operations)) {
+        expect(operation.responses).toHaveProperty('500');
+        expect(operation.responses).toHaveProperty('503');
+      }
+    }
+  });
+});
