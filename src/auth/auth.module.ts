@@ -7,6 +7,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UsersModule } from '../users/users.module';
 import { AdminSeeder } from './admin-seeder';
 import { AuthController } from './auth.controller';
+import { AuthResolver } from './auth.resolver';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
@@ -15,6 +16,7 @@ import { RefreshCookie } from './refresh-cookie';
 import { RefreshTokenDocument, RefreshTokenSchema } from './refresh-token.schema';
 import { RefreshTokensController } from './refresh-tokens.controller';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
+import { RefreshTokensResolver } from './refresh-tokens.resolver';
 import { RefreshTokensService } from './refresh-tokens.service';
 import { SessionStatusService } from './session-status.service';
 import { TokenService } from './token.service';
@@ -40,6 +42,8 @@ import { TokenService } from './token.service';
     RefreshCookie,
     JwtStrategy,
     AdminSeeder,
+    AuthResolver,
+    RefreshTokensResolver,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
   exports: [AuthService, RefreshTokensService, RefreshCookie],

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { GRAPHQL_PATH, graphqlErrorBody } from '../graphql/graphql-error-body';
 import { AppError, ErrorCode } from './app-error';
 import { errorEnvelope } from './envelope';
 import { requestIdMiddleware } from './request-id.middleware';
@@ -7,7 +8,8 @@ import { toAppError } from './to-app-error';
 
 /**
  * The one error path for REST: everything thrown (validation, domain errors, body-parser errors,
- * unknown routes, database faults, bugs) ends here and leaves in the contract's envelope.
+ * unknown routes, database faults, bugs) ends here and leaves in the contract's envelope (in
+ * GraphQL's error shape for a body refused on /graphql before Apollo ran).
  * GraphQL errors are passed on to Apollo, whose formatError maps them with the same `toAppError`.
  */
 @Catch()
@@ -24,18 +26,28 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const error = toAppError(exception);
     logUnexpected(this.logger, exception, error, req.requestId);
     if (res.headersSent) return;
-    if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
-    res.status(error.httpStatus).json(errorEnvelope(req, error));
+    if (error.retryAfterSeconds !== undefined)
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    // /graphql requests refused before Apollo ran (body too large, malformed JSON) keep GraphQL's shape
+    const body = req.path === GRAPHQL_PATH ? graphqlErrorBody(error) : errorEnvelope(req, error);
+    res.status(error.httpStatus).json(body);
   }
 }
 
 /** Unexpected errors are logged with the request id; known ones are the caller's business. */
-export function logUnexpected(logger: Logger, exception: unknown, error: AppError, requestId: string): void {
+export function logUnexpected(
+  logger: Logger,
+  exception: unknown,
+  error: AppError,
+  requestId: string,
+): void {
   if (error.code === ErrorCode.INTERNAL_ERROR) {
     logger.error(
       `requestId=${requestId} ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`,
     );
   } else if (error.code === ErrorCode.SERVICE_UNAVAILABLE) {
-    logger.warn(`requestId=${requestId} database unavailable: ${exception instanceof Error ? exception.message : ''}`);
+    logger.warn(
+      `requestId=${requestId} database unavailable: ${exception instanceof Error ? exception.message : ''}`,
+    );
   }
 }

@@ -1,0 +1,115 @@
+import { Args, Context, Mutation, Query, Resolver } from '@nestjs/graphql';
+import type { Request, Response } from 'express';
+import type { AuthUser, ClientInfo } from '../common/auth-user';
+import { Client, CurrentUser, Public } from '../common/decorators';
+import { PASSWORD_HASHING_COMPLEXITY } from '../graphql/operation-limits';
+import { AuthRateLimited } from '../rate-limit/rate-limit.guard';
+import { User } from '../users/user.model';
+import { UsersService } from '../users/users.service';
+import { AuthPayload } from './auth-payload.model';
+import { AuthService } from './auth.service';
+import { ChangePasswordInput } from './change-password.input';
+import { RefreshCookie } from './refresh-cookie';
+import { RevokeTokenArgs } from './revoke-token.args';
+import { SignInInput } from './sign-in.input';
+import { SignUpInput } from './sign-up.input';
+
+/** The GraphQL face of the auth use cases; the refresh cookie travels on the context's `res`, as in REST. */
+@Resolver()
+export class AuthResolver {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly users: UsersService,
+    private readonly cookie: RefreshCookie,
+  ) {}
+
+  @Public()
+  @AuthRateLimited()
+  @Mutation(() => User, { description: 'Create a user.', complexity: PASSWORD_HASHING_COMPLEXITY })
+  signUp(@Args('input') input: SignUpInput): Promise<User> {
+    return this.auth.signUp(input);
+  }
+
+  @Public()
+  @AuthRateLimited()
+  @Mutation(() => AuthPayload, {
+    description: 'Sign in with a password. Sets the HttpOnly refresh-token cookie.',
+    complexity: PASSWORD_HASHING_COMPLEXITY,
+  })
+  async signIn(
+    @Args('input') input: SignInInput,
+    @Client() client: ClientInfo,
+    @Context('res') res: Response,
+  ): Promise<AuthPayload> {
+    const { payload, refreshToken } = await this.auth.signIn(input, client);
+    this.cookie.write(res, refreshToken);
+    return payload;
+  }
+
+  @Public()
+  @Mutation(() => AuthPayload, {
+    description:
+      'Rotates the refresh-token cookie (new Set-Cookie) and answers like signIn. A tab that lost a concurrent refresh within the grace window gets an access token without a new cookie.',
+  })
+  async refreshToken(
+    @Context('req') req: Request,
+    @Client() client: ClientInfo,
+    @Context('res') res: Response,
+  ): Promise<AuthPayload> {
+    const { payload, refreshToken } = await this.auth.refresh(this.cookie.read(req), client);
+    if (refreshToken !== undefined) this.cookie.write(res, refreshToken);
+    return payload;
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      'Revokes the given refresh token, else the one in the refresh cookie. The caller must own it or be admin. Clears the cookie when its token was revoked.',
+  })
+  async revokeToken(
+    @Args() args: RevokeTokenArgs,
+    @CurrentUser() user: AuthUser,
+    @Client() client: ClientInfo,
+    @Context('req') req: Request,
+    @Context('res') res: Response,
+  ): Promise<true> {
+    const { cookieRevoked } = await this.auth.revokeToken(
+      user,
+      { bodyToken: args.token, cookieToken: this.cookie.read(req) },
+      client,
+    );
+    if (cookieRevoked) this.cookie.clear(res);
+    return true;
+  }
+
+  @Mutation(() => Boolean, {
+    description: 'Ends the current session: revokes its refresh tokens and clears the cookie.',
+  })
+  async logout(
+    @CurrentUser() user: AuthUser,
+    @Client() client: ClientInfo,
+    @Context('res') res: Response,
+  ): Promise<true> {
+    await this.auth.logout(user, client);
+    this.cookie.clear(res);
+    return true;
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      'Needs an access token from a password sign-in no older than FRESH_LOGIN_MAX_AGE. Ends every other session.',
+    complexity: PASSWORD_HASHING_COMPLEXITY,
+  })
+  async changePassword(
+    @Args('input') input: ChangePasswordInput,
+    @CurrentUser() user: AuthUser,
+    @Client() client: ClientInfo,
+  ): Promise<true> {
+    await this.auth.changePassword(user, input, client);
+    return true;
+  }
+
+  @Query(() => User, { description: 'The signed-in user.' })
+  me(@CurrentUser() user: AuthUser): Promise<User> {
+    return this.users.getById(user.id);
+  }
+}

@@ -1,0 +1,41 @@
+import { Args, Context, ID, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { AuthUser } from '../common/auth-user';
+import { CurrentUser } from '../common/decorators';
+import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
+import type { AppGraphqlContext } from '../graphql/graphql-context';
+import { requireCaller } from '../graphql/require-caller';
+import { User } from '../users/user.model';
+import { RefreshTokenView } from './refresh-token.model';
+import { RefreshTokensService } from './refresh-tokens.service';
+
+/** Refresh-token listings, as a query and as the `User.refreshTokens` field: for the owner or an admin. */
+@Resolver(() => User)
+export class RefreshTokensResolver {
+  constructor(private readonly refreshTokens: RefreshTokensService) {}
+
+  @Query(() => [RefreshTokenView], {
+    name: 'refreshTokens',
+    description:
+      "A user's refresh tokens, newest first, without their values. For the owner or an admin.",
+  })
+  list(
+    @Args('userId', { type: () => ID }, ParseObjectIdPipe) userId: string,
+    @CurrentUser() user: AuthUser,
+  ): Promise<RefreshTokenView[]> {
+    return this.refreshTokens.listForUser(user, userId);
+  }
+
+  /** Batched per request by the context's loader, so a listing of N users costs one query. */
+  @ResolveField('refreshTokens', () => [RefreshTokenView], {
+    nullable: true,
+    description:
+      "The user's refresh tokens, newest first. For the owner or an admin; null with a FORBIDDEN error otherwise.",
+  })
+  ofUser(
+    @Parent() owner: User,
+    @Context() { req, loaders }: AppGraphqlContext,
+  ): Promise<RefreshTokenView[]> {
+    this.refreshTokens.assertMayView(requireCaller(req), owner.id);
+    return loaders.refreshTokensByUserId.load(owner.id);
+  }
+}

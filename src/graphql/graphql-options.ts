@@ -1,0 +1,52 @@
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloDriverConfig } from '@nestjs/apollo';
+import { AppConfig } from '../config/app-config';
+import { AppGraphqlContext, ExpressContextArgs } from './graphql-context';
+import { GRAPHQL_PATH } from './graphql-error-body';
+import { errorReportingPlugin, createFormatError } from './graphql-errors';
+import { LoadersFactory } from './loaders';
+import { operationLimitsPlugin } from './operation-limits';
+
+/**
+ * Apollo at /graphql. The schema is built from the code in memory; `npm run codegen` writes it to
+ * schema.gql (the running server never writes into the repository).
+ */
+export function graphqlOptions(
+  config: AppConfig,
+  loaders: LoadersFactory,
+): Omit<ApolloDriverConfig, 'driver'> {
+  return {
+    path: GRAPHQL_PATH,
+    autoSchemaFile: true,
+    sortSchema: true,
+    // Nest's default GraphQL Playground is off; Apollo Sandbox is the landing page outside production
+    playground: false,
+    plugins: [
+      ...(config.isProduction
+        ? []
+        : [
+            ApolloServerPluginLandingPageLocalDefault({
+              includeCookies: true,
+              footer: false,
+              embed: { runTelemetry: false },
+            }),
+          ]),
+      operationLimitsPlugin(),
+      errorReportingPlugin(),
+    ],
+    introspection: !config.isProduction,
+    hideSchemaDetailsFromClientErrors: config.isProduction,
+    includeStacktraceInErrorResponses: config.nodeEnv === 'development',
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    persistedQueries: false,
+    // errors are mapped once, by formatError; Nest's own HttpException mapping would come first
+    autoTransformHttpErrors: false,
+    formatError: createFormatError(config.nodeEnv === 'development'),
+    context: ({ req, res }: ExpressContextArgs): AppGraphqlContext => ({
+      req,
+      res,
+      loaders: loaders.create(),
+    }),
+  };
+}

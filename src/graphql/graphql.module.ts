@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { GraphQLModule } from '@nestjs/graphql';
+import { AuthModule } from '../auth/auth.module';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { UsersModule } from '../users/users.module';
+import { graphqlOptions } from './graphql-options';
+import { LoadersFactory } from './loaders';
+
+/** The feature modules whose resolvers make up the schema, for the server and for `npm run codegen`. */
+export const GRAPHQL_FEATURE_MODULES = [UsersModule, AuthModule];
+
+@Module({
+  imports: GRAPHQL_FEATURE_MODULES,
+  providers: [LoadersFactory],
+  exports: [LoadersFactory],
+})
+class LoadersModule {}
+
+@Module({
+  imports: [
+    GraphQLModule.forRootAsync<ApolloDriverConfig>({
+      driver: ApolloDriver,
+      imports: [LoadersModule],
+      inject: [APP_CONFIG, LoadersFactory],
+      useFactory: (config: AppConfig, loaders: LoadersFactory) => ({
+        ...graphqlOptions(config, loaders),
+        include: GRAPHQL_FEATURE_MODULES,
+      }),
+    }),
+  ],
+})
+export class GraphqlModule {}

@@ -1,0 +1,48 @@
+import { RefreshTokensService } from '../auth/refresh-tokens.service';
+import { User } from '../users/user.model';
+import { UsersService } from '../users/users.service';
+import { LoadersFactory } from './loaders';
+
+describe(LoadersFactory.name, () => {
+  const user = Object.assign(new User(), { id: 'a'.repeat(24), username: 'ada' });
+  const users = {
+    findByIds: jest.fn((ids: readonly string[]) =>
+      Promise.resolve(ids.map((id) => (id === user.id ? user : null))),
+    ),
+  };
+  const refreshTokens = {
+    listForUsers: jest.fn((ids: readonly string[]) => Promise.resolve(ids.map(() => []))),
+  };
+  const factory = new LoadersFactory(
+    users as unknown as UsersService,
+    refreshTokens as unknown as RefreshTokensService,
+  );
+
+  beforeEach(() => jest.clearAllMocks());
+
+  it('batches the loads of one tick into one service call per loader', async () => {
+    const loaders = factory.create();
+    const [found, missing] = await Promise.all([
+      loaders.userById.load(user.id),
+      loaders.userById.load('b'.repeat(24)),
+    ]);
+    const tokens = await Promise.all(
+      ['1', '2', '3'].map((id) => loaders.refreshTokensByUserId.load(id.repeat(24))),
+    );
+
+    expect(found).toBe(user);
+    expect(missing).toBeNull();
+    expect(tokens).toEqual([[], [], []]);
+    expect(users.findByIds).toHaveBeenCalledTimes(1);
+    expect(refreshTokens.listForUsers).toHaveBeenCalledTimes(1);
+    expect(refreshTokens.listForUsers).toHaveBeenCalledWith(
+      ['1', '2', '3'].map((id) => id.repeat(24)),
+    );
+  });
+
+  it('makes fresh loaders, so nothing is cached across requests', async () => {
+    await factory.create().userById.load(user.id);
+    await factory.create().userById.load(user.id);
+    expect(users.findByIds).toHaveBeenCalledTimes(2);
+  });
+});

@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import {
+  createRefreshTokensByUserIdLoader,
+  RefreshTokensByUserIdLoader,
+} from '../auth/refresh-tokens.loader';
+import { RefreshTokensService } from '../auth/refresh-tokens.service';
+import { createUserByIdLoader, UserByIdLoader } from '../users/users.loader';
+import { UsersService } from '../users/users.service';
+
+/** One GraphQL request's DataLoaders: batching and caching last as long as the request. */
+export interface Loaders {
+  userById: UserByIdLoader;
+  refreshTokensByUserId: RefreshTokensByUserIdLoader;
+}
+
+/**
+ * A singleton that makes fresh loaders for each request's context, so no provider has to be
+ * request-scoped (which would make every dependant request-scoped too).
+ */
+@Injectable()
+export class LoadersFactory {
+  constructor(
+    private readonly users: UsersService,
+    private readonly refreshTokens: RefreshTokensService,
+  ) {}
+
+  create(): Loaders {
+    return {
+      userById: createUserByIdLoader(this.users),
+      refreshTokensByUserId: createRefreshTokensByUserIdLoader(this.refreshTokens),
+    };
+  }
+}

@@ -1,0 +1,95 @@
+import type TestAgent from 'supertest/lib/agent';
+import type { Env } from '../../../src/config/load-config';
+import { SignInDocument, SignUpDocument } from '../../generated/graphql';
+import { PASSWORD, refreshCookieFrom, uniqueUsername } from '../../support/auth-helpers';
+import { createTestApp, TestApp } from '../../support/test-app';
+import { execute } from './graphql-client';
+
+export const ADMIN_USERNAME = 'graphql.admin';
+export const ADMIN_PASSWORD = 'admin password 123';
+
+/**
+ * The real app on a fresh database, with an admin. Rate limits are off: these specs send many
+ * requests from one IP and are about everything else.
+ */
+export function createGraphqlApp(env: Env = {}): Promise<TestApp> {
+  return createTestApp({
+    AUTH_RATE_LIMIT: '0',
+    API_RATE_LIMIT: '0',
+    ADMIN_USERNAME,
+    ADMIN_PASSWORD,
+    ...env,
+  });
+}
+
+export interface GraphqlSession {
+  userId: string;
+  username: string;
+  accessToken: string;
+  /** `refreshToken=…`, ready for a Cookie header. */
+  cookie: string;
+  /** The refresh token itself. */
+  refreshToken: string;
+}
+
+export async function graphqlSignUp(http: TestAgent, username = uniqueUsername()): Promise<string> {
+  const { data, errors } = await execute(http, SignUpDocument, {
+    input: { username, password: PASSWORD },
+  });
+  expect(errors).toBeUndefined();
+  return data!.signUp.id;
+}
+
+export async function graphqlSignIn(
+  http: TestAgent,
+  username: string,
+  password = PASSWORD,
+): Promise<GraphqlSession> {
+  const { data, errors, response } = await execute(http, SignInDocument, {
+    input: { username, password },
+  });
+  expect(errors).toBeUndefined();
+  const cookie = refreshCookieFrom(response)!;
+  return {
+    userId: data!.signIn.user.id,
+    username,
+    accessToken: data!.signIn.accessToken,
+    cookie,
+    refreshToken: cookie.slice(cookie.indexOf('=') + 1),
+  };
+}
+
+/** Signs up a new user and signs in, through GraphQL. */
+export async function graphqlSession(
+  http: TestAgent,
+  username = uniqueUsername(),
+): Promise<GraphqlSession> {
+  await graphqlSignUp(http, username);
+  return graphqlSignIn(http, username);
+}
+
+export function adminSession(http: TestAgent): Promise<GraphqlSession> {
+  return graphqlSignIn(http, ADMIN_USERNAME, ADMIN_PASSWORD);
+}
+
+/** The claims of a JWT, unverified. */
+export function claimsOf(accessToken: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
+}
+
+/** The attributes of a Set-Cookie line, without its value and expiry date (which differ per response). */
+export function cookieAttributes(setCookie: string): string[] {
+  return setCookie
+    .split(';')
+    .slice(1)
+    .map((part) => part.trim())
+    .filter((part) => !part.startsWith('Expires='))
+    .sort();
+}
+
+export function setCookieLines(headers: Record<string, unknown>): string[] {
+  return ([] as string[]).concat((headers['set-cookie'] as string[] | string | undefined) ?? []);
+}
