@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiAuthenticated, ApiEnvelope } from '../common/api-docs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-docs';
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
@@ -14,11 +14,17 @@ export class RefreshTokensController {
   constructor(private readonly refreshTokens: RefreshTokensService) {}
 
   @Get(':id/refresh-tokens')
-  @ApiOperation({ summary: "A user's refresh tokens, newest first", description: 'For the owner or an admin.' })
-  @ApiParam({ name: 'id', description: 'User id (24-hex ObjectId)', example: '665f1c2b9d3e4a0012ab34cd' })
+  @ApiOperation({
+    summary: "A user's refresh tokens, newest first",
+    description: 'For the owner or an admin.',
+  })
+  @ApiUserIdParam()
   @ApiEnvelope(200, [RefreshTokenView], 'The tokens, without their values')
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
-  list(@Param('id', ParseObjectIdPipe) userId: string, @CurrentUser() user: AuthUser): Promise<RefreshTokenView[]> {
+  list(
+    @Param('id', ParseObjectIdPipe) userId: string,
+    @CurrentUser() user: AuthUser,
+  ): Promise<RefreshTokenView[]> {
     return this.refreshTokens.listForUser(user, userId);
   }
 }

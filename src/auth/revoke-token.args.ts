@@ -1,4 +1,5 @@
 import { ArgsType, Field } from '@nestjs/graphql';
+import { ApiProperty } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
 import { IsShortString } from '../common/validators';
 
@@ -6,6 +7,7 @@ import { IsShortString } from '../common/validators';
 export class RevokeTokenArgs {
   /** The refresh token to revoke; when absent, the refresh cookie's token is revoked. */
   @Field(() => String, { nullable: true })
+  @ApiProperty({ required: false, minLength: 1, maxLength: 512 })
   @IsOptional()
   @IsShortString(512)
   token?: string;

@@ -1,8 +1,30 @@
 import { applyDecorators, Type } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiParam,
+  ApiProperty,
+  ApiResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { ERROR_CODE_MAPPING, ErrorCode } from './app-error';
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, USERNAME_PATTERN } from './credential-rules';
 
 export const BEARER_AUTH = 'bearer';
+
+/** The credential rules as JSON Schema. Lengths are in bytes, which equals characters for ASCII. */
+export const USERNAME_DOC = { pattern: USERNAME_PATTERN.source, minLength: 3, maxLength: 32 };
+export const PASSWORD_DOC = {
+  format: 'password',
+  minLength: PASSWORD_MIN_BYTES,
+  maxLength: PASSWORD_MAX_BYTES,
+};
+export const CANDIDATE_PASSWORD_DOC = {
+  format: 'password',
+  minLength: 1,
+  maxLength: PASSWORD_MAX_BYTES,
+};
+export const OBJECT_ID_PATTERN = '^[0-9a-fA-F]{24}$';
 export const COOKIE_AUTH = 'refreshCookie';
 
 class FieldErrorDoc {
@@ -20,7 +42,10 @@ class ErrorBodyDoc {
   @ApiProperty({ example: 'Validation failed' })
   message!: string;
 
-  @ApiProperty({ type: [FieldErrorDoc], description: 'Field errors for VALIDATION_ERROR, else empty.' })
+  @ApiProperty({
+    type: [FieldErrorDoc],
+    description: 'Field errors for VALIDATION_ERROR, else empty.',
+  })
   details!: FieldErrorDoc[];
 }
 
@@ -34,7 +59,10 @@ class EnvelopeDoc {
   @ApiProperty({ format: 'date-time', example: '2026-01-01T00:00:00.000Z' })
   timestamp!: string;
 
-  @ApiProperty({ description: 'Equals the X-Request-Id response header.', example: '0b8c6a9e-2f7d-4e0a-9a51-3c1d2e4f5a6b' })
+  @ApiProperty({
+    description: 'Equals the X-Request-Id response header.',
+    example: '0b8c6a9e-2f7d-4e0a-9a51-3c1d2e4f5a6b',
+  })
   requestId!: string;
 }
 
@@ -87,7 +115,11 @@ export function ApiErrors(...codes: ErrorCode[]) {
   return applyDecorators(
     ApiExtraModels(ErrorEnvelopeDoc),
     ...[...byStatus].map(([status, statusCodes]) =>
-      ApiResponse({ status, description: statusCodes.join(', '), schema: { $ref: getSchemaPath(ErrorEnvelopeDoc) } }),
+      ApiResponse({
+        status,
+        description: statusCodes.join(', '),
+        schema: { $ref: getSchemaPath(ErrorEnvelopeDoc) },
+      }),
     ),
   );
 }
@@ -95,4 +127,13 @@ export function ApiErrors(...codes: ErrorCode[]) {
 /** Documents that a route needs a bearer access token (the global guard enforces it). */
 export function ApiAuthenticated(...codes: ErrorCode[]) {
   return applyDecorators(ApiBearerAuth(BEARER_AUTH), ApiErrors(ErrorCode.UNAUTHORIZED, ...codes));
+}
+
+/** The `{id}` path parameter of the user routes. */
+export function ApiUserIdParam() {
+  return ApiParam({
+    name: 'id',
+    description: 'User id (24-hex ObjectId)',
+    schema: { type: 'string', pattern: OBJECT_ID_PATTERN, example: '665f1c2b9d3e4a0012ab34cd' },
+  });
 }

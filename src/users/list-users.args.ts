@@ -1,5 +1,7 @@
 import { ArgsType, Field, ID, Int } from '@nestjs/graphql';
-import { Type } from 'class-transformer';
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { OBJECT_ID_PATTERN } from '../common/api-docs';
 import { IsInt, IsMongoId, IsOptional, Max, Min } from 'class-validator';
 
 /** Paging for the users list; without `limit`, every user is returned. */
@@ -7,8 +9,12 @@ import { IsInt, IsMongoId, IsOptional, Max, Min } from 'class-validator';
 export class ListUsersArgs {
   /** Page size, 1-1000. */
   @Field(() => Int, { nullable: true })
+  @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: 1000 })
   @IsOptional()
-  @Type(() => Number)
+  // query strings: plain decimal digits only ('1e2', '0x10', ' 5' stay strings and fail @IsInt)
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value,
+  )
   @IsInt()
   @Min(1)
   @Max(1000)
@@ -16,6 +22,7 @@ export class ListUsersArgs {
 
   /** Return users created after this user id. */
   @Field(() => ID, { nullable: true })
+  @ApiProperty({ required: false, pattern: OBJECT_ID_PATTERN })
   @IsOptional()
   @IsMongoId()
   after?: string;

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiAuthenticated, ApiEnvelope } from '../common/api-docs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-docs';
 import { ErrorCode } from '../common/app-error';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
 import { ListUsersArgs } from './list-users.args';
@@ -13,7 +13,10 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Users in creation order', description: 'Every user, or a page of `limit` users after the user `after`.' })
+  @ApiOperation({
+    summary: 'Users in creation order',
+    description: 'Every user, or a page of `limit` users after the user `after`.',
+  })
   @ApiEnvelope(200, [User], 'The users')
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR)
   list(@Query() args: ListUsersArgs): Promise<User[]> {
@@ -22,7 +25,7 @@ export class UsersController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A user by id' })
-  @ApiParam({ name: 'id', description: 'User id (24-hex ObjectId)', example: '665f1c2b9d3e4a0012ab34cd' })
+  @ApiUserIdParam()
   @ApiEnvelope(200, User, 'The user')
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND)
   get(@Param('id', ParseObjectIdPipe) id: string): Promise<User> {

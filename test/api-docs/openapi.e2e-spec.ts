@@ -47,9 +47,10 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('documents 500 and 503 on every operation', () => {
+  it('documents 429, 500 and 503 on every operation', () => {
     for (const operations of Object.values(served.paths)) {
       for (const operation of Object.values(operations)) {
+        expect(operation.responses).toHaveProperty('429');
         expect(operation.responses).toHaveProperty('500');
         expect(operation.responses).toHaveProperty('503');
       }

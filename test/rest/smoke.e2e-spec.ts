@@ -10,7 +10,15 @@ describe('REST smoke', () => {
 
   it('signs up, signs in and reads /auth/me', async () => {
     const session = await newSession(t.http);
-    const me = await t.http.get('/auth/me').set('Authorization', `Bearer ${session.accessToken}`).expect(200);
-    expect(me.body).toMatchObject({ success: true, statusCode: 200, path: '/auth/me', data: { id: session.userId } });
+    const me = await t.http
+      .get('/auth/me')
+      .set('Authorization', `Bearer ${session.accessToken}`)
+      .expect(200);
+    expect(me.body).toMatchObject({
+      success: true,
+      statusCode: 200,
+      path: '/auth/me',
+      data: { id: session.userId },
+    });
   });
 });

@@ -6,7 +6,10 @@ let counter = 0;
 /** A username unique within the run. */
 export function uniqueUsername(prefix = 'user'): string {
   counter += 1;
-  return `${prefix}${process.pid}_${counter}_${Math.random().toString(36).slice(2, 6)}`.slice(0, 32);
+  return `${prefix}${process.pid}_${counter}_${Math.random().toString(36).slice(2, 6)}`.slice(
+    0,
+    32,
+  );
 }
 
 export const PASSWORD = 'correct horse battery';
@@ -28,12 +31,20 @@ export interface SignedIn {
   refreshToken: string;
 }
 
-export async function signUp(http: TestAgent, username = uniqueUsername(), password = PASSWORD): Promise<string> {
+export async function signUp(
+  http: TestAgent,
+  username = uniqueUsername(),
+  password = PASSWORD,
+): Promise<string> {
   const response = await http.post('/auth/sign-up').send({ username, password }).expect(201);
   return response.body.data.id as string;
 }
 
-export async function signIn(http: TestAgent, username: string, password = PASSWORD): Promise<SignedIn> {
+export async function signIn(
+  http: TestAgent,
+  username: string,
+  password = PASSWORD,
+): Promise<SignedIn> {
   const response = await http.post('/auth/sign-in').send({ username, password }).expect(200);
   const cookie = refreshCookieFrom(response)!;
   return {

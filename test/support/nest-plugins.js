@@ -5,6 +5,12 @@ const nestCli = require('../../nest-cli.json');
 function pluginTransformer(name) {
   const plugin = nestCli.compilerOptions.plugins.find((entry) => entry.name === name);
   const transformer = require(`${name}/plugin`);
+  // Loading @nestjs/graphql/plugin puts GraphQL's metadata storages on this realm's globalThis.
+  // Jest copies the globals it finds at start-up into every test file's sandbox, so in-band runs
+  // (one worker on 2 cores) would share one storage across files, and the second file's schema
+  // would mix in the first file's classes ("Cannot determine a GraphQL output type").
+  delete globalThis.GqlTypeMetadataStorage;
+  delete globalThis.GqlLazyMetadataStorageHost;
   return {
     name: `${name}-transformer`,
     version: 1,

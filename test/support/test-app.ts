@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -19,13 +20,17 @@ export interface TestApp {
 /** A fresh database name on the run's shared server, so test files never see each other's data. */
 export function testDatabaseUri(name = `e2e_${randomBytes(6).toString('hex')}`): string {
   const base = process.env.TEST_MONGODB_URI;
-  if (base === undefined) throw new Error('TEST_MONGODB_URI is unset: run e2e tests through jest (global setup)');
+  if (base === undefined)
+    throw new Error('TEST_MONGODB_URI is unset: run e2e tests through jest (global setup)');
   const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)\/?[^?]*(\?.*)?$/.exec(base)!;
   return `${match[1]}/${name}${match[2] ?? ''}`;
 }
 
 /** The real app on a real database, configured like production would be but with fast bcrypt. */
-export async function createTestApp(env: Env = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Env = {},
+  logger: LoggerService | false = false,
+): Promise<TestApp> {
   const config = loadConfig(
     {
       NODE_ENV: 'test',
@@ -33,12 +38,21 @@ export async function createTestApp(env: Env = {}): Promise<TestApp> {
       DATA_DIR: mkdtempSync(join(tmpdir(), 'auth-e2e-app-')),
       JWT_ACCESS_SECRET: 'e2e-secret-that-is-long-enough-0123456789',
       BCRYPT_COST: '4',
+      // every test request comes from 127.0.0.1: rate-limit specs turn the limits on themselves
+      AUTH_RATE_LIMIT: '0',
+      API_RATE_LIMIT: '0',
       ...env,
     },
     tmpdir(),
   );
-  const app = await createApp(config, false);
-  await app.init();
+  const app = await createApp(config, logger);
+  try {
+    await app.init();
+  } catch (error) {
+    // an app left half-started keeps its database connection, and Jest would never exit
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   return {
     app,
     config,

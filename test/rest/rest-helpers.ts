@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Response } from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import type { AppConfig } from '../../src/config/app-config';
+
+export const bearer = (accessToken: string): string => `Bearer ${accessToken}`;
+
+export const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+export const OBJECT_ID = /^[0-9a-f]{24}$/;
+
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The parts every envelope shares, success or error. */
+function expectEnvelope(res: Response): void {
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  expect(res.body.statusCode).toBe(res.status);
+  expect(typeof res.body.path).toBe('string');
+  expect(res.body.timestamp).toMatch(ISO_DATE);
+  expect(typeof res.headers['x-request-id']).toBe('string');
+  expect(res.body.requestId).toBe(res.headers['x-request-id']);
+}
+
+/** Asserts a success envelope with `status` and returns its `data`. */
+export function expectSuccess<T = unknown>(res: Response, status = 200): T {
+  expect({ status: res.status, error: res.body?.error }).toEqual({ status, error: undefined });
+  expectEnvelope(res);
+  expect(res.body.success).toBe(true);
+  expect(res.body).toHaveProperty('data');
+  const data: T = res.body.data;
+  return data;
+}
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  details: { field: string; message: string }[];
+}
+
+/** Asserts an error envelope with `status` and `code` and returns its `error`. */
+export function expectError(res: Response, status: number, code: string): ErrorBody {
+  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
+  expectEnvelope(res);
+  expect(res.body.success).toBe(false);
+  expect(res.body).not.toHaveProperty('data');
+  expect(typeof res.body.error.message).toBe('string');
+  expect(Array.isArray(res.body.error.details)).toBe(true);
+  const error: ErrorBody = res.body.error;
+  return error;
+}
+
+/** A VALIDATION_ERROR naming `field` among its field errors. */
+export function expectFieldError(res: Response, field: string): ErrorBody {
+  const error = expectError(res, 400, 'VALIDATION_ERROR');
+  for (const detail of error.details) {
+    expect(Object.keys(detail).sort()).toEqual(['field', 'message']);
+    expect(typeof detail.message).toBe('string');
+  }
+  expect(error.details.map((detail) => detail.field)).toContain(field);
+  return error;
+}
+
+/** Every Set-Cookie line of a response. */
+export function setCookies(res: Response): string[] {
+  return ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+}
+
+export interface ParsedCookie {
+  name: string;
+  value: string;
+  /** Attribute names lower-cased; valueless attributes map to ''. */
+  attributes: Record<string, string>;
+}
+
+export function parseSetCookie(line: string): ParsedCookie {
+  const [pair, ...rest] = line.split(';').map((part) => part.trim());
+  const eq = pair.indexOf('=');
+  const attributes: Record<string, string> = {};
+  for (const attribute of rest) {
+    const at = attribute.indexOf('=');
+    if (at === -1) attributes[attribute.toLowerCase()] = '';
+    else attributes[attribute.slice(0, at).toLowerCase()] = attribute.slice(at + 1);
+  }
+  return { name: pair.slice(0, eq), value: pair.slice(eq + 1), attributes };
+}
+
+/** The Set-Cookie lines for cookie `name`. */
+export function cookiesNamed(res: Response, name = 'refreshToken'): ParsedCookie[] {
+  return setCookies(res)
+    .map(parseSetCookie)
+    .filter((cookie) => cookie.name === name);
+}
+
+/** True when the response tells the browser to drop cookie `name`. */
+export function clearsCookie(res: Response, name = 'refreshToken'): boolean {
+  return cookiesNamed(res, name).some(
+    (cookie) =>
+      cookie.value === '' &&
+      (cookie.attributes['max-age'] === '0' ||
+        new Date(cookie.attributes.expires ?? '').getTime() <= Date.now()),
+  );
+}
+
+export interface AccessTokenPayload {
+  sub: string;
+  username: string;
+  role: string;
+  sid: string;
+  fresh: boolean;
+  iat: number;
+  exp: number;
+  iss: string;
+  aud: string;
+  jti: string;
+  [claim: string]: unknown;
+}
+
+export interface DecodedAccessToken {
+  header: { alg: string; typ?: string; [field: string]: unknown };
+  payload: AccessTokenPayload;
+}
+
+export function decodeAccessToken(token: string): DecodedAccessToken {
+  const decoded = jwt.decode(token, { complete: true });
+  if (decoded === null || typeof decoded.payload === 'string')
+    throw new Error(`not a JWT: ${token}`);
+  return decoded as unknown as DecodedAccessToken;
+}
+
+export interface ResignOptions {
+  /** Claims to set; `undefined` removes the claim. */
+  claims?: Record<string, unknown>;
+  /** Header fields to set; `undefined` leaves the field out. */
+  header?: Record<string, unknown>;
+  algorithm?: jwt.Algorithm;
+  secret?: string;
+}
+
+function withChanges(
+  base: Record<string, unknown>,
+  changes: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const result = { ...base, ...changes };
+  for (const [key, value] of Object.entries(changes)) if (value === undefined) delete result[key];
+  return result;
+}
+
+/**
+ * Signs `token`'s claims again, changed as asked, with the app's secret unless told otherwise, so
+ * that a rejection proves the one change is refused.
+ */
+export function resign(token: string, config: AppConfig, options: ResignOptions = {}): string {
+  const { header, payload } = decodeAccessToken(token);
+  const algorithm = options.algorithm ?? 'HS256';
+  return jwt.sign(withChanges(payload, options.claims), options.secret ?? config.jwt.secret, {
+    algorithm,
+    // jsonwebtoken fills in `typ: JWT` unless the key is present, even as undefined
+    header: { ...header, alg: algorithm, ...options.header },
+  });
+}
+
+/** An unsigned token (`alg: none`) carrying `token`'s claims. */
+export function unsigned(token: string): string {
+  const { header, payload } = decodeAccessToken(token);
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ ...header, alg: 'none' })}.${part(payload)}.`;
+}
+
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+export const newJti = (): string => randomUUID();
+
+export interface RefreshTokenItem {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  createdByIp: string;
+  userAgent: string | null;
+  revokedAt: string | null;
+  revokedByIp: string | null;
+  revokedReason: string | null;
+  replacedBy: string | null;
+  isExpired: boolean;
+  isActive: boolean;
+}
+
+/** GET /users/{userId}/refresh-tokens as `accessToken`'s owner sees it. */
+export async function listRefreshTokens(
+  http: TestAgent,
+  userId: string,
+  accessToken: string,
+): Promise<RefreshTokenItem[]> {
+  const res = await http
+    .get(`/users/${userId}/refresh-tokens`)
+    .set('Authorization', bearer(accessToken));
+  return expectSuccess<RefreshTokenItem[]>(res);
+}
+
+/** GET /auth/me with `accessToken`: the status tells whether the token (and its session) is accepted. */
+export async function meStatus(http: TestAgent, accessToken: string): Promise<number> {
+  return (await http.get('/auth/me').set('Authorization', bearer(accessToken))).status;
+}

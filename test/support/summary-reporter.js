@@ -1,0 +1,18 @@
+// Prints the plain summary line CI reads, "N passed, N failed[, N skipped]", and keeps it in
+// test-results/summary.txt so .ci/run can repeat it as its closing line.
+const { mkdirSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+class SummaryReporter {
+  onRunComplete(_contexts, results) {
+    const skipped = results.numPendingTests + results.numTodoTests;
+    const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+    const line = `${results.numPassedTests} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`;
+    process.stdout.write(`\ntests: ${line}\n`);
+    const dir = join(__dirname, '..', '..', 'test-results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'summary.txt'), `tests: ${line}\n`);
+  }
+}
+
+module.exports = SummaryReporter;
