@@ -2,14 +2,18 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/load-config';
 import { EmbeddedDatabaseError, ensureFerretDbBinary } from './database/embedded-database';
+import { JsonLogger } from './logging/json-logger';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
   if (config.mongodbUri === undefined) {
-    Logger.log('MONGODB_URI is unset: using the embedded FerretDB (built on first start)', 'Bootstrap');
+    Logger.log(
+      'MONGODB_URI is unset: using the embedded FerretDB (built on first start)',
+      'Bootstrap',
+    );
     await ensureFerretDbBinary();
   }
-  const app = await createApp(config);
+  const app = await createApp(config, new JsonLogger());
   await app.listen(config.port);
   Logger.log(`Listening on http://localhost:${config.port} (API docs at /api-docs)`, 'Bootstrap');
 }

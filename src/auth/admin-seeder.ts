@@ -25,7 +25,11 @@ export class AdminSeeder implements OnApplicationBootstrap {
     const existing = await this.users.findByUsername(admin.username);
     if (existing === null) {
       try {
-        await this.users.create(admin.username, await this.passwords.hash(admin.password), Role.ADMIN);
+        await this.users.create(
+          admin.username,
+          await this.passwords.hash(admin.password),
+          Role.ADMIN,
+        );
         this.logger.log(`Created admin "${admin.username}"`);
         return;
       } catch (error) {

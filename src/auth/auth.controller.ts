@@ -5,6 +5,7 @@ import { ApiAuthenticated, ApiEnvelope, ApiErrors, COOKIE_AUTH } from '../common
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
+import { AuthRateLimited } from '../rate-limit/rate-limit.guard';
 import { User } from '../users/user.model';
 import { UsersService } from '../users/users.service';
 import { AuthPayload } from './auth-payload.model';
@@ -25,6 +26,7 @@ export class AuthController {
   ) {}
 
   @Public()
+  @AuthRateLimited()
   @Post('sign-up')
   @ApiOperation({ summary: 'Create a user' })
   @ApiEnvelope(201, User, 'The new user')
@@ -34,12 +36,20 @@ export class AuthController {
   }
 
   @Public()
+  @AuthRateLimited()
   @Post('sign-in')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sign in with a password', description: 'Sets the HttpOnly refresh-token cookie.' })
+  @ApiOperation({
+    summary: 'Sign in with a password',
+    description: 'Sets the HttpOnly refresh-token cookie.',
+  })
   @ApiEnvelope(200, AuthPayload, 'An access token; the refresh token is in the Set-Cookie header')
   @ApiErrors(ErrorCode.VALIDATION_ERROR, ErrorCode.INVALID_CREDENTIALS, ErrorCode.PAYLOAD_TOO_LARGE)
-  async signIn(@Body() input: SignInInput, @Client() client: ClientInfo, @Res({ passthrough: true }) res: Response): Promise<AuthPayload> {
+  async signIn(
+    @Body() input: SignInInput,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<AuthPayload> {
     const { payload, refreshToken } = await this.auth.signIn(input, client);
     this.cookie.write(res, refreshToken);
     return payload;
@@ -51,11 +61,20 @@ export class AuthController {
   @ApiCookieAuth(COOKIE_AUTH)
   @ApiOperation({
     summary: 'Rotate the refresh-token cookie',
-    description: 'Reads the refresh cookie, rotates it (new Set-Cookie) and answers like sign-in. A tab that lost a concurrent refresh within the grace window gets an access token without a new cookie.',
+    description:
+      'Reads the refresh cookie, rotates it (new Set-Cookie) and answers like sign-in. A tab that lost a concurrent refresh within the grace window gets an access token without a new cookie.',
   })
   @ApiEnvelope(200, AuthPayload, 'A new access token')
-  @ApiErrors(ErrorCode.VALIDATION_ERROR, ErrorCode.INVALID_REFRESH_TOKEN, ErrorCode.REFRESH_TOKEN_REUSED)
-  async refreshToken(@Req() req: Request, @Client() client: ClientInfo, @Res({ passthrough: true }) res: Response): Promise<AuthPayload> {
+  @ApiErrors(
+    ErrorCode.VALIDATION_ERROR,
+    ErrorCode.INVALID_REFRESH_TOKEN,
+    ErrorCode.REFRESH_TOKEN_REUSED,
+  )
+  async refreshToken(
+    @Req() req: Request,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<AuthPayload> {
     const { payload, refreshToken } = await this.auth.refresh(this.cookie.read(req), client);
     if (refreshToken !== undefined) this.cookie.write(res, refreshToken);
     return payload;
@@ -66,10 +85,17 @@ export class AuthController {
   @ApiCookieAuth(COOKIE_AUTH)
   @ApiOperation({
     summary: 'Revoke a refresh token',
-    description: 'Revokes the token in the body, else the one in the refresh cookie (the body wins). The caller must own it or be admin. Clears the cookie when its token was revoked.',
+    description:
+      'Revokes the token in the body, else the one in the refresh cookie (the body wins). The caller must own it or be admin. Clears the cookie when its token was revoked.',
   })
   @ApiEnvelope(200, 'boolean', 'Revoked')
-  @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.TOKEN_REQUIRED, ErrorCode.INVALID_TOKEN, ErrorCode.FORBIDDEN, ErrorCode.PAYLOAD_TOO_LARGE)
+  @ApiAuthenticated(
+    ErrorCode.VALIDATION_ERROR,
+    ErrorCode.TOKEN_REQUIRED,
+    ErrorCode.INVALID_TOKEN,
+    ErrorCode.FORBIDDEN,
+    ErrorCode.PAYLOAD_TOO_LARGE,
+  )
   async revokeToken(
     @Body() args: RevokeTokenArgs,
     @CurrentUser() user: AuthUser,
@@ -77,17 +103,28 @@ export class AuthController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<true> {
-    const { cookieRevoked } = await this.auth.revokeToken(user, { bodyToken: args.token, cookieToken: this.cookie.read(req) }, client);
+    const { cookieRevoked } = await this.auth.revokeToken(
+      user,
+      { bodyToken: args.token, cookieToken: this.cookie.read(req) },
+      client,
+    );
     if (cookieRevoked) this.cookie.clear(res);
     return true;
   }
 
   @Post('logout')
   @HttpCode(200)
-  @ApiOperation({ summary: 'End the current session', description: 'Revokes every refresh token of the session and clears the cookie.' })
+  @ApiOperation({
+    summary: 'End the current session',
+    description: 'Revokes every refresh token of the session and clears the cookie.',
+  })
   @ApiEnvelope(200, 'boolean', 'Logged out')
   @ApiAuthenticated()
-  async logout(@CurrentUser() user: AuthUser, @Client() client: ClientInfo, @Res({ passthrough: true }) res: Response): Promise<true> {
+  async logout(
+    @CurrentUser() user: AuthUser,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<true> {
     await this.auth.logout(user, client);
     this.cookie.clear(res);
     return true;
@@ -97,11 +134,21 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Change the password',
-    description: 'Needs an access token from a password sign-in no older than FRESH_LOGIN_MAX_AGE. Ends every other session.',
+    description:
+      'Needs an access token from a password sign-in no older than FRESH_LOGIN_MAX_AGE. Ends every other session.',
   })
   @ApiEnvelope(200, 'boolean', 'Changed')
-  @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.INVALID_CREDENTIALS, ErrorCode.FRESH_LOGIN_REQUIRED, ErrorCode.PAYLOAD_TOO_LARGE)
-  async changePassword(@Body() input: ChangePasswordInput, @CurrentUser() user: AuthUser, @Client() client: ClientInfo): Promise<true> {
+  @ApiAuthenticated(
+    ErrorCode.VALIDATION_ERROR,
+    ErrorCode.INVALID_CREDENTIALS,
+    ErrorCode.FRESH_LOGIN_REQUIRED,
+    ErrorCode.PAYLOAD_TOO_LARGE,
+  )
+  async changePassword(
+    @Body() input: ChangePasswordInput,
+    @CurrentUser() user: AuthUser,
+    @Client() client: ClientInfo,
+  ): Promise<true> {
     await this.auth.changePassword(user, input, client);
     return true;
   }

@@ -3,6 +3,7 @@ import { Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, Role } from '../common/auth-user';
 import { AppConfig } from '../config/app-config';
+import { SecurityEvents } from '../logging/security-events';
 import { UsersRepository } from '../users/users.repository';
 import { AuthService } from './auth.service';
 import { PasswordHasher } from './password-hasher.service';
@@ -82,6 +83,12 @@ describe(AuthService.name, () => {
   >;
   let passwords: jest.Mocked<Pick<PasswordHasher, 'verify' | 'hash'>>;
   let sessions: jest.Mocked<Pick<SessionStatusService, 'forget'>>;
+  const securityEvents = {
+    signInFailed: jest.fn(),
+    refreshReuseDetected: jest.fn(),
+    tokenRevoked: jest.fn(),
+    passwordChanged: jest.fn(),
+  };
   let service: AuthService;
 
   beforeEach(() => {
@@ -110,6 +117,7 @@ describe(AuthService.name, () => {
       new TokenService(new JwtService({ secret: config.jwt.secret }), config),
       passwords as unknown as PasswordHasher,
       sessions as unknown as SessionStatusService,
+      securityEvents as unknown as SecurityEvents,
       config,
     );
   });

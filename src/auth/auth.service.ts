@@ -5,6 +5,7 @@ import { AuthUser, ClientInfo, Role } from '../common/auth-user';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { User } from '../users/user.model';
 import { PublicUserRecord } from '../users/user.schema';
+import { SecurityEvents } from '../logging/security-events';
 import { UsersRepository } from '../users/users.repository';
 import { AuthPayload } from './auth-payload.model';
 import { ChangePasswordInput } from './change-password.input';
@@ -42,11 +43,13 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly passwords: PasswordHasher,
     private readonly sessions: SessionStatusService,
+    private readonly securityEvents: SecurityEvents,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async signUp(input: SignUpInput): Promise<User> {
-    if (await this.users.existsByUsername(input.username)) throw new AppError(ErrorCode.USERNAME_TAKEN);
+    if (await this.users.existsByUsername(input.username))
+      throw new AppError(ErrorCode.USERNAME_TAKEN);
     const passwordHash = await this.passwords.hash(input.password);
     return User.from(await this.users.create(input.username, passwordHash, Role.USER));
   }
@@ -54,7 +57,10 @@ export class AuthService {
   async signIn(input: SignInInput, client: ClientInfo): Promise<SignInResult> {
     const user = await this.users.findByUsername(input.username);
     const matches = await this.passwords.verify(input.password, user?.passwordHash);
-    if (user === null || !matches) throw new AppError(ErrorCode.INVALID_CREDENTIALS);
+    if (user === null || !matches) {
+      this.securityEvents.signInFailed(input.username, client.ip);
+      throw new AppError(ErrorCode.INVALID_CREDENTIALS);
+    }
 
     const sessionId = this.tokens.newSessionId();
     const refreshToken = this.newRefreshToken(user._id, sessionId, client, new Date());
@@ -72,7 +78,8 @@ export class AuthService {
     if (token === undefined) throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
     const now = new Date();
     let record = await this.refreshTokens.findByHash(this.tokens.hashRefreshToken(token));
-    if (record === null || record.expiresAt <= now) throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
+    if (record === null || record.expiresAt <= now)
+      throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
 
     if (record.revokedAt === null) {
       const rotated = await this.rotate(record, client, now);
@@ -82,27 +89,48 @@ export class AuthService {
     return this.refreshRotatedToken(record, client, now);
   }
 
-  async revokeToken(caller: AuthUser, sources: TokenSources, client: ClientInfo): Promise<{ cookieRevoked: boolean }> {
+  async revokeToken(
+    caller: AuthUser,
+    sources: TokenSources,
+    client: ClientInfo,
+  ): Promise<{ cookieRevoked: boolean }> {
     const token = sources.bodyToken ?? sources.cookieToken;
     if (token === undefined) throw new AppError(ErrorCode.TOKEN_REQUIRED);
     const record = await this.refreshTokens.findByHash(this.tokens.hashRefreshToken(token));
     if (record === null) throw new AppError(ErrorCode.INVALID_TOKEN);
-    if (!record.userId.equals(caller.id) && caller.role !== Role.ADMIN) throw new AppError(ErrorCode.FORBIDDEN);
+    if (!record.userId.equals(caller.id) && caller.role !== Role.ADMIN)
+      throw new AppError(ErrorCode.FORBIDDEN);
 
-    const revoked = await this.refreshTokens.revokeIfActive(record._id, this.revocation(client, RevokedReason.REVOKED));
+    const revoked = await this.refreshTokens.revokeIfActive(
+      record._id,
+      this.revocation(client, RevokedReason.REVOKED),
+    );
     if (!revoked) throw new AppError(ErrorCode.INVALID_TOKEN);
     this.sessions.forget(record.sessionId);
+    this.securityEvents.tokenRevoked(
+      record.userId.toHexString(),
+      record._id.toHexString(),
+      caller.id,
+      client.ip,
+    );
     return { cookieRevoked: token === sources.cookieToken };
   }
 
   /** Ends the caller's current session, whether or not its cookie was sent. */
   async logout(caller: AuthUser, client: ClientInfo): Promise<void> {
-    await this.refreshTokens.revokeSession(caller.sessionId, this.revocation(client, RevokedReason.LOGOUT));
+    await this.refreshTokens.revokeSession(
+      caller.sessionId,
+      this.revocation(client, RevokedReason.LOGOUT),
+    );
     this.sessions.forget(caller.sessionId);
   }
 
   /** Needs a fresh password sign-in; ends every other session of the user. */
-  async changePassword(caller: AuthUser, input: ChangePasswordInput, client: ClientInfo): Promise<void> {
+  async changePassword(
+    caller: AuthUser,
+    input: ChangePasswordInput,
+    client: ClientInfo,
+  ): Promise<void> {
     const ageSeconds = Date.now() / 1000 - caller.issuedAt;
     if (!caller.fresh || ageSeconds > this.config.freshLoginMaxAgeSeconds) {
       throw new AppError(ErrorCode.FRESH_LOGIN_REQUIRED);
@@ -118,11 +146,22 @@ export class AuthService {
       this.revocation(client, RevokedReason.PASSWORD_CHANGED),
     );
     this.sessions.forget(...ended);
+    this.securityEvents.passwordChanged(caller.id, ended.length, client.ip);
   }
 
-  private async rotate(parent: RefreshTokenRecord, client: ClientInfo, now: Date): Promise<RefreshResult | undefined> {
+  private async rotate(
+    parent: RefreshTokenRecord,
+    client: ClientInfo,
+    now: Date,
+  ): Promise<RefreshResult | undefined> {
     const user = await this.requireUser(parent.userId);
-    const successor = this.newRefreshToken(parent.userId, parent.sessionId, client, now, parent.nextId);
+    const successor = this.newRefreshToken(
+      parent.userId,
+      parent.sessionId,
+      client,
+      now,
+      parent.nextId,
+    );
     if (!(await this.refreshTokens.insertSuccessor(successor.record))) return undefined;
 
     const marked = await this.refreshTokens.markRotated(parent._id, successor.record._id, {
@@ -134,22 +173,41 @@ export class AuthService {
       await this.refreshTokens.deleteById(successor.record._id);
       throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
     }
-    return { payload: this.authPayload(user, parent.sessionId, false), refreshToken: successor.token };
+    return {
+      payload: this.authPayload(user, parent.sessionId, false),
+      refreshToken: successor.token,
+    };
   }
 
   /** `parent` was rotated, or is being rotated by a concurrent request that won the race. */
-  private async refreshRotatedToken(parent: RefreshTokenRecord, client: ClientInfo, now: Date): Promise<RefreshResult> {
+  private async refreshRotatedToken(
+    parent: RefreshTokenRecord,
+    client: ClientInfo,
+    now: Date,
+  ): Promise<RefreshResult> {
     if (parent.revokedAt !== null && parent.revokedReason !== RevokedReason.ROTATED) {
       throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
     }
-    const sinceRotationMs = parent.revokedAt === null ? 0 : now.getTime() - parent.revokedAt.getTime();
-    if (sinceRotationMs <= this.config.refresh.reuseGraceSeconds * 1000 && (await this.isActiveToken(parent.nextId, now))) {
+    const sinceRotationMs =
+      parent.revokedAt === null ? 0 : now.getTime() - parent.revokedAt.getTime();
+    if (
+      sinceRotationMs <= this.config.refresh.reuseGraceSeconds * 1000 &&
+      (await this.isActiveToken(parent.nextId, now))
+    ) {
       const user = await this.requireUser(parent.userId);
       return { payload: this.authPayload(user, parent.sessionId, false) };
     }
 
-    await this.refreshTokens.revokeSession(parent.sessionId, this.revocation(client, RevokedReason.REUSE_DETECTED));
+    await this.refreshTokens.revokeSession(
+      parent.sessionId,
+      this.revocation(client, RevokedReason.REUSE_DETECTED),
+    );
     this.sessions.forget(parent.sessionId);
+    this.securityEvents.refreshReuseDetected(
+      parent.userId.toHexString(),
+      parent.sessionId,
+      client.ip,
+    );
     throw new AppError(ErrorCode.REFRESH_TOKEN_REUSED);
   }
 
@@ -175,7 +233,13 @@ export class AuthService {
     return { accessToken, tokenType: 'Bearer', expiresIn, user: User.from(user) };
   }
 
-  private newRefreshToken(userId: Types.ObjectId, sessionId: string, client: ClientInfo, now: Date, id = new Types.ObjectId()) {
+  private newRefreshToken(
+    userId: Types.ObjectId,
+    sessionId: string,
+    client: ClientInfo,
+    now: Date,
+    id = new Types.ObjectId(),
+  ) {
     const { token, tokenHash } = this.tokens.generateRefreshToken();
     const record = {
       _id: id,

@@ -15,7 +15,10 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override canActivate(context: ExecutionContext) {
-    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     return isPublic === true || super.canActivate(context);
   }
 
@@ -28,9 +31,9 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override handleRequest<TUser = AuthUser>(error: unknown, user: TUser | false): TUser {
-    if (error instanceof AppError) throw error;
-    if (error !== null && error !== undefined) throw error;
-    if (user === false || user === null || user === undefined) throw new AppError(ErrorCode.UNAUTHORIZED);
+    if (error instanceof Error) throw error;
+    if (user === false || user === null || user === undefined)
+      throw new AppError(ErrorCode.UNAUTHORIZED);
     return user;
   }
 }

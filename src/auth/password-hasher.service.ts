@@ -21,6 +21,8 @@ export class PasswordHasher implements OnModuleInit {
 
   /** Compares against `hash`, or against a dummy of the same cost when there is none. */
   verify(password: string, hash: string | undefined): Promise<boolean> {
-    return bcrypt.compare(password, hash ?? this.dummyHash).then((matches) => matches && hash !== undefined);
+    return bcrypt
+      .compare(password, hash ?? this.dummyHash)
+      .then((matches) => matches && hash !== undefined);
   }
 }

@@ -26,7 +26,10 @@ export class RefreshCookie {
   }
 
   write(res: Response, token: string): void {
-    res.cookie(this.name, token, { ...this.options, maxAge: this.config.refresh.ttlSeconds * 1000 });
+    res.cookie(this.name, token, {
+      ...this.options,
+      maxAge: this.config.refresh.ttlSeconds * 1000,
+    });
   }
 
   clear(res: Response): void {

@@ -70,5 +70,13 @@ export interface RefreshTokenRecord extends RefreshTokenDocument {
 
 export type NewRefreshToken = Pick<
   RefreshTokenRecord,
-  '_id' | 'nextId' | 'tokenHash' | 'userId' | 'sessionId' | 'createdAt' | 'expiresAt' | 'createdByIp' | 'userAgent'
+  | '_id'
+  | 'nextId'
+  | 'tokenHash'
+  | 'userId'
+  | 'sessionId'
+  | 'createdAt'
+  | 'expiresAt'
+  | 'createdByIp'
+  | 'userAgent'
 >;

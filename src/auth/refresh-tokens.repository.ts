@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
-import { NewRefreshToken, RefreshTokenDocument, RefreshTokenRecord, RevokedReason } from './refresh-token.schema';
+import {
+  NewRefreshToken,
+  RefreshTokenDocument,
+  RefreshTokenRecord,
+  RevokedReason,
+} from './refresh-token.schema';
 
 const LISTING_FIELDS = { tokenHash: 0 } as const;
 const DUPLICATE_KEY = 11000;
@@ -19,10 +24,18 @@ function revocationFields({ at, byIp, reason }: Revocation) {
 /** The only code that touches the refresh_tokens collection. Returns plain objects. */
 @Injectable()
 export class RefreshTokensRepository {
-  constructor(@InjectModel(RefreshTokenDocument.name) private readonly tokens: Model<RefreshTokenDocument>) {}
+  constructor(
+    @InjectModel(RefreshTokenDocument.name) private readonly tokens: Model<RefreshTokenDocument>,
+  ) {}
 
   async insert(token: NewRefreshToken): Promise<void> {
-    await this.tokens.create({ ...token, revokedAt: null, revokedByIp: null, revokedReason: null, replacedBy: null });
+    await this.tokens.create({
+      ...token,
+      revokedAt: null,
+      revokedByIp: null,
+      revokedReason: null,
+      replacedBy: null,
+    });
   }
 
   /** Inserts a successor under its pre-drawn `_id`; false when a concurrent rotation already did. */
@@ -49,9 +62,16 @@ export class RefreshTokensRepository {
   }
 
   /** Marks the token rotated, unless it was revoked meanwhile (logout, reuse detected). */
-  async markRotated(id: Types.ObjectId, successor: Types.ObjectId, revocation: Revocation): Promise<boolean> {
+  async markRotated(
+    id: Types.ObjectId,
+    successor: Types.ObjectId,
+    revocation: Revocation,
+  ): Promise<boolean> {
     const result = await this.tokens
-      .updateOne({ _id: id, revokedAt: null }, { $set: { ...revocationFields(revocation), replacedBy: successor } })
+      .updateOne(
+        { _id: id, revokedAt: null },
+        { $set: { ...revocationFields(revocation), replacedBy: successor } },
+      )
       .exec();
     return result.modifiedCount === 1;
   }
@@ -59,25 +79,41 @@ export class RefreshTokensRepository {
   /** Revokes one token if it is still active; false when it was not. */
   async revokeIfActive(id: Types.ObjectId, revocation: Revocation): Promise<boolean> {
     const result = await this.tokens
-      .updateOne({ _id: id, revokedAt: null, expiresAt: trusted({ $gt: revocation.at }) }, { $set: revocationFields(revocation) })
+      .updateOne(
+        { _id: id, revokedAt: null, expiresAt: trusted({ $gt: revocation.at }) },
+        { $set: revocationFields(revocation) },
+      )
       .exec();
     return result.modifiedCount === 1;
   }
 
   async revokeSession(sessionId: string, revocation: Revocation): Promise<void> {
-    await this.tokens.updateMany({ sessionId, revokedAt: null }, { $set: revocationFields(revocation) }).exec();
+    await this.tokens
+      .updateMany({ sessionId, revokedAt: null }, { $set: revocationFields(revocation) })
+      .exec();
   }
 
   /** Revokes every token of the user outside `keepSessionId`; returns the sessions it ended. */
-  async revokeOtherSessions(userId: string, keepSessionId: string, revocation: Revocation): Promise<string[]> {
-    const filter = { userId: new Types.ObjectId(userId), revokedAt: null, sessionId: trusted({ $ne: keepSessionId }) };
-    const sessionIds = (await this.tokens.distinct('sessionId', filter).exec()) as string[];
-    if (sessionIds.length > 0) await this.tokens.updateMany(filter, { $set: revocationFields(revocation) }).exec();
+  async revokeOtherSessions(
+    userId: string,
+    keepSessionId: string,
+    revocation: Revocation,
+  ): Promise<string[]> {
+    const filter = {
+      userId: new Types.ObjectId(userId),
+      revokedAt: null,
+      sessionId: trusted({ $ne: keepSessionId }),
+    };
+    const sessionIds: string[] = await this.tokens.distinct('sessionId', filter).exec();
+    if (sessionIds.length > 0)
+      await this.tokens.updateMany(filter, { $set: revocationFields(revocation) }).exec();
     return sessionIds;
   }
 
   async sessionHasActiveToken(sessionId: string, now: Date): Promise<boolean> {
-    const found = await this.tokens.exists({ sessionId, revokedAt: null, expiresAt: trusted({ $gt: now }) }).exec();
+    const found = await this.tokens
+      .exists({ sessionId, revokedAt: null, expiresAt: trusted({ $gt: now }) })
+      .exec();
     return found !== null;
   }
 
@@ -92,7 +128,10 @@ export class RefreshTokensRepository {
   /** For DataLoader: every token of each user in one query. */
   listByUsers(userIds: readonly string[]): Promise<RefreshTokenRecord[]> {
     return this.tokens
-      .find({ userId: trusted({ $in: userIds.map((id) => new Types.ObjectId(id)) }) }, LISTING_FIELDS)
+      .find(
+        { userId: trusted({ $in: userIds.map((id) => new Types.ObjectId(id)) }) },
+        LISTING_FIELDS,
+      )
       .sort({ createdAt: -1, _id: -1 })
       .lean<RefreshTokenRecord[]>()
       .exec();

@@ -19,9 +19,12 @@ export class RefreshTokensService {
 
   async listForUser(viewer: AuthUser, userId: string): Promise<RefreshTokenView[]> {
     this.assertMayView(viewer, userId);
-    if ((await this.users.findById(userId)) === null) throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
+    if ((await this.users.findById(userId)) === null)
+      throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
     const now = new Date();
-    return (await this.tokens.listByUser(userId)).map((record) => RefreshTokenView.from(record, now));
+    return (await this.tokens.listByUser(userId)).map((record) =>
+      RefreshTokenView.from(record, now),
+    );
   }
 
   /** For DataLoader: every user's tokens in one query, in the order of `userIds`. */

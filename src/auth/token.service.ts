@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createSecretKey, KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -7,6 +7,15 @@ import { Role } from '../common/auth-user';
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 export const ACCESS_TOKEN_ALGORITHM = 'HS256';
 const REFRESH_TOKEN_BYTES = 32;
+
+/**
+ * The access-token HMAC key as a KeyObject, made once at start-up. Given a string or Buffer,
+ * jsonwebtoken tries to parse it as a PEM key on every sign and verify, and builds and throws
+ * away an error when that fails: about 0.5 ms of CPU per authenticated request.
+ */
+export function accessTokenKey(secret: string): KeyObject {
+  return createSecretKey(Buffer.from(secret, 'utf8'));
+}
 
 /** The claims of an access token beyond the registered ones. */
 export interface AccessTokenClaims {

@@ -27,21 +27,77 @@ export const ERROR_CODE_MAPPING: Record<
   ErrorCode,
   { httpStatus: number; graphqlCode: string; defaultMessage: string }
 > = {
-  VALIDATION_ERROR: { httpStatus: 400, graphqlCode: 'BAD_USER_INPUT', defaultMessage: 'Validation failed' },
-  TOKEN_REQUIRED: { httpStatus: 400, graphqlCode: 'BAD_USER_INPUT', defaultMessage: 'A refresh token is required in the body or the cookie' },
-  INVALID_TOKEN: { httpStatus: 400, graphqlCode: 'BAD_USER_INPUT', defaultMessage: 'The token is unknown, expired or already revoked' },
-  INVALID_CREDENTIALS: { httpStatus: 401, graphqlCode: 'UNAUTHENTICATED', defaultMessage: 'Invalid username or password' },
-  UNAUTHORIZED: { httpStatus: 401, graphqlCode: 'UNAUTHENTICATED', defaultMessage: 'A valid access token is required' },
-  INVALID_REFRESH_TOKEN: { httpStatus: 401, graphqlCode: 'UNAUTHENTICATED', defaultMessage: 'The refresh token is missing, unknown, expired or revoked' },
-  REFRESH_TOKEN_REUSED: { httpStatus: 401, graphqlCode: 'UNAUTHENTICATED', defaultMessage: 'The refresh token was already used; the session has been ended' },
-  FORBIDDEN: { httpStatus: 403, graphqlCode: 'FORBIDDEN', defaultMessage: 'You are not allowed to do this' },
-  FRESH_LOGIN_REQUIRED: { httpStatus: 403, graphqlCode: 'FORBIDDEN', defaultMessage: 'Sign in again with your password to do this' },
+  VALIDATION_ERROR: {
+    httpStatus: 400,
+    graphqlCode: 'BAD_USER_INPUT',
+    defaultMessage: 'Validation failed',
+  },
+  TOKEN_REQUIRED: {
+    httpStatus: 400,
+    graphqlCode: 'BAD_USER_INPUT',
+    defaultMessage: 'A refresh token is required in the body or the cookie',
+  },
+  INVALID_TOKEN: {
+    httpStatus: 400,
+    graphqlCode: 'BAD_USER_INPUT',
+    defaultMessage: 'The token is unknown, expired or already revoked',
+  },
+  INVALID_CREDENTIALS: {
+    httpStatus: 401,
+    graphqlCode: 'UNAUTHENTICATED',
+    defaultMessage: 'Invalid username or password',
+  },
+  UNAUTHORIZED: {
+    httpStatus: 401,
+    graphqlCode: 'UNAUTHENTICATED',
+    defaultMessage: 'A valid access token is required',
+  },
+  INVALID_REFRESH_TOKEN: {
+    httpStatus: 401,
+    graphqlCode: 'UNAUTHENTICATED',
+    defaultMessage: 'The refresh token is missing, unknown, expired or revoked',
+  },
+  REFRESH_TOKEN_REUSED: {
+    httpStatus: 401,
+    graphqlCode: 'UNAUTHENTICATED',
+    defaultMessage: 'The refresh token was already used; the session has been ended',
+  },
+  FORBIDDEN: {
+    httpStatus: 403,
+    graphqlCode: 'FORBIDDEN',
+    defaultMessage: 'You are not allowed to do this',
+  },
+  FRESH_LOGIN_REQUIRED: {
+    httpStatus: 403,
+    graphqlCode: 'FORBIDDEN',
+    defaultMessage: 'Sign in again with your password to do this',
+  },
   NOT_FOUND: { httpStatus: 404, graphqlCode: 'NOT_FOUND', defaultMessage: 'Not found' },
-  USERNAME_TAKEN: { httpStatus: 409, graphqlCode: 'CONFLICT', defaultMessage: 'This username is already taken' },
-  PAYLOAD_TOO_LARGE: { httpStatus: 413, graphqlCode: 'PAYLOAD_TOO_LARGE', defaultMessage: 'The request body is too large' },
-  TOO_MANY_REQUESTS: { httpStatus: 429, graphqlCode: 'TOO_MANY_REQUESTS', defaultMessage: 'Too many requests, try again later' },
-  SERVICE_UNAVAILABLE: { httpStatus: 503, graphqlCode: 'SERVICE_UNAVAILABLE', defaultMessage: 'The service is temporarily unavailable' },
-  INTERNAL_ERROR: { httpStatus: 500, graphqlCode: 'INTERNAL_SERVER_ERROR', defaultMessage: 'Internal server error' },
+  USERNAME_TAKEN: {
+    httpStatus: 409,
+    graphqlCode: 'CONFLICT',
+    defaultMessage: 'This username is already taken',
+  },
+  PAYLOAD_TOO_LARGE: {
+    httpStatus: 413,
+    graphqlCode: 'PAYLOAD_TOO_LARGE',
+    defaultMessage: 'The request body is too large',
+  },
+  TOO_MANY_REQUESTS: {
+    httpStatus: 429,
+    graphqlCode: 'TOO_MANY_REQUESTS',
+    defaultMessage: 'Too many requests, try again later',
+  },
+  SERVICE_UNAVAILABLE: {
+    httpStatus: 503,
+    graphqlCode: 'SERVICE_UNAVAILABLE',
+    defaultMessage: 'The service is temporarily unavailable',
+  },
+  INTERNAL_ERROR: {
+    httpStatus: 500,
+    graphqlCode: 'INTERNAL_SERVER_ERROR',
+    defaultMessage: 'Internal server error',
+  },
 };
 
 /** A domain error: services throw these, each transport maps them once. */

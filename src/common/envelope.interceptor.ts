@@ -11,6 +11,8 @@ export class EnvelopeInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    return next.handle().pipe(map((data: unknown) => successEnvelope(req, res.statusCode, data ?? null)));
+    return next
+      .handle()
+      .pipe(map((data: unknown) => successEnvelope(req, res.statusCode, data ?? null)));
   }
 }

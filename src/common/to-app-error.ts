@@ -46,12 +46,19 @@ function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (DATABASE_UNAVAILABLE_ERRORS.has(error.name)) return true;
   // mongoose refuses operations while disconnected when bufferCommands is off
-  return error.name === 'MongooseError' && /before initial connection|Connection was force closed|Client must be connected/.test(error.message);
+  return (
+    error.name === 'MongooseError' &&
+    /before initial connection|Connection was force closed|Client must be connected/.test(
+      error.message,
+    )
+  );
 }
 
 function fromHttpException(error: HttpException): AppError {
   const status = error.getStatus();
-  const code = HTTP_STATUS_CODES[status] ?? (status >= 500 ? ErrorCode.INTERNAL_ERROR : ErrorCode.VALIDATION_ERROR);
+  const code =
+    HTTP_STATUS_CODES[status] ??
+    (status >= 500 ? ErrorCode.INTERNAL_ERROR : ErrorCode.VALIDATION_ERROR);
   if (code === ErrorCode.INTERNAL_ERROR) return new AppError(code);
   if (code === ErrorCode.NOT_FOUND) return new AppError(code, 'Route not found');
   if (code === ErrorCode.VALIDATION_ERROR) return new AppError(code, describeBadRequest(error));
@@ -71,13 +78,20 @@ interface BodyParserError {
 }
 
 function isBodyParserError(error: unknown): error is BodyParserError {
-  return typeof error === 'object' && error !== null && typeof (error as BodyParserError).type === 'string' && typeof (error as BodyParserError).status === 'number';
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as BodyParserError).type === 'string' &&
+    typeof (error as BodyParserError).status === 'number'
+  );
 }
 
 function fromBodyParserError(error: BodyParserError): AppError {
   switch (error.type) {
     case 'entity.too.large':
       return new AppError(ErrorCode.PAYLOAD_TOO_LARGE);
+    case 'entity.too.deep':
+      return new AppError(ErrorCode.VALIDATION_ERROR, 'The request body is nested too deeply');
     case 'entity.parse.failed':
       return new AppError(ErrorCode.VALIDATION_ERROR, 'The request body is not valid JSON');
     default:

@@ -1,19 +1,49 @@
 import { ValidateBy, ValidationOptions } from 'class-validator';
-import { isValidPassword, isValidUsername, PASSWORD_MAX_BYTES, PASSWORD_RULE, USERNAME_RULE } from './credential-rules';
+import {
+  isValidPassword,
+  isValidUsername,
+  PASSWORD_MAX_BYTES,
+  PASSWORD_RULE,
+  USERNAME_RULE,
+} from './credential-rules';
 
 export const IsUsername = (options?: ValidationOptions): PropertyDecorator =>
-  ValidateBy({ name: 'isUsername', validator: { validate: isValidUsername, defaultMessage: () => `$property must be ${USERNAME_RULE}` } }, options);
+  ValidateBy(
+    {
+      name: 'isUsername',
+      validator: {
+        validate: isValidUsername,
+        defaultMessage: () => `$property must be ${USERNAME_RULE}`,
+      },
+    },
+    options,
+  );
 
 export const IsPassword = (options?: ValidationOptions): PropertyDecorator =>
-  ValidateBy({ name: 'isPassword', validator: { validate: isValidPassword, defaultMessage: () => `$property must be ${PASSWORD_RULE}` } }, options);
+  ValidateBy(
+    {
+      name: 'isPassword',
+      validator: {
+        validate: isValidPassword,
+        defaultMessage: () => `$property must be ${PASSWORD_RULE}`,
+      },
+    },
+    options,
+  );
 
 /** A string of at most `maxBytes` in UTF-8: what a candidate password to compare may be. */
-export const IsShortString = (maxBytes: number = PASSWORD_MAX_BYTES, options?: ValidationOptions): PropertyDecorator =>
+export const IsShortString = (
+  maxBytes: number = PASSWORD_MAX_BYTES,
+  options?: ValidationOptions,
+): PropertyDecorator =>
   ValidateBy(
     {
       name: 'isShortString',
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && value.length > 0 && Buffer.byteLength(value, 'utf8') <= maxBytes,
+        validate: (value: unknown) =>
+          typeof value === 'string' &&
+          value.length > 0 &&
+          Buffer.byteLength(value, 'utf8') <= maxBytes,
         defaultMessage: () => `$property must be a non-empty string of at most ${maxBytes} bytes`,
       },
     },

@@ -4,7 +4,12 @@ import { join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { AppConfig, SameSite } from './app-config';
 import { parseByteSize, parseDurationSeconds } from './duration';
-import { isValidPassword, isValidUsername, PASSWORD_RULE, USERNAME_RULE } from '../common/credential-rules';
+import {
+  isValidPassword,
+  isValidUsername,
+  PASSWORD_RULE,
+  USERNAME_RULE,
+} from '../common/credential-rules';
 
 export type Env = Record<string, string | undefined>;
 
@@ -30,7 +35,9 @@ export function loadConfig(processEnv: Env = process.env, cwd = process.cwd()): 
   const cookieSecure = read.boolean('COOKIE_SECURE', isProduction);
   const sameSite = read.oneOf<SameSite>('COOKIE_SAMESITE', ['strict', 'lax', 'none'], 'strict');
   if (sameSite === 'none' && !cookieSecure) {
-    throw new ConfigError('COOKIE_SAMESITE=none requires COOKIE_SECURE=true (browsers drop the cookie otherwise)');
+    throw new ConfigError(
+      'COOKIE_SAMESITE=none requires COOKIE_SECURE=true (browsers drop the cookie otherwise)',
+    );
   }
 
   const adminUsername = read.optional('ADMIN_USERNAME');
@@ -57,7 +64,12 @@ export function loadConfig(processEnv: Env = process.env, cwd = process.cwd()): 
     refresh: {
       ttlSeconds: read.duration('REFRESH_TOKEN_TTL', '7d'),
       reuseGraceSeconds: read.integer('REFRESH_REUSE_GRACE_SECONDS', 10, 0, 3600),
-      cookieName: read.matching('REFRESH_COOKIE_NAME', 'refreshToken', /^[A-Za-z0-9_-]{1,64}$/, '1-64 characters of A-Z a-z 0-9 _ -'),
+      cookieName: read.matching(
+        'REFRESH_COOKIE_NAME',
+        'refreshToken',
+        /^[A-Za-z0-9_-]{1,64}$/,
+        '1-64 characters of A-Z a-z 0-9 _ -',
+      ),
     },
     cookie: { secure: cookieSecure, sameSite },
     bcryptCost: read.integer('BCRYPT_COST', 12, 4, 15),
@@ -145,7 +157,9 @@ class EnvReader {
     const raw = this.string(name, fallback);
     const seconds = parseDurationSeconds(raw);
     if (seconds === undefined || seconds < 1) {
-      throw new ConfigError(`${name} must be a positive duration such as 30s, 15m, 12h or 7d, got "${raw}"`);
+      throw new ConfigError(
+        `${name} must be a positive duration such as 30s, 15m, 12h or 7d, got "${raw}"`,
+      );
     }
     return seconds;
   }

@@ -17,9 +17,19 @@ export class UsersService {
     return (await this.users.list(limit, after)).map((record) => User.from(record));
   }
 
+  /** Every user in creation order (after `after`), one at a time: for unpaged lists of any size. */
+  async *streamAll(after?: string): AsyncGenerator<User> {
+    for await (const record of this.users.streamAll(after)) yield User.from(record);
+  }
+
   /** For DataLoader: one query, answers in the order of `ids`, null where missing. */
   async findByIds(ids: readonly string[]): Promise<(User | null)[]> {
-    const byId = new Map((await this.users.findByIds(ids)).map((record) => [record._id.toHexString(), User.from(record)]));
+    const byId = new Map(
+      (await this.users.findByIds(ids)).map((record) => [
+        record._id.toHexString(),
+        User.from(record),
+      ]),
+    );
     return ids.map((id) => byId.get(id) ?? null);
   }
 }
