@@ -1,13 +1,13 @@
-// Writes openapi.json from the built app (run `npm run build` first; `npm run openapi` does both).
-// The e2e suite compares the served /api-docs-json with this file, so CI fails when it is stale.
-const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
-const { tmpdir } = require('node:os');
-const { join } = require('node:path');
-const { createApp } = require('../dist/app.factory');
-const { buildOpenApiDocument } = require('../dist/api-docs.setup');
-const { loadConfig } = require('../dist/config/load-config');
+// Writes openapi.json from the code (`npm run openapi`). The e2e suite compares the served
+// /api-docs-json with this file, so CI fails when it is stale.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildOpenApiDocument } from '../src/api-docs.setup';
+import { createApp } from '../src/app.factory';
+import { loadConfig } from '../src/config/load-config';
 
-async function main() {
+async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'openapi-'));
   // defaults only: the document must not depend on the local .env
   const config = loadConfig({ NODE_ENV: 'development', DATA_DIR: dataDir }, dataDir);
@@ -22,7 +22,7 @@ async function main() {
   }
 }
 
-main().catch((error) => {
+main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
