@@ -19,7 +19,7 @@ import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { RefreshTokensResolver } from './refresh-tokens.resolver';
 import { RefreshTokensService } from './refresh-tokens.service';
 import { SessionStatusService } from './session-status.service';
-import { TokenService } from './token.service';
+import { accessTokenKey, TokenService } from './token.service';
 
 @Module({
   imports: [
@@ -27,7 +27,10 @@ import { TokenService } from './token.service';
     PassportModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ secret: config.jwt.secret }),
+      // jsonwebtoken takes a KeyObject; @nestjs/jwt's types predate that
+      useFactory: (config: AppConfig) => ({
+        secret: accessTokenKey(config.jwt.secret) as unknown as Buffer,
+      }),
     }),
     MongooseModule.forFeature([{ name: RefreshTokenDocument.name, schema: RefreshTokenSchema }]),
   ],

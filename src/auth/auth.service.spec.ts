@@ -32,6 +32,11 @@ const user = {
   updatedAt: new Date(),
 };
 
+const tokenService = new TokenService(new JwtService({ secret: config.jwt.secret }), config);
+/** Tokens as this service issues them; the mocked repository decides what they find. */
+const PRESENTED = tokenService.generateRefreshToken(new Types.ObjectId()).token;
+const BODY_TOKEN = tokenService.generateRefreshToken(new Types.ObjectId()).token;
+
 function tokenRecord(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
   return {
     _id: new Types.ObjectId(),
@@ -67,7 +72,7 @@ describe(AuthService.name, () => {
   let refreshTokens: jest.Mocked<
     Pick<
       RefreshTokensRepository,
-      | 'findByHash'
+      | 'findByIdAndHash'
       | 'findById'
       | 'insert'
       | 'insertSuccessor'
@@ -93,7 +98,7 @@ describe(AuthService.name, () => {
 
   beforeEach(() => {
     refreshTokens = {
-      findByHash: jest.fn(),
+      findByIdAndHash: jest.fn(),
       findById: jest.fn(),
       insert: jest.fn().mockResolvedValue(undefined),
       insertSuccessor: jest.fn().mockResolvedValue(true),
@@ -114,7 +119,7 @@ describe(AuthService.name, () => {
     service = new AuthService(
       users as unknown as UsersRepository,
       refreshTokens as unknown as RefreshTokensRepository,
-      new TokenService(new JwtService({ secret: config.jwt.secret }), config),
+      tokenService,
       passwords as unknown as PasswordHasher,
       sessions as unknown as SessionStatusService,
       securityEvents as unknown as SecurityEvents,
@@ -134,8 +139,8 @@ describe(AuthService.name, () => {
   describe('refresh', () => {
     it('rotates an active token: successor under its pre-drawn id, parent marked rotated, new cookie', async () => {
       const parent = tokenRecord();
-      refreshTokens.findByHash.mockResolvedValue(parent);
-      const result = await service.refresh('token', client);
+      refreshTokens.findByIdAndHash.mockResolvedValue(parent);
+      const result = await service.refresh(PRESENTED, client);
       expect(refreshTokens.insertSuccessor).toHaveBeenCalledWith(
         expect.objectContaining({ _id: parent.nextId, sessionId: parent.sessionId }),
       );
@@ -150,12 +155,12 @@ describe(AuthService.name, () => {
 
     it('answers a request that lost the rotation race from the grace window, without a new cookie', async () => {
       const parent = tokenRecord();
-      refreshTokens.findByHash.mockResolvedValue(parent);
+      refreshTokens.findByIdAndHash.mockResolvedValue(parent);
       refreshTokens.insertSuccessor.mockResolvedValue(false);
       refreshTokens.findById.mockImplementation((id) =>
         Promise.resolve(id.equals(parent._id) ? parent : tokenRecord({ _id: parent.nextId })),
       );
-      const result = await service.refresh('token', client);
+      const result = await service.refresh(PRESENTED, client);
       expect(result.refreshToken).toBeUndefined();
       expect(refreshTokens.markRotated).not.toHaveBeenCalled();
       expect(refreshTokens.revokeSession).not.toHaveBeenCalled();
@@ -163,18 +168,18 @@ describe(AuthService.name, () => {
 
     it('answers the parent within the grace window while its successor is active', async () => {
       const parent = rotatedSecondsAgo(GRACE_SECONDS - 1);
-      refreshTokens.findByHash.mockResolvedValue(parent);
+      refreshTokens.findByIdAndHash.mockResolvedValue(parent);
       refreshTokens.findById.mockResolvedValue(tokenRecord({ _id: parent.nextId }));
-      const result = await service.refresh('token', client);
+      const result = await service.refresh(PRESENTED, client);
       expect(result.refreshToken).toBeUndefined();
       expect(refreshTokens.insertSuccessor).not.toHaveBeenCalled();
     });
 
     it('treats the parent after the grace window as theft and ends the session', async () => {
       const parent = rotatedSecondsAgo(GRACE_SECONDS + 1);
-      refreshTokens.findByHash.mockResolvedValue(parent);
+      refreshTokens.findByIdAndHash.mockResolvedValue(parent);
       refreshTokens.findById.mockResolvedValue(tokenRecord({ _id: parent.nextId }));
-      expect(await codeOf(service.refresh('token', client))).toBe(ErrorCode.REFRESH_TOKEN_REUSED);
+      expect(await codeOf(service.refresh(PRESENTED, client))).toBe(ErrorCode.REFRESH_TOKEN_REUSED);
       expect(refreshTokens.revokeSession).toHaveBeenCalledWith(
         parent.sessionId,
         expect.objectContaining({ reason: RevokedReason.REUSE_DETECTED }),
@@ -184,9 +189,9 @@ describe(AuthService.name, () => {
 
     it('treats an older ancestor as theft even inside the window (its successor is no longer active)', async () => {
       const grandparent = rotatedSecondsAgo(1);
-      refreshTokens.findByHash.mockResolvedValue(grandparent);
+      refreshTokens.findByIdAndHash.mockResolvedValue(grandparent);
       refreshTokens.findById.mockResolvedValue(rotatedSecondsAgo(0.5, { _id: grandparent.nextId }));
-      expect(await codeOf(service.refresh('token', client))).toBe(ErrorCode.REFRESH_TOKEN_REUSED);
+      expect(await codeOf(service.refresh(PRESENTED, client))).toBe(ErrorCode.REFRESH_TOKEN_REUSED);
       expect(refreshTokens.revokeSession).toHaveBeenCalled();
     });
 
@@ -198,10 +203,10 @@ describe(AuthService.name, () => {
     ])(
       'refuses a token revoked for %s as INVALID_REFRESH_TOKEN without touching the session',
       async (reason) => {
-        refreshTokens.findByHash.mockResolvedValue(
+        refreshTokens.findByIdAndHash.mockResolvedValue(
           tokenRecord({ revokedAt: new Date(), revokedReason: reason }),
         );
-        expect(await codeOf(service.refresh('token', client))).toBe(
+        expect(await codeOf(service.refresh(PRESENTED, client))).toBe(
           ErrorCode.INVALID_REFRESH_TOKEN,
         );
         expect(refreshTokens.revokeSession).not.toHaveBeenCalled();
@@ -212,19 +217,25 @@ describe(AuthService.name, () => {
       expect(await codeOf(service.refresh(undefined, client))).toBe(
         ErrorCode.INVALID_REFRESH_TOKEN,
       );
-      refreshTokens.findByHash.mockResolvedValue(null);
-      expect(await codeOf(service.refresh('token', client))).toBe(ErrorCode.INVALID_REFRESH_TOKEN);
-      refreshTokens.findByHash.mockResolvedValue(
+      refreshTokens.findByIdAndHash.mockResolvedValue(null);
+      expect(await codeOf(service.refresh(PRESENTED, client))).toBe(
+        ErrorCode.INVALID_REFRESH_TOKEN,
+      );
+      refreshTokens.findByIdAndHash.mockResolvedValue(
         tokenRecord({ expiresAt: new Date(Date.now() - 1) }),
       );
-      expect(await codeOf(service.refresh('token', client))).toBe(ErrorCode.INVALID_REFRESH_TOKEN);
+      expect(await codeOf(service.refresh(PRESENTED, client))).toBe(
+        ErrorCode.INVALID_REFRESH_TOKEN,
+      );
     });
 
     it('drops its successor when the session ended during the rotation', async () => {
       const parent = tokenRecord();
-      refreshTokens.findByHash.mockResolvedValue(parent);
+      refreshTokens.findByIdAndHash.mockResolvedValue(parent);
       refreshTokens.markRotated.mockResolvedValue(false);
-      expect(await codeOf(service.refresh('token', client))).toBe(ErrorCode.INVALID_REFRESH_TOKEN);
+      expect(await codeOf(service.refresh(PRESENTED, client))).toBe(
+        ErrorCode.INVALID_REFRESH_TOKEN,
+      );
       expect(refreshTokens.deleteById).toHaveBeenCalledWith(parent.nextId);
     });
   });
@@ -240,25 +251,29 @@ describe(AuthService.name, () => {
     };
 
     it('prefers the body token over the cookie token', async () => {
-      refreshTokens.findByHash.mockResolvedValue(tokenRecord());
+      refreshTokens.findByIdAndHash.mockResolvedValue(tokenRecord());
       const result = await service.revokeToken(
         caller,
-        { bodyToken: 'body', cookieToken: 'cookie' },
+        { bodyToken: BODY_TOKEN, cookieToken: PRESENTED },
         client,
       );
       expect(result.cookieRevoked).toBe(false);
-      const tokenService = new TokenService(new JwtService({ secret: 'x' }), config);
-      expect(refreshTokens.findByHash).toHaveBeenCalledWith(tokenService.hashRefreshToken('body'));
+      expect(refreshTokens.findByIdAndHash).toHaveBeenCalledWith(
+        tokenService.refreshTokenId(BODY_TOKEN),
+        tokenService.hashRefreshToken(BODY_TOKEN),
+      );
     });
 
     it('needs a token and refuses another user’s token to a non-admin', async () => {
       expect(await codeOf(service.revokeToken(caller, {}, client))).toBe(ErrorCode.TOKEN_REQUIRED);
-      refreshTokens.findByHash.mockResolvedValue(tokenRecord({ userId: new Types.ObjectId() }));
-      expect(await codeOf(service.revokeToken(caller, { cookieToken: 'c' }, client))).toBe(
+      refreshTokens.findByIdAndHash.mockResolvedValue(
+        tokenRecord({ userId: new Types.ObjectId() }),
+      );
+      expect(await codeOf(service.revokeToken(caller, { cookieToken: PRESENTED }, client))).toBe(
         ErrorCode.FORBIDDEN,
       );
       await expect(
-        service.revokeToken({ ...caller, role: Role.ADMIN }, { cookieToken: 'c' }, client),
+        service.revokeToken({ ...caller, role: Role.ADMIN }, { cookieToken: PRESENTED }, client),
       ).resolves.toEqual({ cookieRevoked: true });
     });
   });

@@ -77,7 +77,7 @@ export class AuthService {
   async refresh(token: string | undefined, client: ClientInfo): Promise<RefreshResult> {
     if (token === undefined) throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
     const now = new Date();
-    let record = await this.refreshTokens.findByHash(this.tokens.hashRefreshToken(token));
+    let record = await this.findPresentedToken(token);
     if (record === null || record.expiresAt <= now)
       throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
 
@@ -96,7 +96,7 @@ export class AuthService {
   ): Promise<{ cookieRevoked: boolean }> {
     const token = sources.bodyToken ?? sources.cookieToken;
     if (token === undefined) throw new AppError(ErrorCode.TOKEN_REQUIRED);
-    const record = await this.refreshTokens.findByHash(this.tokens.hashRefreshToken(token));
+    const record = await this.findPresentedToken(token);
     if (record === null) throw new AppError(ErrorCode.INVALID_TOKEN);
     if (!record.userId.equals(caller.id) && caller.role !== Role.ADMIN)
       throw new AppError(ErrorCode.FORBIDDEN);
@@ -211,6 +211,13 @@ export class AuthService {
     throw new AppError(ErrorCode.REFRESH_TOKEN_REUSED);
   }
 
+  /** The stored token a client presented: found by the `_id` it carries, checked by its hash. */
+  private findPresentedToken(token: string): Promise<RefreshTokenRecord | null> {
+    const id = this.tokens.refreshTokenId(token);
+    if (id === undefined) return Promise.resolve(null);
+    return this.refreshTokens.findByIdAndHash(id, this.tokens.hashRefreshToken(token));
+  }
+
   private async isActiveToken(id: Types.ObjectId, now: Date): Promise<boolean> {
     const token = await this.refreshTokens.findById(id);
     return token !== null && token.revokedAt === null && token.expiresAt > now;
@@ -240,7 +247,7 @@ export class AuthService {
     now: Date,
     id = new Types.ObjectId(),
   ) {
-    const { token, tokenHash } = this.tokens.generateRefreshToken();
+    const { token, tokenHash } = this.tokens.generateRefreshToken(id);
     const record = {
       _id: id,
       nextId: new Types.ObjectId(),

@@ -7,7 +7,7 @@ import { AuthUser, Role } from '../common/auth-user';
 import { isObjectIdString } from '../common/parse-object-id.pipe';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SessionStatusService } from './session-status.service';
-import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE } from './token.service';
+import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE, accessTokenKey } from './token.service';
 
 /**
  * Verifies the bearer access token: pinned algorithm, issuer, audience, `typ` at+jwt and the
@@ -21,7 +21,8 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.jwt.secret,
+      // passed straight to jsonwebtoken, which takes a KeyObject; passport-jwt's types predate that
+      secretOrKey: accessTokenKey(config.jwt.secret) as unknown as Buffer,
       algorithms: [ACCESS_TOKEN_ALGORITHM],
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
@@ -53,8 +54,13 @@ export class RefreshTokensRepository {
     await this.tokens.deleteOne({ _id: id }).exec();
   }
 
-  findByHash(tokenHash: string): Promise<RefreshTokenRecord | null> {
-    return this.tokens.findOne({ tokenHash }).lean<RefreshTokenRecord>().exec();
+  /** The token stored under `id` if its hash is `tokenHash`: a primary-key lookup on every backend. */
+  async findByIdAndHash(id: Types.ObjectId, tokenHash: string): Promise<RefreshTokenRecord | null> {
+    const record = await this.tokens.findById(id).lean<RefreshTokenRecord>().exec();
+    const matches =
+      record !== null &&
+      timingSafeEqual(Buffer.from(record.tokenHash, 'hex'), Buffer.from(tokenHash, 'hex'));
+    return matches ? record : null;
   }
 
   findById(id: Types.ObjectId): Promise<RefreshTokenRecord | null> {

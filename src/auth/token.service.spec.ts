@@ -1,5 +1,6 @@
 import { JwtService } from '@nestjs/jwt';
 import { decode, verify } from 'jsonwebtoken';
+import { Types } from 'mongoose';
 import { Role } from '../common/auth-user';
 import { AppConfig } from '../config/app-config';
 import { TokenService } from './token.service';
@@ -40,12 +41,21 @@ describe(TokenService.name, () => {
     expect(first.jti).not.toBe(second.jti);
   });
 
-  it('makes opaque refresh tokens of 256 random bits, base64url, stored only as SHA-256', () => {
-    const { token, tokenHash } = tokens.generateRefreshToken();
-    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+  it('makes opaque refresh tokens: the storing document id, then 256 random bits, base64url, stored only as SHA-256', () => {
+    const id = new Types.ObjectId();
+    const { token, tokenHash } = tokens.generateRefreshToken(id);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{59}$/);
+    const bytes = Buffer.from(token, 'base64url');
+    expect(bytes).toHaveLength(12 + 32);
+    expect(tokens.refreshTokenId(token)).toEqual(id);
     expect(tokenHash).toMatch(/^[0-9a-f]{64}$/);
     expect(tokens.hashRefreshToken(token)).toBe(tokenHash);
-    expect(tokens.generateRefreshToken().token).not.toBe(token);
+    expect(tokens.generateRefreshToken(id).token).not.toBe(token);
+  });
+
+  it('finds no id in tokens it did not issue', () => {
+    expect(tokens.refreshTokenId('')).toBeUndefined();
+    expect(tokens.refreshTokenId('x'.repeat(43))).toBeUndefined();
+    expect(tokens.refreshTokenId('not a token at all')).toBeUndefined();
   });
 });

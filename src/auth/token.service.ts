@@ -1,12 +1,14 @@
 import { createHash, createSecretKey, KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { Types } from 'mongoose';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Role } from '../common/auth-user';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 export const ACCESS_TOKEN_ALGORITHM = 'HS256';
 const REFRESH_TOKEN_BYTES = 32;
+const OBJECT_ID_BYTES = 12;
 
 /**
  * The access-token HMAC key as a KeyObject, made once at start-up. Given a string or Buffer,
@@ -53,10 +55,22 @@ export class TokenService {
     return { accessToken, expiresIn: accessTtlSeconds };
   }
 
-  /** 256 random bits, base64url; only its hash is ever stored. */
-  generateRefreshToken(): { token: string; tokenHash: string } {
-    const token = randomBytes(REFRESH_TOKEN_BYTES).toString('base64url');
+  /**
+   * The `_id` of the document that will store it (12 bytes), then 256 random bits, base64url;
+   * only its hash is ever stored. The id lets a presented token be found by primary key, which
+   * every backend answers from its `_id` index, where FerretDB would scan for the hash.
+   */
+  generateRefreshToken(id: Types.ObjectId): { token: string; tokenHash: string } {
+    const token = Buffer.concat([id.id, randomBytes(REFRESH_TOKEN_BYTES)]).toString('base64url');
     return { token, tokenHash: this.hashRefreshToken(token) };
+  }
+
+  /** The `_id` a refresh token was issued under; undefined for anything this service did not issue. */
+  refreshTokenId(token: string): Types.ObjectId | undefined {
+    const bytes = Buffer.from(token, 'base64url');
+    return bytes.length === OBJECT_ID_BYTES + REFRESH_TOKEN_BYTES
+      ? new Types.ObjectId(bytes.subarray(0, OBJECT_ID_BYTES))
+      : undefined;
   }
 
   hashRefreshToken(token: string): string {

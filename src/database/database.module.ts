@@ -6,6 +6,8 @@ import { EmbeddedDatabase } from './embedded-database';
 
 /** Input is never an operator: `{ $ne: null }` inside a filter value is compared literally. */
 mongoose.set('sanitizeFilter', true);
+/** Capturing a stack for every query costs more than the few errors it would explain. */
+mongoose.set('skipOriginalStackTraces', true);
 
 const DEFAULT_DATABASE = 'auth';
 /** A lost database is answered with 503 within a few seconds instead of queueing requests. */

@@ -1,13 +1,25 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..');
 const LAUNCHER_SOURCE = join(PROJECT_ROOT, 'tools', 'ferretdb');
-const TOOLS_BIN = join(PROJECT_ROOT, '.tools', 'bin');
+const TOOLS_DIR = join(PROJECT_ROOT, '.tools');
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB@v1.24.2';
+/**
+ * Makes FerretDB's SQLite backend use its `_id` index: unpatched, every lookup and update scans
+ * the whole collection (its queries ask for `->'$._id'`, the index is on `->"_id"`).
+ */
+const PATCH_FILE = join(LAUNCHER_SOURCE, 'sqlite-id-index.patch');
+/** Where the `replace` directive of tools/ferretdb/go.mod points. */
+const PATCHED_SOURCE = join(TOOLS_DIR, 'ferretdb-1.24.2-src');
+/** Named after the patch, so a machine that built an unpatched binary builds again. */
+const TOOLS_BIN = join(TOOLS_DIR, 'ferretdb-1.24.2-sqlite-id-index');
 export const FERRETDB_BINARY = join(TOOLS_BIN, 'ferretdb');
+const BUILD_LOCK = join(TOOLS_DIR, 'ferretdb-build.lock');
+const BUILD_TIMEOUT_MS = 15 * 60_000;
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -17,29 +29,85 @@ export class EmbeddedDatabaseError extends Error {
 }
 
 /**
- * Builds FerretDB 1.24.2 once with `go install` into the git-ignored `.tools/bin`. Later calls
- * reuse the binary. Concurrent builds are harmless: `go install` replaces the file atomically.
+ * Builds the patched FerretDB 1.24.2 once with `go install` into the git-ignored `.tools/`; later
+ * calls reuse the binary. Concurrent first starts wait for one build.
  */
 export async function ensureFerretDbBinary(): Promise<string> {
   if (existsSync(FERRETDB_BINARY)) return FERRETDB_BINARY;
-  mkdirSync(TOOLS_BIN, { recursive: true });
+  mkdirSync(TOOLS_DIR, { recursive: true });
+  await withBuildLock(async () => {
+    if (existsSync(FERRETDB_BINARY)) return;
+    await preparePatchedSource();
+    await run('go', ['install', '.'], LAUNCHER_SOURCE, {
+      GOBIN: TOOLS_BIN,
+      GOFLAGS: '-mod=readonly',
+    });
+  });
+  return FERRETDB_BINARY;
+}
+
+/** A writable copy of the FerretDB module from the Go module proxy, with the patch applied. */
+async function preparePatchedSource(): Promise<void> {
+  // outside any Go module, so the replace directive does not apply to the download itself
+  const download = await run('go', ['mod', 'download', '-json', FERRETDB_MODULE], TOOLS_DIR, {
+    GOFLAGS: '-mod=mod',
+  });
+  const { Dir: moduleDir } = JSON.parse(download) as { Dir: string };
+  rmSync(PATCHED_SOURCE, { recursive: true, force: true });
+  cpSync(moduleDir, PATCHED_SOURCE, { recursive: true });
+  await run('chmod', ['-R', 'u+w', PATCHED_SOURCE], TOOLS_DIR);
+  // the copy sits inside this repository's work tree: keep git from treating it as part of it
+  await run('git', ['apply', '-p1', PATCH_FILE], PATCHED_SOURCE, {
+    GIT_CEILING_DIRECTORIES: TOOLS_DIR,
+  });
+}
+
+async function withBuildLock(build: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + BUILD_TIMEOUT_MS;
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      break;
+    } catch {
+      if (Date.now() > deadline)
+        throw new EmbeddedDatabaseError(
+          `Another FerretDB build holds ${BUILD_LOCK}; remove it if none runs`,
+        );
+      await new Promise((done) => setTimeout(done, 500));
+    }
+  }
   try {
-    await promisify(execFile)('go', ['install', '.'], {
-      cwd: LAUNCHER_SOURCE,
-      env: { ...process.env, GOBIN: TOOLS_BIN, GOFLAGS: '-mod=readonly' },
-      timeout: 15 * 60_000,
+    await build();
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
+}
+
+async function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)(command, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      timeout: BUILD_TIMEOUT_MS,
       maxBuffer: 16 * 1024 * 1024,
     });
+    return stdout;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && command === 'go') {
       throw new EmbeddedDatabaseError(
         'MONGODB_URI is not set and Go is not installed: set MONGODB_URI to a MongoDB server, or install Go so the embedded FerretDB can be built',
       );
     }
-    const stderr = (error as { stderr?: string }).stderr?.trim().split('\n').pop() ?? String(error);
-    throw new EmbeddedDatabaseError(`Building the embedded FerretDB failed: ${stderr}`);
+    const stderr = (error as { stderr?: string }).stderr?.trim().split('\n').pop() || String(error);
+    throw new EmbeddedDatabaseError(
+      `Building the embedded FerretDB failed (${command} ${args[0]}): ${stderr}`,
+    );
   }
-  return FERRETDB_BINARY;
 }
 
 /** A running FerretDB child process on a free loopback port, its data in `dataDir`. */

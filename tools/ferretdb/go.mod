@@ -67,3 +67,7 @@ require (
 	modernc.org/strutil v1.2.0 // indirect
 	modernc.org/token v1.1.0 // indirect
 )
+
+// FerretDB 1.24.2 with tools/ferretdb/sqlite-id-index.patch applied; src/database/embedded-database.ts
+// prepares this copy from the module proxy before building.
+replace github.com/FerretDB/FerretDB v1.24.2 => ../../.tools/ferretdb-1.24.2-src
