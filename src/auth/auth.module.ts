@@ -19,6 +19,8 @@ import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { RefreshTokensResolver } from './refresh-tokens.resolver';
 import { RefreshTokensService } from './refresh-tokens.service';
 import { SessionStatusService } from './session-status.service';
+import { SessionDocument, SessionSchema } from './session.schema';
+import { SessionsRepository } from './sessions.repository';
 import { accessTokenKey, TokenService } from './token.service';
 
 @Module({
@@ -32,13 +34,17 @@ import { accessTokenKey, TokenService } from './token.service';
         secret: accessTokenKey(config.jwt.secret) as unknown as Buffer,
       }),
     }),
-    MongooseModule.forFeature([{ name: RefreshTokenDocument.name, schema: RefreshTokenSchema }]),
+    MongooseModule.forFeature([
+      { name: RefreshTokenDocument.name, schema: RefreshTokenSchema },
+      { name: SessionDocument.name, schema: SessionSchema },
+    ]),
   ],
   controllers: [AuthController, RefreshTokensController],
   providers: [
     AuthService,
     RefreshTokensService,
     RefreshTokensRepository,
+    SessionsRepository,
     TokenService,
     PasswordHasher,
     SessionStatusService,

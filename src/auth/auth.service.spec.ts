@@ -10,6 +10,7 @@ import { PasswordHasher } from './password-hasher.service';
 import { RefreshTokenRecord, RevokedReason } from './refresh-token.schema';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionStatusService } from './session-status.service';
+import { SessionsRepository } from './sessions.repository';
 import { TokenService } from './token.service';
 
 const GRACE_SECONDS = 10;
@@ -88,6 +89,10 @@ describe(AuthService.name, () => {
   >;
   let passwords: jest.Mocked<Pick<PasswordHasher, 'verify' | 'hash'>>;
   let sessions: jest.Mocked<Pick<SessionStatusService, 'forget'>>;
+  const sessionsRepository = {
+    create: jest.fn().mockResolvedValue(undefined),
+    advanceHead: jest.fn().mockResolvedValue(undefined),
+  };
   const securityEvents = {
     signInFailed: jest.fn(),
     refreshReuseDetected: jest.fn(),
@@ -121,6 +126,7 @@ describe(AuthService.name, () => {
       refreshTokens as unknown as RefreshTokensRepository,
       tokenService,
       passwords as unknown as PasswordHasher,
+      sessionsRepository as unknown as SessionsRepository,
       sessions as unknown as SessionStatusService,
       securityEvents as unknown as SecurityEvents,
       config,
@@ -150,6 +156,11 @@ describe(AuthService.name, () => {
         expect.objectContaining({ reason: RevokedReason.ROTATED, byIp: client.ip }),
       );
       expect(result.refreshToken).toEqual(expect.any(String));
+      expect(sessionsRepository.advanceHead).toHaveBeenCalledWith(
+        parent.sessionId,
+        parent._id,
+        parent.nextId,
+      );
       expect(result.payload.tokenType).toBe('Bearer');
     });
 

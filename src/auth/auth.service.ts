@@ -13,6 +13,7 @@ import { PasswordHasher } from './password-hasher.service';
 import { RefreshTokenRecord, RevokedReason } from './refresh-token.schema';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionStatusService } from './session-status.service';
+import { SessionsRepository } from './sessions.repository';
 import { SignInInput } from './sign-in.input';
 import { SignUpInput } from './sign-up.input';
 import { TokenService } from './token.service';
@@ -42,7 +43,8 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokensRepository,
     private readonly tokens: TokenService,
     private readonly passwords: PasswordHasher,
-    private readonly sessions: SessionStatusService,
+    private readonly sessions: SessionsRepository,
+    private readonly sessionStatus: SessionStatusService,
     private readonly securityEvents: SecurityEvents,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -63,7 +65,9 @@ export class AuthService {
     }
 
     const sessionId = this.tokens.newSessionId();
-    const refreshToken = this.newRefreshToken(user._id, sessionId, client, new Date());
+    const now = new Date();
+    const refreshToken = this.newRefreshToken(user._id, sessionId, client, now);
+    await this.sessions.create(sessionId, user._id, refreshToken.record._id, now);
     await this.refreshTokens.insert(refreshToken.record);
     return { payload: this.authPayload(user, sessionId, true), refreshToken: refreshToken.token };
   }
@@ -106,7 +110,7 @@ export class AuthService {
       this.revocation(client, RevokedReason.REVOKED),
     );
     if (!revoked) throw new AppError(ErrorCode.INVALID_TOKEN);
-    this.sessions.forget(record.sessionId);
+    this.sessionStatus.forget(record.sessionId);
     this.securityEvents.tokenRevoked(
       record.userId.toHexString(),
       record._id.toHexString(),
@@ -122,7 +126,7 @@ export class AuthService {
       caller.sessionId,
       this.revocation(client, RevokedReason.LOGOUT),
     );
-    this.sessions.forget(caller.sessionId);
+    this.sessionStatus.forget(caller.sessionId);
   }
 
   /** Needs a fresh password sign-in; ends every other session of the user. */
@@ -145,7 +149,7 @@ export class AuthService {
       caller.sessionId,
       this.revocation(client, RevokedReason.PASSWORD_CHANGED),
     );
-    this.sessions.forget(...ended);
+    this.sessionStatus.forget(...ended);
     this.securityEvents.passwordChanged(caller.id, ended.length, client.ip);
   }
 
@@ -173,6 +177,7 @@ export class AuthService {
       await this.refreshTokens.deleteById(successor.record._id);
       throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
     }
+    await this.sessions.advanceHead(parent.sessionId, parent._id, successor.record._id);
     return {
       payload: this.authPayload(user, parent.sessionId, false),
       refreshToken: successor.token,
@@ -202,7 +207,7 @@ export class AuthService {
       parent.sessionId,
       this.revocation(client, RevokedReason.REUSE_DETECTED),
     );
-    this.sessions.forget(parent.sessionId);
+    this.sessionStatus.forget(parent.sessionId);
     this.securityEvents.refreshReuseDetected(
       parent.userId.toHexString(),
       parent.sessionId,

@@ -116,13 +116,6 @@ export class RefreshTokensRepository {
     return sessionIds;
   }
 
-  async sessionHasActiveToken(sessionId: string, now: Date): Promise<boolean> {
-    const found = await this.tokens
-      .exists({ sessionId, revokedAt: null, expiresAt: trusted({ $gt: now }) })
-      .exec();
-    return found !== null;
-  }
-
   listByUser(userId: string): Promise<RefreshTokenRecord[]> {
     return this.tokens
       .find({ userId: new Types.ObjectId(userId) }, LISTING_FIELDS)
