@@ -67,7 +67,7 @@ describe('rate limits shared by two instances on one database', () => {
       ),
     );
     const passed = responses.filter((response) => response.status !== 429);
-    expect(passed.length).toBeLessThanOrEqual(5);
+    expect(passed).toHaveLength(5);
     expect(responses.some((response) => response.status === 429)).toBe(true);
   });
 
