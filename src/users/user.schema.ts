@@ -20,6 +20,7 @@ export class UserDocument {
 }
 
 export const UserSchema = SchemaFactory.createForClass(UserDocument);
+// lookups by name go through the usernames collection; this index still guarantees one owner per name
 UserSchema.index({ usernameNormalized: 1 }, { unique: true });
 
 /** A stored user as the repository returns it (lean). */

@@ -1,15 +1,22 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { UserDocument, UserSchema } from './user.schema';
+import { UsernameDocument, UsernameSchema } from './username.schema';
+import { UsernamesRepository } from './usernames.repository';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersResolver } from './users.resolver';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: UserDocument.name, schema: UserSchema }])],
+  imports: [
+    MongooseModule.forFeature([
+      { name: UserDocument.name, schema: UserSchema },
+      { name: UsernameDocument.name, schema: UsernameSchema },
+    ]),
+  ],
   controllers: [UsersController],
-  providers: [UsersRepository, UsersService, UsersResolver],
+  providers: [UsersRepository, UsernamesRepository, UsersService, UsersResolver],
   exports: [UsersRepository, UsersService],
 })
 export class UsersModule {}

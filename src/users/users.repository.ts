@@ -1,49 +1,158 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
 import { Role } from '../common/auth-user';
 import { normalizeUsername } from '../common/credential-rules';
 import { PublicUserRecord, UserDocument, UserRecord } from './user.schema';
+import { UsernameRecord } from './username.schema';
+import { UsernamesRepository } from './usernames.repository';
 
 const PUBLIC_FIELDS = { username: 1, role: 1, createdAt: 1, updatedAt: 1 } as const;
 const DUPLICATE_KEY = 11000;
 /** Users per round trip when streaming the whole list. */
 const STREAM_BATCH_SIZE = 500;
+/** Username entries per insert when backfilling. */
+const BACKFILL_BATCH_SIZE = 500;
+/**
+ * How old a usernames entry pointing at no user must be before a sign-up may take it over. Younger,
+ * it is most likely a sign-up between its two inserts, which must keep the name it won.
+ */
+const ABANDONED_ENTRY_SECONDS = 60;
+/** Looked up when a username has no entry, so that both paths read users by primary key. */
+const NO_USER_ID = new Types.ObjectId('000000000000000000000000');
 
-/** The only code that touches the users collection. Returns plain objects. */
+/**
+ * The only code that touches the users collection. Returns plain objects.
+ *
+ * Users are looked up by username through the usernames collection (normalized name → user id),
+ * because FerretDB on SQLite uses no index but `_id`: a `usernameNormalized` filter would scan
+ * every user. The unique index on `usernameNormalized` stays, as the last word on who holds a name.
+ */
 @Injectable()
-export class UsersRepository {
-  constructor(@InjectModel(UserDocument.name) private readonly users: Model<UserDocument>) {}
+export class UsersRepository implements OnModuleInit {
+  private readonly logger = new Logger(UsersRepository.name);
 
+  constructor(
+    @InjectModel(UserDocument.name) private readonly users: Model<UserDocument>,
+    private readonly names: UsernamesRepository,
+  ) {}
+
+  /**
+   * Gives every user a usernames entry: users from before the collection existed, or written by an
+   * instance without it. Two counts when they agree; else one scan of users' names, inserting the
+   * missing entries (existing ones stay, so instances starting together do no harm). Runs in
+   * onModuleInit, which Nest completes in every module before any onApplicationBootstrap, where
+   * AdminSeeder looks the admin up by name.
+   */
+  async onModuleInit(): Promise<void> {
+    const [users, names] = await Promise.all([
+      this.users.estimatedDocumentCount().exec(),
+      this.names.count(),
+    ]);
+    if (users === names) return;
+    let added = 0;
+    let batch: UsernameRecord[] = [];
+    const cursor = this.users
+      .find({}, { usernameNormalized: 1 })
+      .lean<Pick<UserRecord, '_id' | 'usernameNormalized'>>()
+      .cursor({ batchSize: BACKFILL_BATCH_SIZE });
+    for await (const user of cursor) {
+      batch.push({ _id: user.usernameNormalized, userId: user._id });
+      if (batch.length === BACKFILL_BATCH_SIZE) {
+        added += await this.names.insertMissing(batch);
+        batch = [];
+      }
+    }
+    added += await this.names.insertMissing(batch);
+    if (added > 0) this.logger.log(`Added ${added} missing username entries`);
+  }
+
+  /**
+   * Claims the name in the usernames collection first, then inserts the user under the id the entry
+   * points at. A crash between the two leaves an entry pointing at no user, which a later sign-up of
+   * the name takes over (see {@link claimName}).
+   */
   async create(username: string, passwordHash: string, role: Role): Promise<PublicUserRecord> {
+    const usernameNormalized = normalizeUsername(username);
+    const id = new Types.ObjectId();
+    await this.claimName(usernameNormalized, id);
     try {
       const created = await this.users.create({
+        _id: id,
         username,
-        usernameNormalized: normalizeUsername(username),
+        usernameNormalized,
         passwordHash,
         role,
       });
       const { _id, role: storedRole, createdAt, updatedAt } = created.toObject<UserRecord>();
       return { _id, username, role: storedRole, createdAt, updatedAt };
     } catch (error) {
+      await this.settleFailedCreate(usernameNormalized, id).catch((cleanupError: unknown) =>
+        // the entry is left pointing at no user: a sign-up takes it over once it is abandoned
+        this.logger.warn(`Could not settle the username entry: ${String(cleanupError)}`),
+      );
       if ((error as { code?: number }).code === DUPLICATE_KEY)
         throw new AppError(ErrorCode.USERNAME_TAKEN);
       throw error;
     }
   }
 
-  findByUsername(username: string): Promise<UserRecord | null> {
-    return this.users
-      .findOne({ usernameNormalized: normalizeUsername(username) })
-      .lean<UserRecord>()
+  /**
+   * Inserts the entry `name` → `id`, or throws USERNAME_TAKEN. The insert on `_id` is the atomic
+   * arbiter on every backend (FerretDB applies update and delete filters non-atomically, but an
+   * `_id` insert either happens or is a duplicate). A taken name is taken over only when its entry
+   * points at no user and is older than {@link ABANDONED_ENTRY_SECONDS}: a sign-up that crashed
+   * between its two inserts. A younger one is a sign-up in flight, and must win; the id's own
+   * timestamp says when it was drawn, just before its entry was inserted.
+   */
+  private async claimName(name: string, id: Types.ObjectId): Promise<void> {
+    if (await this.names.insert(name, id)) return;
+    const holder = await this.names.findUserId(name);
+    if (holder !== null) {
+      const ageSeconds = (Date.now() - holder.getTimestamp().getTime()) / 1000;
+      if (ageSeconds < ABANDONED_ENTRY_SECONDS || (await this.users.exists({ _id: holder })))
+        throw new AppError(ErrorCode.USERNAME_TAKEN);
+      // only if it still points at the missing user; the retried insert then decides, as above
+      await this.names.deleteIfPointsAt(name, holder);
+    }
+    if (!(await this.names.insert(name, id))) throw new AppError(ErrorCode.USERNAME_TAKEN);
+  }
+
+  /**
+   * After a failed user insert, points the entry at whoever holds the name in users (the unique
+   * index makes that user the owner), or removes our entry when nobody does. Someone holds it when
+   * our entry was taken over while this sign-up stalled past the grace, or when an instance
+   * without the usernames collection created that user: the lookup by name scans, but only here.
+   */
+  private async settleFailedCreate(name: string, id: Types.ObjectId): Promise<void> {
+    const holder = await this.users
+      .findOne({ usernameNormalized: name }, { _id: 1 })
+      .lean<Pick<UserRecord, '_id'>>()
       .exec();
+    if (holder === null) await this.names.deleteIfPointsAt(name, id);
+    else await this.names.set(name, holder._id);
+  }
+
+  findByUsername(username: string): Promise<UserRecord | null> {
+    return this.findByName(normalizeUsername(username), {});
   }
 
   async existsByUsername(username: string): Promise<boolean> {
-    return (
-      (await this.users.exists({ usernameNormalized: normalizeUsername(username) }).exec()) !== null
-    );
+    return (await this.findByName(normalizeUsername(username), { usernameNormalized: 1 })) !== null;
+  }
+
+  /**
+   * The same two primary-key reads whether the name exists or not (an unknown name reads a user id
+   * nobody has), so neither the database's work nor the time taken tells whether it exists.
+   */
+  private async findByName(
+    name: string,
+    projection: Record<string, 1>,
+  ): Promise<UserRecord | null> {
+    const userId = (await this.names.findUserId(name)) ?? NO_USER_ID;
+    const user = await this.users.findById(userId, projection).lean<UserRecord>().exec();
+    return user?.usernameNormalized === name ? user : null;
   }
 
   findById(id: string): Promise<PublicUserRecord | null> {
@@ -76,12 +185,18 @@ export class UsersRepository {
    * Every user in creation order (optionally after an id), read from a cursor in batches of
    * {@link STREAM_BATCH_SIZE}, so the caller's memory does not grow with the number of users.
    */
-  streamAll(after?: string): AsyncIterable<PublicUserRecord> {
-    return this.users
+  /** Every user in creation order from a cursor, closed as soon as the consumer stops (a client left). */
+  async *streamAll(after?: string): AsyncGenerator<PublicUserRecord> {
+    const cursor = this.users
       .find(this.afterFilter(after), PUBLIC_FIELDS)
       .sort({ _id: 1 })
       .lean<PublicUserRecord>()
       .cursor({ batchSize: STREAM_BATCH_SIZE });
+    try {
+      for await (const user of cursor) yield user;
+    } finally {
+      await cursor.close();
+    }
   }
 
   private afterFilter(after: string | undefined) {
