@@ -1,9 +1,18 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  StreamableFile,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { map, Observable } from 'rxjs';
 import { successEnvelope } from './envelope';
 
-/** Wraps every REST success in the contract's envelope; GraphQL answers are left alone. */
+/**
+ * Wraps every REST success in the contract's envelope; GraphQL answers are left alone, and so are
+ * streamed ones, which write their envelope themselves.
+ */
 @Injectable()
 export class EnvelopeInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -11,8 +20,11 @@ export class EnvelopeInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    return next
-      .handle()
-      .pipe(map((data: unknown) => successEnvelope(req, res.statusCode, data ?? null)));
+    return next.handle().pipe(
+      map((data: unknown) =>
+        // a stream carries its envelope already (streamedSuccessEnvelope)
+        data instanceof StreamableFile ? data : successEnvelope(req, res.statusCode, data ?? null),
+      ),
+    );
   }
 }

@@ -1,7 +1,9 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
 import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-docs';
 import { ErrorCode } from '../common/app-error';
+import { streamedSuccessEnvelope } from '../common/envelope';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
 import { ListUsersArgs } from './list-users.args';
 import { User } from './user.model';
@@ -19,8 +21,11 @@ export class UsersController {
   })
   @ApiEnvelope(200, [User], 'The users')
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR)
-  list(@Query() args: ListUsersArgs): Promise<User[]> {
-    return this.users.list(args.limit, args.after);
+  list(@Query() args: ListUsersArgs, @Req() req: Request): Promise<User[] | StreamableFile> {
+    // without a limit the list is as long as the user base: streamed, never held in memory
+    return args.limit === undefined
+      ? streamedSuccessEnvelope(req, this.users.streamAll(args.after))
+      : this.users.list(args.limit, args.after);
   }
 
   @Get(':id')

@@ -294,9 +294,10 @@ describe('GraphQL users and refresh-token queries', () => {
       await addUsers(200 - 5);
       const forTwoHundred = await listWithTokens(200);
       expect(forTwoHundred).toEqual(forFive);
-      // the session check, the users page, and one batch of refresh tokens
+      // the session check (its sessions entry, then its head token, both by _id), the users
+      // page, and one batch of refresh tokens
       expect(forFive.sort()).toEqual(
-        ['refresh_tokens.find', 'refresh_tokens.findOne', 'users.find'].sort(),
+        ['sessions.findOne', 'refresh_tokens.findOne', 'users.find', 'refresh_tokens.find'].sort(),
       );
     });
   });
