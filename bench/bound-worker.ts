@@ -1,0 +1,170 @@
+/**
+ * One bound, measured in its own process: `concurrency` loops of one operation for a fixed time.
+ * Run by bench/bounds.ts; prints one JSON line ({@link BoundResult}) on stdout.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import * as bcrypt from 'bcrypt';
+import { Collection, MongoClient, ObjectId } from 'mongodb';
+import { percentile } from './stats';
+
+export type BoundKind = 'bcrypt' | 'db-read' | 'db-write' | 'db-list';
+
+export interface BoundTask {
+  kind: BoundKind;
+  concurrency: number;
+  durationS: number;
+  warmupS: number;
+  mongoUri: string;
+  password: string;
+  passwordHash: string;
+}
+
+export interface BoundResult {
+  ops: number;
+  opsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  detail: string;
+}
+
+type Operation = () => Promise<unknown>;
+
+const PUBLIC_FIELDS = { username: 1, role: 1, createdAt: 1, updatedAt: 1 } as const;
+const WRITE_COLLECTION = 'bench_write_bound';
+
+async function main(): Promise<void> {
+  const task = JSON.parse(process.argv[2]) as BoundTask;
+  const client =
+    task.kind === 'bcrypt'
+      ? undefined
+      : await MongoClient.connect(task.mongoUri, { maxPoolSize: task.concurrency });
+  try {
+    const { operation, detail, cleanup } = await prepare(task, client);
+    const result = await measure(operation, task);
+    await cleanup?.();
+    process.stdout.write(`${JSON.stringify({ ...result, detail })}\n`);
+  } finally {
+    await client?.close();
+  }
+}
+
+async function prepare(
+  task: BoundTask,
+  client: MongoClient | undefined,
+): Promise<{ operation: Operation; detail: string; cleanup?: () => Promise<unknown> }> {
+  if (task.kind === 'bcrypt') {
+    return {
+      operation: () => bcrypt.compare(task.password, task.passwordHash),
+      detail: `async bcrypt.compare at cost ${bcrypt.getRounds(task.passwordHash)}`,
+    };
+  }
+  const db = client!.db();
+  const users = db.collection('users');
+  if (task.kind === 'db-list') {
+    return {
+      operation: () =>
+        users.find({}, { projection: PUBLIC_FIELDS }).sort({ _id: 1 }).limit(100).toArray(),
+      detail: `find().sort({_id: 1}).limit(100) on ${await users.countDocuments()} users`,
+    };
+  }
+  if (task.kind === 'db-read') {
+    const ids = (await users.find({}, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id);
+    return {
+      operation: () => users.findOne({ _id: pick(ids) }, { projection: PUBLIC_FIELDS }),
+      detail: `findOne({_id}) on ${ids.length} users`,
+    };
+  }
+  // db-write: a rotation's writes, in a scratch collection indexed like refresh_tokens
+  const tokens = db.collection(WRITE_COLLECTION);
+  await tokens.createIndex({ tokenHash: 1 }, { unique: true });
+  await tokens.createIndex({ sessionId: 1 });
+  await tokens.createIndex({ userId: 1, createdAt: -1 });
+  const ids: ObjectId[] = [];
+  const seed = Array.from({ length: 1_000 }, () => tokenDoc());
+  await tokens.insertMany(seed);
+  ids.push(...seed.map((doc) => doc._id));
+  return {
+    operation: () => rotate(tokens, ids),
+    detail: `findOneAndUpdate({_id}) + insertOne, ${WRITE_COLLECTION} indexed like refresh_tokens`,
+    cleanup: () => tokens.drop(),
+  };
+}
+
+async function rotate(tokens: Collection, ids: ObjectId[]): Promise<void> {
+  const successor = tokenDoc();
+  await tokens.findOneAndUpdate(
+    { _id: pick(ids) },
+    {
+      $set: {
+        revokedAt: new Date(),
+        revokedByIp: '127.0.0.1',
+        revokedReason: 'rotated',
+        replacedBy: successor._id,
+      },
+    },
+  );
+  await tokens.insertOne(successor);
+  ids.push(successor._id);
+}
+
+function tokenDoc() {
+  const now = new Date();
+  return {
+    _id: new ObjectId(),
+    nextId: new ObjectId(),
+    tokenHash: createHash('sha256').update(randomBytes(32)).digest('hex'),
+    userId: new ObjectId(),
+    sessionId: randomUUID(),
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + 7 * 24 * 3600 * 1000),
+    createdByIp: '127.0.0.1',
+    userAgent: 'bench',
+    revokedAt: null,
+    revokedByIp: null,
+    revokedReason: null,
+    replacedBy: null,
+  };
+}
+
+function pick<T>(items: readonly T[]): T {
+  return items[Math.floor(Math.random() * items.length)];
+}
+
+/** Runs `concurrency` loops through warm-up and the measured window; counts what completes inside it. */
+async function measure(
+  operation: Operation,
+  task: BoundTask,
+): Promise<Omit<BoundResult, 'detail'>> {
+  const start = performance.now() + task.warmupS * 1000;
+  const end = start + task.durationS * 1000;
+  const latencies: number[] = [];
+  let errors = 0;
+  const loop = async (): Promise<void> => {
+    while (performance.now() < end) {
+      const began = performance.now();
+      try {
+        await operation();
+      } catch {
+        errors += 1;
+        continue;
+      }
+      const done = performance.now();
+      if (done >= start && done <= end) latencies.push(done - began);
+    }
+  };
+  await Promise.all(Array.from({ length: task.concurrency }, loop));
+  latencies.sort((a, b) => a - b);
+  return {
+    ops: latencies.length,
+    opsPerSecond: latencies.length / task.durationS,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+  };
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

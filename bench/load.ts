@@ -1,0 +1,112 @@
+import autocannon from 'autocannon';
+import type { RssSampler } from './server';
+import { percentile } from './stats';
+
+/** One kind of request a scenario repeats. */
+export interface LoadSpec {
+  method: 'GET' | 'POST';
+  /** Called before every request: its path, headers and body. */
+  next: () => { path: string; headers?: Record<string, string>; body?: string };
+  /** A 2xx whose body fails this counts as an error (GraphQL answers errors with 200). */
+  verifyBody?: (body: string) => boolean;
+  /** Stop early when the scenario runs out of inputs (say, fresh refresh tokens). */
+  exhausted?: () => boolean;
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  /** Non-2xx answers, request errors and timeouts, and failed body checks. */
+  errors: number;
+  statusCodes: Record<string, number>;
+  seconds: number;
+  peakRssMb: number;
+}
+
+export interface LoadOptions {
+  baseUrl: string;
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  rss: RssSampler;
+}
+
+/**
+ * One continuous autocannon run of warm-up + measured seconds; only responses that arrive after
+ * the warm-up count. (Two separate runs would leave the warm-up's abandoned requests running in
+ * the server at the start of the measured one.)
+ */
+export function runLoad(spec: LoadSpec, options: LoadOptions): Promise<LoadResult> {
+  const { verifyBody } = spec;
+  const measureFrom = performance.now() + options.warmupS * 1000;
+  const latencies: number[] = [];
+  const statusCodes: Record<string, number> = {};
+  let failures = 0;
+  const measuring = (): boolean => performance.now() >= measureFrom;
+  const warmupTimer = setTimeout(() => options.rss.reset(), options.warmupS * 1000);
+
+  return new Promise((resolveResult, reject) => {
+    let instance: autocannon.Instance | undefined = undefined;
+    instance = autocannon(
+      {
+        url: options.baseUrl,
+        connections: options.connections,
+        duration: options.warmupS + options.durationS,
+        timeout: 30,
+        method: spec.method,
+        requests: [
+          {
+            setupRequest: (request) => {
+              if (spec.exhausted?.() === true) instance?.stop();
+              const { path, headers, body } = spec.next();
+              return {
+                ...request,
+                path,
+                headers: { ...request.headers, ...headers },
+                ...(body !== undefined && { body }),
+              };
+            },
+            ...(verifyBody !== undefined && {
+              onResponse: (status: number, body: string) => {
+                if (measuring() && status < 300 && !verifyBody(body)) failures += 1;
+              },
+            }),
+          },
+        ],
+      },
+      (error: unknown) => {
+        clearTimeout(warmupTimer);
+        if (error !== null && error !== undefined) {
+          reject(error instanceof Error ? error : new Error('autocannon failed'));
+          return;
+        }
+        const seconds = Math.max(0.001, (performance.now() - measureFrom) / 1000);
+        const non2xx = Object.entries(statusCodes)
+          .filter(([code]) => !code.startsWith('2'))
+          .reduce((sum, [, count]) => sum + count, 0);
+        const ok = latencies.length - non2xx - failures;
+        latencies.sort((a, b) => a - b);
+        resolveResult({
+          requestsPerSecond: ok / seconds,
+          p50: percentile(latencies, 50),
+          p99: percentile(latencies, 99),
+          ok,
+          errors: non2xx + failures,
+          statusCodes,
+          seconds,
+          peakRssMb: options.rss.windowPeak(),
+        });
+      },
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (!measuring()) return;
+      latencies.push(responseTime);
+      statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
+    });
+    instance.on('reqError', () => {
+      if (measuring()) failures += 1;
+    });
+  });
+}

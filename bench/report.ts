@@ -1,0 +1,109 @@
+/** One line of the table: a limit (measured alone) or a scenario (measured against the server). */
+export interface Row {
+  name: string;
+  kind: 'limit' | 'scenario';
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  detail: string;
+  /** Why it did not run. */
+  skipped?: string;
+  bound?: { value: number; label: string };
+  /** Pass when requestsPerSecond ≥ target × bound. */
+  target?: number;
+  peakRssMb?: number;
+}
+
+export interface ScaleRow {
+  users: number;
+  returned: number;
+  bytes: number;
+  /** Median of the repeats. */
+  ms: number;
+  msPer10kUsers: number;
+  rssBeforeMb: number;
+  rssPeakMb: number;
+  /** Largest peak-minus-before of the repeats. */
+  rssGrowthMb: number;
+  ferretPeakMb: number;
+}
+
+export interface Report {
+  startedAt: string;
+  machine: { cpus: number; node: string; loadAverage: number[] };
+  settings: Record<string, unknown>;
+  rows: Row[];
+  memory: { peakUnderLoadMb: number; limitMb: number; vmHwmMb: number; ferretPeakMb: number };
+  scale: ScaleRow[];
+  /** The streaming requirement: the 100k growth stays within this of the 10k growth. */
+  scaleGrowthAllowanceMb: number;
+}
+
+export type Verdict = 'pass' | 'FAIL' | 'report' | 'skipped' | 'limit';
+
+export function verdictOf(row: Row): Verdict {
+  if (row.skipped !== undefined) return 'skipped';
+  if (row.kind === 'limit') return 'limit';
+  if (row.target === undefined || row.bound === undefined) return 'report';
+  return row.requestsPerSecond >= row.target * row.bound.value && row.errors === 0
+    ? 'pass'
+    : 'FAIL';
+}
+
+export function scaleVerdict(report: Report): Verdict {
+  const [small, large] = report.scale;
+  if (small === undefined || large === undefined) return 'skipped';
+  return large.rssGrowthMb <= small.rssGrowthMb + report.scaleGrowthAllowanceMb ? 'pass' : 'FAIL';
+}
+
+const num = (value: number, digits = 0): string =>
+  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export function markdown(report: Report): string {
+  const lines = [
+    `Bench of ${report.startedAt} on ${report.machine.cpus} cores, Node ${report.machine.node}; ` +
+      `${String(report.settings.connections)} connections, ${String(report.settings.durationS)} s per scenario after ${String(report.settings.warmupS)} s warm-up.`,
+    '',
+    '| scenario | req/s | p50 ms | p99 ms | bound (req/s) | ratio | target | result | errors |',
+    '|---|---:|---:|---:|---|---:|---:|---|---:|',
+  ];
+  for (const row of report.rows) {
+    if (row.skipped !== undefined) {
+      lines.push(
+        `| ${row.name} | | | | | | ${row.target === undefined ? '' : `≥ ${row.target}`} | ${row.skipped} | |`,
+      );
+      continue;
+    }
+    const ratio = row.bound === undefined ? '' : num(row.requestsPerSecond / row.bound.value, 2);
+    const bound = row.bound === undefined ? '' : `${row.bound.label} = ${num(row.bound.value, 1)}`;
+    lines.push(
+      `| ${row.name} | ${num(row.requestsPerSecond, 1)} | ${num(row.p50, 1)} | ${num(row.p99, 1)} | ${bound} | ${ratio} | ` +
+        `${row.target === undefined ? '' : `≥ ${row.target}`} | ${verdictOf(row)} | ${row.errors} |`,
+    );
+  }
+  const { memory } = report;
+  lines.push(
+    `| server peak RSS under load | ${num(memory.peakUnderLoadMb, 1)} MB | | | | | < ${memory.limitMb} MB | ${memory.peakUnderLoadMb < memory.limitMb ? 'pass' : 'FAIL'} | |`,
+    '',
+    `Server VmHWM over the whole run (incl. the unpaged lists): ${num(memory.vmHwmMb, 1)} MB; FerretDB peak RSS: ${num(memory.ferretPeakMb, 1)} MB.`,
+    '',
+    `Unpaged \`GET /users\` (median of ${String(report.settings.scaleRepeat)}; memory must not grow with the user count: ` +
+      `growth at the larger size ≤ growth at the smaller + ${report.scaleGrowthAllowanceMb} MB → ${scaleVerdict(report)}):`,
+    '',
+    '| users | returned | MB sent | time ms | ms per 10,000 users | server RSS before | peak | growth | FerretDB peak |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...report.scale.map(
+      (row) =>
+        `| ${num(row.users)} | ${num(row.returned)} | ${num(row.bytes / 1e6, 1)} | ${num(row.ms)} | ${num(row.msPer10kUsers)} | ` +
+        `${num(row.rssBeforeMb)} MB | ${num(row.rssPeakMb)} MB | ${num(row.rssGrowthMb)} MB | ${num(row.ferretPeakMb)} MB |`,
+    ),
+    '',
+    'Limits and scenarios:',
+    ...report.rows.map(
+      (row) =>
+        `- \`${row.name}\`: ${row.detail}${row.peakRssMb === undefined ? '' : ` (server peak RSS ${num(row.peakRssMb)} MB)`}`,
+    ),
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,437 @@
+/**
+ * `npm run bench`: builds, starts the production server on its own embedded FerretDB, seeds it,
+ * measures the limits and the scenarios, and writes bench/results.json plus a markdown table.
+ * See bench/README.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as bcrypt from 'bcrypt';
+import { format, resolveConfig } from 'prettier';
+import type { BoundKind } from './bound-worker';
+import { killBoundWorkers, measureBound } from './bounds';
+import { BenchConfig, loadBenchConfig } from './config';
+import { LoadSpec, runLoad } from './load';
+import { markdown, Report, Row, ScaleRow } from './report';
+import { BENCH_PASSWORD, SeededUsers, Seeder } from './seed';
+import { BenchServer, readMemoryMb, RssSampler, waitForIdle } from './server';
+import { median, serialBound } from './stats';
+
+const ADMIN = { username: 'bench-admin', password: 'bench-admin-password' };
+const RSS_LIMIT_MB = 250;
+const SCALE_GROWTH_ALLOWANCE_MB = 32;
+const GRAPHQL_ERRORS = /"errors"\s*:/;
+
+/** Scenario name → the rows its bound is made of (BENCH_ONLY pulls them in). */
+const NEEDS: Record<string, string[]> = {
+  'user-by-id': ['baseline', 'db-read-bound'],
+  'users-list': ['baseline', 'db-list-bound'],
+  refresh: ['baseline', 'db-write-bound'],
+  'sign-in': ['bcrypt-bound'],
+  'gql-user': ['user-by-id', 'baseline', 'db-read-bound'],
+  'gql-users-tokens': ['users-list', 'baseline', 'db-list-bound'],
+};
+
+let server: BenchServer | undefined;
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+function selected(config: BenchConfig): (name: string) => boolean {
+  if (config.only.length === 0) return () => true;
+  const names = new Set(config.only.flatMap((name) => [name, ...(NEEDS[name] ?? [])]));
+  return (name) => names.has(name);
+}
+
+async function main(): Promise<void> {
+  const config = loadBenchConfig();
+  const wanted = selected(config);
+  const startedAt = new Date().toISOString();
+
+  log('building (npm run build)');
+  const build = spawnSync('npm', ['run', 'build', '--silent'], {
+    cwd: config.projectRoot,
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) throw new Error('npm run build failed');
+
+  rmSync(config.workDir, { recursive: true, force: true });
+  const dataDir = join(config.workDir, 'data');
+  const profileDir = join(config.workDir, 'profiles');
+  mkdirSync(dataDir, { recursive: true });
+
+  const passwordHash = await bcrypt.hash(BENCH_PASSWORD, config.bcryptCost);
+  log('starting the production server (node dist/main) on a fresh embedded FerretDB');
+  server = await BenchServer.start({
+    projectRoot: config.projectRoot,
+    dataDir,
+    logFile: join(config.workDir, 'server.log'),
+    ...(config.cpuProfile && { cpuProfileDir: profileDir }),
+    env: {
+      NODE_ENV: 'production',
+      JWT_ACCESS_SECRET: 'bench-only-secret-0123456789-abcdefghijklmnop',
+      BCRYPT_COST: String(config.bcryptCost),
+      AUTH_RATE_LIMIT: '0',
+      API_RATE_LIMIT: '0',
+      COOKIE_SECURE: 'false',
+      ADMIN_USERNAME: ADMIN.username,
+      ADMIN_PASSWORD: ADMIN.password,
+      ...(config.serverNodeOptions !== '' && { NODE_OPTIONS: config.serverNodeOptions }),
+    },
+  });
+  const live = server;
+  log(
+    `server pid ${live.pid} at ${live.baseUrl}; FerretDB pid ${live.ferretPid} at ${live.mongoUri}`,
+  );
+  const rss = new RssSampler(live.pid).start();
+  const ferretRss = new RssSampler(live.ferretPid).start();
+  const seeder = await Seeder.connect(live.mongoUri, passwordHash);
+
+  const users: SeededUsers = { ids: [], usernames: [] };
+  log(`seeding ${config.users} users`);
+  await seeder.addUsers(0, config.users, users);
+  const bearer = {
+    authorization: `Bearer ${await signIn(live.baseUrl, ADMIN.username, ADMIN.password)}`,
+  };
+
+  const rows = new Map<string, Row>();
+  const loadOptions = {
+    baseUrl: live.baseUrl,
+    connections: config.connections,
+    durationS: config.durationS,
+    warmupS: config.warmupS,
+    rss,
+  };
+  const rate = (name: string): number => rows.get(name)?.requestsPerSecond ?? NaN;
+  const random = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
+
+  const settle = async (): Promise<void> => {
+    const waited = await waitForIdle([live.pid, live.ferretPid]);
+    if (waited > 2) log(`waited ${waited.toFixed(0)} s for the server and FerretDB to go idle`);
+  };
+
+  const http = async (
+    name: string,
+    detail: string,
+    spec: LoadSpec,
+    extra: Partial<Row> = {},
+  ): Promise<void> => {
+    if (!wanted(name)) return;
+    await settle();
+    log(`${name}: ${config.durationS} s at ${config.connections} connections`);
+    const result = await runLoad(spec, loadOptions);
+    const codes = Object.entries(result.statusCodes)
+      .map(([code, count]) => `${code}×${count}`)
+      .join(', ');
+    rows.set(name, {
+      name,
+      kind: 'scenario',
+      requestsPerSecond: result.requestsPerSecond,
+      p50: result.p50,
+      p99: result.p99,
+      errors: result.errors,
+      detail: `${detail}; statuses ${codes}`,
+      peakRssMb: result.peakRssMb,
+      ...extra,
+    });
+  };
+
+  const limit = async (name: string, kind: BoundKind): Promise<void> => {
+    if (!wanted(name)) return;
+    await settle();
+    log(`${name}: ${config.durationS} s at ${config.connections} in flight, separate process`);
+    const result = await measureBound({
+      kind,
+      concurrency: config.connections,
+      durationS: config.durationS,
+      warmupS: config.warmupS,
+      mongoUri: live.mongoUri,
+      password: BENCH_PASSWORD,
+      passwordHash,
+    });
+    rows.set(name, {
+      name,
+      kind: 'limit',
+      requestsPerSecond: result.opsPerSecond,
+      p50: result.p50,
+      p99: result.p99,
+      errors: result.errors,
+      detail: `${result.detail} (raw, separate process)`,
+    });
+  };
+
+  // the limits, each measured alone
+  await http(
+    'baseline',
+    'GET /health/live: no database, the framework ceiling',
+    { method: 'GET', next: () => ({ path: '/health/live' }) },
+    { kind: 'limit' },
+  );
+  await limit('db-read-bound', 'db-read');
+  await limit('db-write-bound', 'db-write');
+  await limit('db-list-bound', 'db-list');
+  await limit('bcrypt-bound', 'bcrypt');
+
+  const withDb = (bound: string): Row['bound'] => ({
+    value: serialBound(rate('baseline'), rate(bound)),
+    label: `1/(1/baseline + 1/${bound})`,
+  });
+
+  await http(
+    'user-by-id',
+    `GET /users/{id} with a bearer token, random id of ${config.users}`,
+    { method: 'GET', next: () => ({ path: `/users/${random(users.ids)}`, headers: bearer }) },
+    { bound: withDb('db-read-bound'), target: 0.75 },
+  );
+  await http(
+    'users-list',
+    `GET /users?limit=100 on ${config.users} users`,
+    { method: 'GET', next: () => ({ path: '/users?limit=100', headers: bearer }) },
+    { bound: withDb('db-list-bound') },
+  );
+
+  if (wanted('refresh')) {
+    // every request presents a token never used before, so each one rotates
+    const bound = withDb('db-write-bound')!;
+    const poolSize = Math.min(
+      200_000,
+      Math.max(2_000, Math.ceil(bound.value * (config.durationS + config.warmupS) * 1.5)),
+    );
+    log(`refresh: inserting ${poolSize} fresh refresh tokens`);
+    const tokens = await seeder.addRefreshTokens(
+      Array.from({ length: poolSize }, () => random(users.ids)),
+    );
+    let used = 0;
+    await http(
+      'refresh',
+      `POST /auth/refresh-token, a fresh token per request (${poolSize} pre-inserted, ${await seeder.countRefreshTokens()} in the collection)`,
+      {
+        method: 'POST',
+        next: () => ({
+          path: '/auth/refresh-token',
+          headers: { cookie: `refreshToken=${tokens[Math.min(used++, tokens.length - 1)]}` },
+        }),
+        exhausted: () => used >= tokens.length,
+      },
+      { bound, target: 0.6 },
+    );
+  }
+
+  await http(
+    'sign-in',
+    `POST /auth/sign-in at BCRYPT_COST=${config.bcryptCost}, random user of ${config.users}`,
+    {
+      method: 'POST',
+      next: () => ({
+        path: '/auth/sign-in',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: random(users.usernames), password: BENCH_PASSWORD }),
+      }),
+    },
+    { bound: { value: rate('bcrypt-bound'), label: 'bcrypt-bound' }, target: 0.85 },
+  );
+
+  const graphql = (query: string, variables?: () => Record<string, unknown>): LoadSpec => ({
+    method: 'POST',
+    next: () => ({
+      path: '/graphql',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      body: JSON.stringify({ query, ...(variables !== undefined && { variables: variables() }) }),
+    }),
+    verifyBody: (body) => !GRAPHQL_ERRORS.test(body),
+  });
+  const userQuery = graphql(
+    'query User($id: ID!) { user(id: $id) { id username role createdAt updatedAt } }',
+    () => ({ id: random(users.ids) }),
+  );
+  const tokensQuery = graphql('{ users(limit: 100) { id refreshTokens { id } } }');
+  const graphqlMissing = await probeGraphql(live.baseUrl, userQuery);
+  for (const [name, spec, detail, bound, target] of [
+    [
+      'gql-user',
+      userQuery,
+      'GraphQL user(id)',
+      { value: rate('user-by-id'), label: 'user-by-id' },
+      0.6,
+    ],
+    [
+      'gql-users-tokens',
+      tokensQuery,
+      'GraphQL users(limit: 100) { id refreshTokens { id } }',
+      { value: rate('users-list'), label: 'users-list' },
+      undefined,
+    ],
+  ] as const) {
+    if (!wanted(name)) continue;
+    if (graphqlMissing) {
+      rows.set(name, {
+        name,
+        kind: 'scenario',
+        requestsPerSecond: 0,
+        p50: 0,
+        p99: 0,
+        errors: 0,
+        detail,
+        skipped: 'skipped: /graphql not available',
+        target,
+      });
+    } else {
+      await http(name, detail, spec, { bound, ...(target !== undefined && { target }) });
+    }
+  }
+
+  const peakUnderLoadMb = Math.max(0, ...[...rows.values()].map((row) => row.peakRssMb ?? 0));
+
+  const scale: ScaleRow[] = [];
+  if (wanted('scale')) {
+    const measureUnpaged = async (): Promise<void> => {
+      const count = await seeder.countUsers();
+      scale.push(
+        await unpagedList(live.baseUrl, bearer, count, config.scaleRepeat, rss, ferretRss, settle),
+      );
+    };
+    await measureUnpaged();
+    log(`seeding up to ${config.scaleUsers} users`);
+    await seeder.addUsers(config.users, config.scaleUsers, users);
+    await measureUnpaged();
+  }
+
+  const report: Report = {
+    startedAt,
+    machine: { cpus: cpus().length, node: process.version, loadAverage: loadavg() },
+    settings: {
+      durationS: config.durationS,
+      warmupS: config.warmupS,
+      connections: config.connections,
+      users: config.users,
+      scaleUsers: config.scaleUsers,
+      scaleRepeat: config.scaleRepeat,
+      bcryptCost: config.bcryptCost,
+      only: config.only,
+      serverNodeOptions: config.serverNodeOptions,
+    },
+    rows: [...rows.values()],
+    memory: {
+      peakUnderLoadMb,
+      limitMb: RSS_LIMIT_MB,
+      vmHwmMb: readMemoryMb(live.pid)?.hwm ?? 0,
+      ferretPeakMb: ferretRss.overall(),
+    },
+    scale,
+    scaleGrowthAllowanceMb: SCALE_GROWTH_ALLOWANCE_MB,
+  };
+  await seeder.close();
+  rss.stop();
+  ferretRss.stop();
+  log('stopping the server');
+  await live.stop();
+  server = undefined;
+  if (!config.keepData) rmSync(dataDir, { recursive: true, force: true });
+
+  // formatted like the rest of the repository, so the file can be committed as a record
+  const prettierOptions = (await resolveConfig(config.resultsFile)) ?? {};
+  writeFileSync(
+    config.resultsFile,
+    await format(JSON.stringify(report), { ...prettierOptions, parser: 'json' }),
+  );
+  process.stdout.write(`${markdown(report)}\n\nWritten to ${config.resultsFile}\n`);
+  if (config.cpuProfile) process.stdout.write(`CPU profile(s) in ${profileDir}\n`);
+}
+
+async function signIn(baseUrl: string, username: string, password: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!response.ok) throw new Error(`sign-in as ${username} answered ${response.status}`);
+  return ((await response.json()) as { data: { accessToken: string } }).data.accessToken;
+}
+
+/** True when /graphql answers 404 (the GraphQL face is not there yet). */
+async function probeGraphql(baseUrl: string, spec: LoadSpec): Promise<boolean> {
+  const { path, headers, body } = spec.next();
+  const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers, body });
+  const text = await response.text();
+  if (response.status === 404) return true;
+  if (!response.ok || GRAPHQL_ERRORS.test(text))
+    log(`warning: GraphQL probe answered ${response.status}: ${text.slice(0, 300)}`);
+  return false;
+}
+
+async function unpagedList(
+  baseUrl: string,
+  headers: Record<string, string>,
+  userCount: number,
+  repeat: number,
+  rss: RssSampler,
+  ferretRss: RssSampler,
+  settle: () => Promise<void>,
+): Promise<ScaleRow> {
+  log(`unpaged GET /users on ${userCount} users, ${repeat}×`);
+  const times: number[] = [];
+  let growth = 0;
+  let before = 0;
+  let peak = 0;
+  let ferretPeak = 0;
+  let returned = 0;
+  let bytes = 0;
+  for (let run = 0; run < repeat; run += 1) {
+    await settle();
+    const rssBefore = rss.reset();
+    ferretRss.reset();
+    const began = performance.now();
+    const response = await fetch(`${baseUrl}/users`, {
+      headers,
+      signal: AbortSignal.timeout(300_000),
+    });
+    const body = await response.text();
+    times.push(performance.now() - began);
+    const runPeak = rss.windowPeak();
+    if (!response.ok) throw new Error(`unpaged GET /users answered ${response.status}`);
+    returned = (JSON.parse(body) as { data: unknown[] }).data.length;
+    bytes = Buffer.byteLength(body);
+    if (run === 0) before = rssBefore;
+    growth = Math.max(growth, runPeak - rssBefore);
+    peak = Math.max(peak, runPeak);
+    ferretPeak = Math.max(ferretPeak, ferretRss.windowPeak());
+  }
+  const ms = median(times);
+  return {
+    users: userCount,
+    returned,
+    bytes,
+    ms,
+    msPer10kUsers: (ms / userCount) * 10_000,
+    rssBeforeMb: before,
+    rssPeakMb: peak,
+    rssGrowthMb: growth,
+    ferretPeakMb: ferretPeak,
+  };
+}
+
+function cleanUp(): void {
+  killBoundWorkers();
+  server?.killNow();
+}
+
+let interrupted = false;
+process.once('exit', cleanUp);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    log(`${signal}: stopping the server and FerretDB`);
+    killBoundWorkers();
+    void (server?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
+main().catch(async (error: unknown) => {
+  if (interrupted) return; // the signal handler is stopping everything
+  log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  killBoundWorkers();
+  await server?.stop().catch(() => server?.killNow());
+  process.exit(1);
+});
