@@ -2,9 +2,9 @@
  * One bound, measured in its own process: `concurrency` loops of one operation for a fixed time.
  * Run by bench/bounds.ts; prints one JSON line ({@link BoundResult}) on stdout.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import * as bcrypt from 'bcrypt';
 import { Collection, MongoClient, ObjectId } from 'mongodb';
+import { refreshTokenDocument } from './seed';
 import { percentile } from './stats';
 
 export type BoundKind = 'bcrypt' | 'db-read' | 'db-write' | 'db-list';
@@ -109,22 +109,7 @@ async function rotate(tokens: Collection, ids: ObjectId[]): Promise<void> {
 }
 
 function tokenDoc() {
-  const now = new Date();
-  return {
-    _id: new ObjectId(),
-    nextId: new ObjectId(),
-    tokenHash: createHash('sha256').update(randomBytes(32)).digest('hex'),
-    userId: new ObjectId(),
-    sessionId: randomUUID(),
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + 7 * 24 * 3600 * 1000),
-    createdByIp: '127.0.0.1',
-    userAgent: 'bench',
-    revokedAt: null,
-    revokedByIp: null,
-    revokedReason: null,
-    replacedBy: null,
-  };
+  return refreshTokenDocument(new ObjectId(), new Date()).document;
 }
 
 function pick<T>(items: readonly T[]): T {

@@ -6,6 +6,31 @@ const REFRESH_TTL_MS = 7 * 24 * 3600 * 1000;
 
 export const BENCH_PASSWORD = 'bench-password-123';
 
+/**
+ * An active refresh token of its own session, shaped like src/auth/refresh-token.schema.ts: the
+ * document's `_id`, then 256 random bits, as the server issues them (found by primary key).
+ */
+export function refreshTokenDocument(userId: ObjectId, now: Date) {
+  const _id = new ObjectId();
+  const token = Buffer.concat([_id.id, randomBytes(32)]).toString('base64url');
+  const document = {
+    _id,
+    nextId: new ObjectId(),
+    tokenHash: createHash('sha256').update(token).digest('hex'),
+    userId,
+    sessionId: randomUUID(),
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + REFRESH_TTL_MS),
+    createdByIp: '127.0.0.1',
+    userAgent: 'bench',
+    revokedAt: null,
+    revokedByIp: null,
+    revokedReason: null,
+    replacedBy: null,
+  };
+  return { token, document };
+}
+
 /** What the scenarios need to know about the seeded data. */
 export interface SeededUsers {
   ids: string[];
@@ -66,26 +91,9 @@ export class Seeder {
     for (let start = 0; start < userIds.length; start += BATCH) {
       const now = new Date();
       const docs = userIds.slice(start, start + BATCH).map((userId) => {
-        const _id = new ObjectId();
-        // the document's _id, then 256 random bits: a server that reads the id from the token
-        // finds it by primary key, one that does not just hashes the whole opaque value
-        const token = Buffer.concat([_id.id, randomBytes(32)]).toString('base64url');
+        const { token, document } = refreshTokenDocument(new ObjectId(userId), now);
         tokens.push(token);
-        return {
-          _id,
-          nextId: new ObjectId(),
-          tokenHash: createHash('sha256').update(token).digest('hex'),
-          userId: new ObjectId(userId),
-          sessionId: randomUUID(),
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + REFRESH_TTL_MS),
-          createdByIp: '127.0.0.1',
-          userAgent: 'bench',
-          revokedAt: null,
-          revokedByIp: null,
-          revokedReason: null,
-          replacedBy: null,
-        };
+        return document;
       });
       await this.db.collection('refresh_tokens').insertMany(docs, { ordered: true });
     }
