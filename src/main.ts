@@ -5,6 +5,8 @@ import { EmbeddedDatabaseError, ensureFerretDbBinary } from './database/embedded
 import { JsonLogger } from './logging/json-logger';
 
 async function bootstrap(): Promise<void> {
+  const logger = new JsonLogger();
+  Logger.overrideLogger(logger);
   const config = loadConfig();
   if (config.mongodbUri === undefined) {
     Logger.log(
@@ -13,7 +15,7 @@ async function bootstrap(): Promise<void> {
     );
     await ensureFerretDbBinary();
   }
-  const app = await createApp(config, new JsonLogger());
+  const app = await createApp(config, logger);
   await app.listen(config.port);
   Logger.log(`Listening on http://localhost:${config.port} (API docs at /api-docs)`, 'Bootstrap');
 }
