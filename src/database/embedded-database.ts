@@ -1,5 +1,6 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -15,13 +16,21 @@ const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB@v1.24.2';
 const PATCH_FILE = join(LAUNCHER_SOURCE, 'sqlite-id-index.patch');
 /** Where the `replace` directive of tools/ferretdb/go.mod points. */
 const PATCHED_SOURCE = join(TOOLS_DIR, 'ferretdb-1.24.2-src');
-/** Named after the patch, so a machine that built an unpatched binary builds again. */
-const TOOLS_BIN = join(TOOLS_DIR, 'ferretdb-1.24.2-sqlite-id-index');
+/** Named after the launcher's sources, so any change to them (or to the patch) builds again. */
+const TOOLS_BIN = join(TOOLS_DIR, `ferretdb-1.24.2-${sourcesDigest()}`);
 export const FERRETDB_BINARY = join(TOOLS_BIN, 'ferretdb');
 const BUILD_LOCK = join(TOOLS_DIR, 'ferretdb-build.lock');
 const BUILD_TIMEOUT_MS = 15 * 60_000;
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
+
+function sourcesDigest(): string {
+  const hash = createHash('sha256');
+  for (const file of ['go.mod', 'go.sum', 'main.go', 'sqlite-id-index.patch']) {
+    hash.update(readFileSync(join(LAUNCHER_SOURCE, file)));
+  }
+  return hash.digest('hex').slice(0, 12);
+}
 
 /** Start-up cannot go on; the message is the one line printed. */
 export class EmbeddedDatabaseError extends Error {
@@ -125,10 +134,14 @@ export class EmbeddedDatabase {
     mkdirSync(dbDir, { recursive: true });
     const child = spawn(
       binary,
-      [`--data-dir=${dbDir}`, `--listen-addr=127.0.0.1:${port}`, '--log-level=error'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      [
+        `--data-dir=${dbDir}`,
+        `--listen-addr=127.0.0.1:${port}`,
+        '--log-level=error',
+        // the stdin pipe closes when this process dies, however it dies: FerretDB then stops too
+        '--stop-on-stdin-eof',
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     const uri = await readUri(child);
     return new EmbeddedDatabase(child, uri, dataDir);

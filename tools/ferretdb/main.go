@@ -3,13 +3,16 @@
 // package panics at start-up because the generated version.txt is not part of the module zip.
 //
 // It listens on --listen-addr (port 0 picks a free port), prints the MongoDB URI as the first
-// line on stdout once it accepts connections, and shuts down cleanly on SIGINT or SIGTERM.
+// line on stdout once it accepts connections, and shuts down cleanly on SIGINT or SIGTERM, or,
+// with --stop-on-stdin-eof, when its standard input closes: a parent that holds the other end of
+// that pipe takes the database down with it however it dies, even by SIGKILL.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -23,6 +26,7 @@ func main() {
 	dataDir := flag.String("data-dir", ".data", "directory for the SQLite database files")
 	listenAddr := flag.String("listen-addr", "127.0.0.1:0", "TCP address to listen on")
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	stopOnStdinEOF := flag.Bool("stop-on-stdin-eof", false, "shut down when standard input closes")
 	flag.Parse()
 
 	var level slog.Level
@@ -51,6 +55,13 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+
+	if *stopOnStdinEOF {
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			stop()
+		}()
+	}
 
 	done := make(chan error, 1)
 	go func() { done <- db.Run(ctx) }()
