@@ -50,9 +50,7 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<AuthPayload> {
-    const { payload, refreshToken } = await this.auth.signIn(input, client);
-    this.cookie.write(res, refreshToken);
-    return payload;
+    return this.cookie.deliver(res, await this.auth.signIn(input, client));
   }
 
   @Public()
@@ -75,9 +73,7 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<AuthPayload> {
-    const { payload, refreshToken } = await this.auth.refresh(this.cookie.read(req), client);
-    if (refreshToken !== undefined) this.cookie.write(res, refreshToken);
-    return payload;
+    return this.cookie.deliver(res, await this.auth.refresh(this.cookie.read(req), client));
   }
 
   @Post('revoke-token')

@@ -41,9 +41,7 @@ export class AuthResolver {
     @Client() client: ClientInfo,
     @Context('res') res: Response,
   ): Promise<AuthPayload> {
-    const { payload, refreshToken } = await this.auth.signIn(input, client);
-    this.cookie.write(res, refreshToken);
-    return payload;
+    return this.cookie.deliver(res, await this.auth.signIn(input, client));
   }
 
   @Public()
@@ -56,9 +54,7 @@ export class AuthResolver {
     @Client() client: ClientInfo,
     @Context('res') res: Response,
   ): Promise<AuthPayload> {
-    const { payload, refreshToken } = await this.auth.refresh(this.cookie.read(req), client);
-    if (refreshToken !== undefined) this.cookie.write(res, refreshToken);
-    return payload;
+    return this.cookie.deliver(res, await this.auth.refresh(this.cookie.read(req), client));
   }
 
   @Mutation(() => Boolean, {

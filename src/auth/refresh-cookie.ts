@@ -32,6 +32,12 @@ export class RefreshCookie {
     });
   }
 
+  /** Sets the cookie when the use case issued a refresh token (sign-in, rotation); answers its payload. */
+  deliver<T>(res: Response, result: { payload: T; refreshToken?: string }): T {
+    if (result.refreshToken !== undefined) this.write(res, result.refreshToken);
+    return result.payload;
+  }
+
   clear(res: Response): void {
     res.clearCookie(this.name, this.options);
   }
