@@ -7,6 +7,7 @@ import { SecurityEvents } from '../logging/security-events';
 import { UsersRepository } from '../users/users.repository';
 import { AuthService } from './auth.service';
 import { PasswordHasher } from './password-hasher.service';
+import { refreshTokenRecord } from './refresh-token.fixture';
 import { RefreshTokenRecord, RevokedReason } from './refresh-token.schema';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionStatusService } from './session-status.service';
@@ -39,23 +40,17 @@ const PRESENTED = tokenService.generateRefreshToken(new Types.ObjectId()).token;
 const BODY_TOKEN = tokenService.generateRefreshToken(new Types.ObjectId()).token;
 
 function tokenRecord(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
-  return {
-    _id: new Types.ObjectId(),
-    nextId: new Types.ObjectId(),
-    tokenHash: 'hash',
-    userId: user._id,
-    sessionId: 'session-1',
-    createdAt: new Date(),
-    expiresAt: new Date(Date.now() + 3600_000),
-    createdByIp: client.ip,
-    userAgent: null,
-    revokedAt: null,
-    revokedByIp: null,
-    revokedReason: null,
-    replacedBy: null,
-    ...overrides,
-  };
+  return refreshTokenRecord({ userId: user._id, ...overrides });
 }
+
+const caller: AuthUser = {
+  id: user._id.toHexString(),
+  username: 'ada',
+  role: Role.USER,
+  sessionId: 's',
+  fresh: true,
+  issuedAt: Date.now() / 1000,
+};
 
 function rotatedSecondsAgo(
   seconds: number,
@@ -252,15 +247,6 @@ describe(AuthService.name, () => {
   });
 
   describe('revokeToken', () => {
-    const caller: AuthUser = {
-      id: user._id.toHexString(),
-      username: 'ada',
-      role: Role.USER,
-      sessionId: 's',
-      fresh: true,
-      issuedAt: Date.now() / 1000,
-    };
-
     it('prefers the body token over the cookie token', async () => {
       refreshTokens.findByIdAndHash.mockResolvedValue(tokenRecord());
       const result = await service.revokeToken(
@@ -290,14 +276,6 @@ describe(AuthService.name, () => {
   });
 
   describe('changePassword', () => {
-    const caller: AuthUser = {
-      id: user._id.toHexString(),
-      username: 'ada',
-      role: Role.USER,
-      sessionId: 's',
-      fresh: true,
-      issuedAt: Date.now() / 1000,
-    };
     const input = { currentPassword: 'old password', newPassword: 'new password' };
 
     it('needs a fresh token no older than FRESH_LOGIN_MAX_AGE', async () => {

@@ -1,28 +1,12 @@
 import { Types } from 'mongoose';
 import { AppConfig } from '../config/app-config';
+import { refreshTokenRecord } from './refresh-token.fixture';
 import { RefreshTokenRecord, RevokedReason } from './refresh-token.schema';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionStatusService } from './session-status.service';
 import { SessionsRepository } from './sessions.repository';
 
-function token(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
-  return {
-    _id: new Types.ObjectId(),
-    nextId: new Types.ObjectId(),
-    tokenHash: 'h',
-    userId: new Types.ObjectId(),
-    sessionId: 's',
-    createdAt: new Date(),
-    expiresAt: new Date(Date.now() + 60_000),
-    createdByIp: '127.0.0.1',
-    userAgent: null,
-    revokedAt: null,
-    revokedByIp: null,
-    revokedReason: null,
-    replacedBy: null,
-    ...overrides,
-  };
-}
+const token = refreshTokenRecord;
 
 const rotated = (next: RefreshTokenRecord) =>
   token({ revokedAt: new Date(), revokedReason: RevokedReason.ROTATED, nextId: next._id });
