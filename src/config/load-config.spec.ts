@@ -113,6 +113,10 @@ describe(loadConfig.name, () => {
     });
   });
 
+  it('refuses TRUST_PROXY=true, saying why', () => {
+    expect(errorOf({ TRUST_PROXY: 'true' })).toContain('TRUST_PROXY=true is refused');
+  });
+
   it('reads TRUST_PROXY as off, a hop count or a list of addresses and CIDRs', () => {
     expect(load({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
     expect(load({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
