@@ -1,6 +1,8 @@
 import { ChangePasswordDocument, SignInDocument, SignUpDocument } from '../generated/graphql';
 import { execute, onlyError } from '../graphql/support/graphql-client';
 import { PASSWORD, signIn, signUp, uniqueUsername } from '../support/auth-helpers';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
 import { createTestApp, TestApp } from '../support/test-app';
 
 /** Limits count fixed one-minute windows: start each test well inside one. */
@@ -253,6 +255,55 @@ describe('brute-force layers, REST and GraphQL alike (behind one trusted proxy)'
       const refused = await changePassword(PASSWORD);
       expect(refused.status).toBe(429);
       expect(refused.headers['retry-after']).toBeDefined();
+    });
+  });
+
+  describe('what the layers cost', () => {
+    let on: TestApp;
+    let off: TestApp;
+    beforeAll(async () => {
+      [on, off] = await Promise.all([
+        createTestApp({
+          AUTH_RATE_LIMIT: '10',
+          AUTH_IP_RATE_LIMIT: '60',
+          ACCOUNT_LOCKOUT_THRESHOLD: '5',
+        }),
+        createTestApp(),
+      ]);
+    });
+    afterAll(() => Promise.all([on.close(), off.close()]));
+
+    /** The database commands one sign-in sends (periodic clean-ups left out). */
+    async function commandsOf(t: TestApp, username: string, password: string): Promise<string[]> {
+      const connection = t.app.get<Connection>(getConnectionToken());
+      const commands: string[] = [];
+      connection.set('debug', (collection: string, method: string) => {
+        if (method !== 'deleteMany') commands.push(`${collection}.${method}`);
+      });
+      try {
+        await t.http.post('/auth/sign-in').send({ username, password });
+      } finally {
+        connection.set('debug', false);
+      }
+      return commands;
+    }
+
+    it('adds at most two database round trips to a successful sign-in', async () => {
+      const [onUser, offUser] = [uniqueUsername('cost'), uniqueUsername('cost')];
+      await signUp(on.http, onUser);
+      await signUp(off.http, offUser);
+      const withLayers = await commandsOf(on, onUser, PASSWORD);
+      const without = await commandsOf(off, offUser, PASSWORD);
+      expect(without.length).toBeGreaterThan(0);
+      expect(withLayers.length - without.length).toBeLessThanOrEqual(2);
+    });
+
+    it('sends the same commands for a wrong password and an unknown name', async () => {
+      const known = uniqueUsername('known');
+      await signUp(on.http, known);
+      const wrongPassword = await commandsOf(on, known, 'wrong password');
+      const unknownName = await commandsOf(on, uniqueUsername('unknown'), 'wrong password');
+      expect(unknownName).toEqual(wrongPassword);
     });
   });
 });
