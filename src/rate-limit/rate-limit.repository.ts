@@ -49,8 +49,13 @@ export class RateLimitRepository {
     } catch (error) {
       const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
       if (!Array.isArray(writeErrors)) throw error;
-      for (const writeError of writeErrors as { index: number; code?: number }[]) {
-        if (writeError.code !== DUPLICATE_KEY) throw error;
+      // mongoose hands the driver's write errors on as `{ index, err }`
+      for (const writeError of writeErrors as {
+        index: number;
+        code?: number;
+        err?: { code?: number };
+      }[]) {
+        if ((writeError.code ?? writeError.err?.code) !== DUPLICATE_KEY) throw error;
         won[writeError.index] = false;
       }
     }

@@ -3,7 +3,7 @@ import { execute, onlyError } from '../graphql/support/graphql-client';
 import { PASSWORD, signIn, signUp, uniqueUsername } from '../support/auth-helpers';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
-import { createTestApp, TestApp } from '../support/test-app';
+import { createTestApp, TestApp, testDatabaseUri } from '../support/test-app';
 
 /** Limits count fixed one-minute windows: start each test well inside one. */
 async function awaitFreshWindow(): Promise<void> {
@@ -255,6 +255,35 @@ describe('brute-force layers, REST and GraphQL alike (behind one trusted proxy)'
       const refused = await changePassword(PASSWORD);
       expect(refused.status).toBe(429);
       expect(refused.headers['retry-after']).toBeDefined();
+    });
+  });
+
+  describe('shared by two instances on one database', () => {
+    let first: TestApp;
+    let second: TestApp;
+    beforeAll(async () => {
+      const env = {
+        MONGODB_URI: testDatabaseUri(),
+        AUTH_RATE_LIMIT: '10',
+        AUTH_IP_RATE_LIMIT: '5',
+        ACCOUNT_LOCKOUT_THRESHOLD: '3',
+      };
+      [first, second] = await Promise.all([createTestApp(env), createTestApp(env)]);
+    });
+    afterAll(() => Promise.all([first.close(), second.close()]));
+
+    it('counts one client against one budget and one account against one throttle, whichever instance answers', async () => {
+      await awaitFreshWindow();
+      const attempt = (app: TestApp, username: string) =>
+        app.http.post('/auth/sign-in').send({ username, password: 'wrong password' });
+      const target = uniqueUsername('shared');
+      for (const app of [first, second, first])
+        expect((await attempt(app, target)).status).toBe(401);
+      // the account is throttled on both; the client has one attempt of its 5 left, on either
+      expect((await attempt(second, target)).status).toBe(429);
+      expect((await attempt(second, uniqueUsername('other'))).status).toBe(401);
+      expect((await attempt(first, uniqueUsername('other'))).status).toBe(429);
+      expect((await attempt(second, uniqueUsername('other'))).status).toBe(429);
     });
   });
 
