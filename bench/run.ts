@@ -29,11 +29,23 @@ const NEEDS: Record<string, string[]> = {
   'users-list': ['baseline', 'db-list-bound'],
   refresh: ['baseline', 'db-write-bound'],
   'sign-in': ['bcrypt-bound'],
+  'sign-in-limited': ['sign-in', 'bcrypt-bound'],
   'gql-user': ['user-by-id', 'baseline', 'db-read-bound'],
   'gql-users-tokens': ['users-list', 'baseline', 'db-list-bound'],
 };
 
+/** Every brute-force layer on, for `sign-in-limited`. All its requests come from 127.0.0.1, so
+ * the per-IP limit is set out of reach: it still claims its slot on every request. */
+const BRUTE_FORCE_LAYERS_ON = {
+  AUTH_RATE_LIMIT: '10',
+  AUTH_IP_RATE_LIMIT: '1000000',
+  ACCOUNT_LOCKOUT_THRESHOLD: '5',
+  ACCOUNT_LOCKOUT_BASE_SECONDS: '30',
+};
+
 let server: BenchServer | undefined;
+/** The second server of `sign-in-limited`, on the first one's FerretDB. */
+let limitedServer: BenchServer | undefined;
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -64,22 +76,23 @@ async function main(): Promise<void> {
 
   const passwordHash = await bcrypt.hash(BENCH_PASSWORD, config.bcryptCost);
   log('starting the production server (node dist/main) on a fresh embedded FerretDB');
+  const serverEnv = {
+    NODE_ENV: 'production',
+    JWT_ACCESS_SECRET: 'bench-only-secret-0123456789-abcdefghijklmnop',
+    BCRYPT_COST: String(config.bcryptCost),
+    AUTH_RATE_LIMIT: '0',
+    AUTH_IP_RATE_LIMIT: '0',
+    ACCOUNT_LOCKOUT_THRESHOLD: '0',
+    API_RATE_LIMIT: '0',
+    COOKIE_SECURE: 'false',
+    ...(config.serverNodeOptions !== '' && { NODE_OPTIONS: config.serverNodeOptions }),
+  };
   server = await BenchServer.start({
     projectRoot: config.projectRoot,
     dataDir,
     logFile: join(config.workDir, 'server.log'),
     ...(config.cpuProfile && { cpuProfileDir: profileDir }),
-    env: {
-      NODE_ENV: 'production',
-      JWT_ACCESS_SECRET: 'bench-only-secret-0123456789-abcdefghijklmnop',
-      BCRYPT_COST: String(config.bcryptCost),
-      AUTH_RATE_LIMIT: '0',
-      API_RATE_LIMIT: '0',
-      COOKIE_SECURE: 'false',
-      ADMIN_USERNAME: ADMIN.username,
-      ADMIN_PASSWORD: ADMIN.password,
-      ...(config.serverNodeOptions !== '' && { NODE_OPTIONS: config.serverNodeOptions }),
-    },
+    env: { ...serverEnv, ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password },
   });
   const live = server;
   log(
@@ -108,7 +121,11 @@ async function main(): Promise<void> {
   const random = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
 
   const settle = async (): Promise<void> => {
-    const waited = await waitForIdle([live.pid, live.ferretPid]);
+    const waited = await waitForIdle([
+      live.pid,
+      live.ferretPid,
+      ...(limitedServer === undefined ? [] : [limitedServer.pid]),
+    ]);
     if (waited > 2) log(`waited ${waited.toFixed(0)} s for the server and FerretDB to go idle`);
   };
 
@@ -117,11 +134,12 @@ async function main(): Promise<void> {
     detail: string,
     spec: LoadSpec,
     extra: Partial<Row> = {},
+    target: Pick<typeof loadOptions, 'baseUrl' | 'rss'> = loadOptions,
   ): Promise<void> => {
     if (!wanted(name)) return;
     await settle();
     log(`${name}: ${config.durationS} s at ${config.connections} connections`);
-    const result = await runLoad(spec, loadOptions);
+    const result = await runLoad(spec, { ...loadOptions, ...target });
     const codes = Object.entries(result.statusCodes)
       .map(([code, count]) => `${code}×${count}`)
       .join(', ');
@@ -219,19 +237,50 @@ async function main(): Promise<void> {
     );
   }
 
+  const signInSpec: LoadSpec = {
+    method: 'POST',
+    next: () => ({
+      path: '/auth/sign-in',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: random(users.usernames), password: BENCH_PASSWORD }),
+    }),
+  };
   await http(
     'sign-in',
-    `POST /auth/sign-in at BCRYPT_COST=${config.bcryptCost}, random user of ${config.users}`,
-    {
-      method: 'POST',
-      next: () => ({
-        path: '/auth/sign-in',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: random(users.usernames), password: BENCH_PASSWORD }),
-      }),
-    },
+    `POST /auth/sign-in at BCRYPT_COST=${config.bcryptCost}, random user of ${config.users}, brute-force layers off`,
+    signInSpec,
     { bound: { value: rate('bcrypt-bound'), label: 'bcrypt-bound' }, target: 0.85 },
   );
+
+  if (wanted('sign-in-limited')) {
+    // the same sign-ins on a second server with every layer on, sharing the first one's database
+    log('starting a second server with the brute-force layers on, on the same FerretDB');
+    const limitedDataDir = join(config.workDir, 'data-limited');
+    mkdirSync(limitedDataDir, { recursive: true });
+    limitedServer = await BenchServer.start({
+      projectRoot: config.projectRoot,
+      dataDir: limitedDataDir,
+      logFile: join(config.workDir, 'server-limited.log'),
+      sharedDatabaseOf: live,
+      env: { ...serverEnv, ...BRUTE_FORCE_LAYERS_ON },
+    });
+    const limitedRss = new RssSampler(limitedServer.pid).start();
+    try {
+      await http(
+        'sign-in-limited',
+        `as sign-in, with the brute-force layers on (${Object.entries(BRUTE_FORCE_LAYERS_ON)
+          .map(([name, value]) => `${name}=${value}`)
+          .join(', ')})`,
+        signInSpec,
+        { bound: { value: rate('sign-in'), label: 'sign-in' } },
+        { baseUrl: limitedServer.baseUrl, rss: limitedRss },
+      );
+    } finally {
+      limitedRss.stop();
+      await limitedServer.stop();
+      limitedServer = undefined;
+    }
+  }
 
   const graphql = (query: string, variables?: () => Record<string, unknown>): LoadSpec => ({
     method: 'POST',
@@ -414,6 +463,7 @@ async function unpagedList(
 
 function cleanUp(): void {
   killBoundWorkers();
+  limitedServer?.killNow();
   server?.killNow();
 }
 
@@ -424,6 +474,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     interrupted = true;
     log(`${signal}: stopping the server and FerretDB`);
     killBoundWorkers();
+    limitedServer?.killNow();
     void (server?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   });
 }
@@ -432,6 +483,7 @@ main().catch(async (error: unknown) => {
   if (interrupted) return; // the signal handler is stopping everything
   log(`failed: ${error instanceof Error ? error.message : String(error)}`);
   killBoundWorkers();
+  limitedServer?.killNow();
   await server?.stop().catch(() => server?.killNow());
   process.exit(1);
 });

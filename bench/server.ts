@@ -13,6 +13,8 @@ export interface ServerOptions {
   env: Record<string, string>;
   /** Write a V8 CPU profile into this directory on exit. */
   cpuProfileDir?: string;
+  /** Use this server's FerretDB instead of starting one (stopping leaves it running). */
+  sharedDatabaseOf?: BenchServer;
 }
 
 /** The production server (`node dist/main`) and the embedded FerretDB it started. */
@@ -24,6 +26,7 @@ export class BenchServer {
     /** The FerretDB the server uses, with the server's database name. */
     readonly mongoUri: string,
     private readonly profiling: boolean,
+    private readonly ownsDatabase: boolean,
   ) {}
 
   get pid(): number {
@@ -32,6 +35,7 @@ export class BenchServer {
 
   static async start(options: ServerOptions): Promise<BenchServer> {
     const port = await freePort();
+    const shared = options.sharedDatabaseOf;
     const nodeArgs: string[] = [];
     if (options.cpuProfileDir !== undefined) {
       // Nest re-raises SIGTERM after its shutdown hooks, and a signal death writes no profile:
@@ -54,6 +58,7 @@ export class BenchServer {
           ...options.env,
           PORT: String(port),
           DATA_DIR: options.dataDir,
+          ...(shared !== undefined && { MONGODB_URI: shared.mongoUri }),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -63,14 +68,15 @@ export class BenchServer {
     const baseUrl = `http://127.0.0.1:${port}`;
     try {
       await waitUntilLive(child, baseUrl, options.logFile);
-      const ferretPid = findFerretDbChild(child.pid!);
-      const mongoUri = `mongodb://127.0.0.1:${listeningPort(ferretPid)}/auth`;
+      const ferretPid = shared?.ferretPid ?? findFerretDbChild(child.pid!);
+      const mongoUri = shared?.mongoUri ?? `mongodb://127.0.0.1:${listeningPort(ferretPid)}/auth`;
       return new BenchServer(
         child,
         baseUrl,
         ferretPid,
         mongoUri,
         options.cpuProfileDir !== undefined,
+        shared === undefined,
       );
     } catch (error) {
       child.kill('SIGKILL');
@@ -87,12 +93,13 @@ export class BenchServer {
       await exited;
       clearTimeout(timer);
     }
-    await stopPid(this.ferretPid);
+    if (this.ownsDatabase) await stopPid(this.ferretPid);
   }
 
   /** Last resort from an exit handler: synchronous, no waiting. */
   killNow(): void {
     if (isAlive(this.child)) this.child.kill('SIGKILL');
+    if (!this.ownsDatabase) return;
     try {
       process.kill(this.ferretPid, 'SIGKILL');
     } catch {
@@ -103,7 +110,7 @@ export class BenchServer {
 
 /** The service's own variables (see the API contract) are set by the bench alone. */
 const SERVICE_SETTINGS =
-  /^(PORT|MONGODB_URI|DATA_DIR|JWT_.*|REFRESH_.*|COOKIE_.*|BCRYPT_COST|FRESH_LOGIN_MAX_AGE|SESSION_CHECK_CACHE_SECONDS|AUTH_RATE_LIMIT|API_RATE_LIMIT|BODY_LIMIT|CORS_ORIGINS|ADMIN_.*|TRUST_PROXY|NODE_ENV)$/;
+  /^(PORT|MONGODB_URI|DATA_DIR|JWT_.*|REFRESH_.*|COOKIE_.*|BCRYPT_COST|FRESH_LOGIN_MAX_AGE|SESSION_CHECK_CACHE_SECONDS|AUTH_RATE_LIMIT|AUTH_IP_RATE_LIMIT|ACCOUNT_LOCKOUT_.*|API_RATE_LIMIT|BODY_LIMIT|CORS_ORIGINS|ADMIN_.*|TRUST_PROXY|NODE_ENV)$/;
 
 function withoutServiceSettings(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(

@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { User } from '../users/user.model';
 import { PublicUserRecord } from '../users/user.schema';
 import { SecurityEvents } from '../logging/security-events';
+import { AccountThrottle } from '../rate-limit/account-throttle.service';
 import { UsersRepository } from '../users/users.repository';
 import { AuthPayload } from './auth-payload.model';
 import { ChangePasswordInput } from './change-password.input';
@@ -46,6 +47,7 @@ export class AuthService {
     private readonly sessions: SessionsRepository,
     private readonly sessionStatus: SessionStatusService,
     private readonly securityEvents: SecurityEvents,
+    private readonly throttle: AccountThrottle,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -57,9 +59,11 @@ export class AuthService {
   }
 
   async signIn(input: SignInInput, client: ClientInfo): Promise<SignInResult> {
-    const user = await this.users.findByUsername(input.username);
-    const matches = await this.passwords.verify(input.password, user?.passwordHash);
-    if (user === null || !matches) {
+    const user = await this.throttle.check(input.username, client.ip, async () => {
+      const found = await this.users.findByUsername(input.username);
+      return (await this.passwords.verify(input.password, found?.passwordHash)) ? found : null;
+    });
+    if (user === null) {
       this.securityEvents.signInFailed(input.username, client.ip);
       throw new AppError(ErrorCode.INVALID_CREDENTIALS);
     }
@@ -139,8 +143,16 @@ export class AuthService {
     if (!caller.fresh || ageSeconds > this.config.freshLoginMaxAgeSeconds) {
       throw new AppError(ErrorCode.FRESH_LOGIN_REQUIRED);
     }
-    const currentHash = await this.users.findPasswordHash(caller.id);
-    if (!(await this.passwords.verify(input.currentPassword, currentHash))) {
+    // a wrong current password counts as a failed sign-in of the caller
+    const verified = await this.throttle.check(caller.username, client.ip, async () =>
+      (await this.passwords.verify(
+        input.currentPassword,
+        await this.users.findPasswordHash(caller.id),
+      ))
+        ? true
+        : null,
+    );
+    if (verified === null) {
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'The current password is wrong');
     }
     await this.users.updatePasswordHash(caller.id, await this.passwords.hash(input.newPassword));

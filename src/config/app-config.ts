@@ -24,12 +24,18 @@ export interface AppConfig {
   readonly freshLoginMaxAgeSeconds: number;
   readonly sessionCheckCacheSeconds: number;
   readonly authRateLimit: number;
+  readonly authIpRateLimit: number;
+  /** Consecutive failed sign-ins of one username before it is throttled; 0 turns it off. */
+  readonly accountLockout: { readonly threshold: number; readonly baseSeconds: number };
   readonly apiRateLimit: number;
   readonly bodyLimitBytes: number;
   readonly corsOrigins: readonly string[];
   readonly admin: { readonly username: string; readonly password: string } | undefined;
-  readonly trustProxy: boolean;
+  /** Express's `trust proxy`: off, a hop count, or the proxies' addresses and CIDRs. Never `true`. */
+  readonly trustProxy: TrustProxy;
 }
+
+export type TrustProxy = false | number | readonly string[];
 
 /** Injection token for {@link AppConfig}. */
 export const APP_CONFIG = Symbol('APP_CONFIG');

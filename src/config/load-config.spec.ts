@@ -35,6 +35,8 @@ describe(loadConfig.name, () => {
       freshLoginMaxAgeSeconds: 600,
       sessionCheckCacheSeconds: 5,
       authRateLimit: 10,
+      authIpRateLimit: 60,
+      accountLockout: { threshold: 5, baseSeconds: 30 },
       apiRateLimit: 600,
       bodyLimitBytes: 16 * 1024,
       corsOrigins: [],
@@ -57,6 +59,13 @@ describe(loadConfig.name, () => {
     [{ JWT_ACCESS_SECRET: 'short' }, 'JWT_ACCESS_SECRET'],
     [{ ADMIN_USERNAME: 'a', ADMIN_PASSWORD: 'long enough password' }, 'ADMIN_USERNAME'],
     [{ REFRESH_COOKIE_NAME: 'bad name;' }, 'REFRESH_COOKIE_NAME'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '0' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '11' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: 'loopback, 10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: 'proxy.example' }, 'TRUST_PROXY'],
+    [{ ACCOUNT_LOCKOUT_BASE_SECONDS: '901' }, 'ACCOUNT_LOCKOUT_BASE_SECONDS'],
+    [{ AUTH_IP_RATE_LIMIT: '-1' }, 'AUTH_IP_RATE_LIMIT'],
   ])('refuses %j with one line naming the variable', (env, variable) => {
     const message = errorOf(env);
     expect(message).toContain(variable);
@@ -102,6 +111,18 @@ describe(loadConfig.name, () => {
       username: 'root',
       password: 'long enough password',
     });
+  });
+
+  it('refuses TRUST_PROXY=true, saying why', () => {
+    expect(errorOf({ TRUST_PROXY: 'true' })).toContain('TRUST_PROXY=true is refused');
+  });
+
+  it('reads TRUST_PROXY as off, a hop count or a list of addresses and CIDRs', () => {
+    expect(load({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(load({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(
+      load({ TRUST_PROXY: 'Loopback, 10.0.0.0/8,2001:db8::/32 ,192.0.2.1' }).trustProxy,
+    ).toEqual(['loopback', '10.0.0.0/8', '2001:db8::/32', '192.0.2.1']);
   });
 
   it('splits CORS_ORIGINS', () => {

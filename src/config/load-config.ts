@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { AppConfig, SameSite } from './app-config';
+import { isIP } from 'node:net';
+import { AppConfig, SameSite, TrustProxy } from './app-config';
 import { parseByteSize, parseDurationSeconds } from './duration';
 import {
   isValidPassword,
@@ -76,6 +77,11 @@ export function loadConfig(processEnv: Env = process.env, cwd = process.cwd()): 
     freshLoginMaxAgeSeconds: read.duration('FRESH_LOGIN_MAX_AGE', '10m'),
     sessionCheckCacheSeconds: read.integer('SESSION_CHECK_CACHE_SECONDS', 5, 0, 3600),
     authRateLimit: read.integer('AUTH_RATE_LIMIT', 10, 0, 1_000_000),
+    authIpRateLimit: read.integer('AUTH_IP_RATE_LIMIT', 60, 0, 1_000_000),
+    accountLockout: {
+      threshold: read.integer('ACCOUNT_LOCKOUT_THRESHOLD', 5, 0, 1000),
+      baseSeconds: read.integer('ACCOUNT_LOCKOUT_BASE_SECONDS', 30, 1, 900),
+    },
     apiRateLimit: read.integer('API_RATE_LIMIT', 600, 0, 1_000_000),
     bodyLimitBytes: read.byteSize('BODY_LIMIT', '16kb'),
     corsOrigins: read.list('CORS_ORIGINS'),
@@ -83,7 +89,7 @@ export function loadConfig(processEnv: Env = process.env, cwd = process.cwd()): 
       adminUsername !== undefined && adminPassword !== undefined
         ? { username: adminUsername, password: adminPassword }
         : undefined,
-    trustProxy: read.boolean('TRUST_PROXY', false),
+    trustProxy: read.trustProxy('TRUST_PROXY'),
   };
 }
 
@@ -153,6 +159,41 @@ class EnvReader {
     throw new ConfigError(`${name} must be true or false, got "${raw}"`);
   }
 
+  /**
+   * `false`, a hop count or a list of addresses/CIDRs (and proxy-addr's `loopback`, `linklocal`,
+   * `uniquelocal`). `true` would make Express take the left-most X-Forwarded-For entry, which the
+   * client writes itself.
+   */
+  trustProxy(name: string): TrustProxy {
+    const raw = this.optional(name)?.trim().toLowerCase();
+    if (raw === undefined || raw === 'false') return false;
+    if (raw === 'true') {
+      throw new ConfigError(
+        `${name}=true is refused: any client could choose its own IP; set the number of proxies (1-10) or their addresses`,
+      );
+    }
+    if (/^\d+$/.test(raw)) {
+      const hops = Number(raw);
+      if (hops < 1 || hops > 10) {
+        throw new ConfigError(
+          `${name} must be false, a hop count from 1 to 10 or a list of addresses, got "${raw}"`,
+        );
+      }
+      return hops;
+    }
+    const entries = raw
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0);
+    const bad = entries.find((entry) => !isProxyAddress(entry));
+    if (bad !== undefined || entries.length === 0) {
+      throw new ConfigError(
+        `${name} must be false, a hop count from 1 to 10 or a comma list of addresses/CIDRs, got "${bad ?? raw}"`,
+      );
+    }
+    return entries;
+  }
+
   duration(name: string, fallback: string): number {
     const raw = this.string(name, fallback);
     const seconds = parseDurationSeconds(raw);
@@ -187,4 +228,15 @@ class EnvReader {
     }
     return value;
   }
+}
+
+const PROXY_ADDRESS_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_ADDRESS_NAMES.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }

@@ -1,5 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 
+/** Which limit refused: per (IP, username), per IP on sign-in/sign-up, or per IP elsewhere. */
+export type RateLimitScope = 'auth' | 'auth-ip' | 'api';
+
 /** Security-relevant events, as structured log lines an operator can alert on. */
 @Injectable()
 export class SecurityEvents {
@@ -9,8 +12,12 @@ export class SecurityEvents {
     this.logger.warn({ event: 'sign-in-failed', username, ip });
   }
 
-  rateLimited(scope: 'auth' | 'api', ip: string): void {
+  rateLimited(scope: RateLimitScope, ip: string): void {
     this.logger.warn({ event: 'rate-limited', scope, ip });
+  }
+
+  accountThrottled(username: string, ip: string, retryAfterSeconds: number): void {
+    this.logger.warn({ event: 'account-throttled', username, ip, retryAfterSeconds });
   }
 
   refreshReuseDetected(userId: string, sessionId: string, ip: string): void {

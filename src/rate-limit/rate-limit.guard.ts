@@ -5,12 +5,16 @@ import { AppError, ErrorCode } from '../common/app-error';
 import { normalizeUsername } from '../common/credential-rules';
 import { clientInfoOf, extractRequest } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { SecurityEvents } from '../logging/security-events';
-import { RateLimiter } from './rate-limiter.service';
+import { RateLimitScope, SecurityEvents } from '../logging/security-events';
+import { clientNetworkOf } from './client-network';
+import { RateLimit, RateLimiter } from './rate-limiter.service';
 
 const AUTH_RATE_LIMITED = 'authRateLimited';
 
-/** Counts a route against AUTH_RATE_LIMIT per client IP and username instead of API_RATE_LIMIT. */
+/**
+ * Counts a route against AUTH_RATE_LIMIT per client IP and username and against AUTH_IP_RATE_LIMIT
+ * per client IP, instead of API_RATE_LIMIT.
+ */
 export const AuthRateLimited = () => SetMetadata(AUTH_RATE_LIMITED, true);
 
 /** The global limit for REST and GraphQL alike; each transport's error path adds Retry-After. */
@@ -29,17 +33,40 @@ export class RateLimitGuard implements CanActivate {
         context.getHandler(),
         context.getClass(),
       ]) === true;
-    const limit = isAuth ? this.config.authRateLimit : this.config.apiRateLimit;
-    if (limit === 0) return true;
-
     const { ip } = clientInfoOf(extractRequest(context));
-    const key = isAuth ? `auth:${ip}:${normalizeUsername(usernameOf(context))}` : `api:${ip}`;
-    const decision = await this.limiter.consume(key, limit);
+    const limits = isAuth ? this.authLimits(context, ip) : this.apiLimits(ip);
+    if (limits.length === 0) return true;
+
+    const decision = await this.limiter.consumeAll(limits);
     if (decision.allowed) return true;
 
-    this.securityEvents.rateLimited(isAuth ? 'auth' : 'api', ip);
+    this.securityEvents.rateLimited(scopeOf(decision.refusedKey), ip);
     throw new AppError(ErrorCode.TOO_MANY_REQUESTS, undefined, [], decision.retryAfterSeconds);
   }
+
+  /** Both auth limits in one claim: the pair stops guessing at one account, the IP stops spraying. */
+  private authLimits(context: ExecutionContext, ip: string): RateLimit[] {
+    const { authRateLimit, authIpRateLimit } = this.config;
+    const limits: RateLimit[] = [];
+    if (authRateLimit > 0) {
+      const username = normalizeUsername(usernameOf(context));
+      limits.push({ key: `auth:${ip}:${username}`, limit: authRateLimit });
+    }
+    if (authIpRateLimit > 0) {
+      limits.push({ key: `auth-ip:${clientNetworkOf(ip)}`, limit: authIpRateLimit });
+    }
+    return limits;
+  }
+
+  private apiLimits(ip: string): RateLimit[] {
+    return this.config.apiRateLimit > 0
+      ? [{ key: `api:${ip}`, limit: this.config.apiRateLimit }]
+      : [];
+  }
+}
+
+function scopeOf(key: string): RateLimitScope {
+  return key.slice(0, key.indexOf(':')) as RateLimitScope;
 }
 
 /** The username an auth attempt is for: the REST body's, or the GraphQL `input`'s. */

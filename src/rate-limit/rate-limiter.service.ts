@@ -5,7 +5,20 @@ export const WINDOW_MS = 60_000;
 const CLEANUP_INTERVAL_MS = 60_000;
 const MAX_TRACKED_KEYS = 50_000;
 
-export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+export type RateLimitDecision =
+  | { allowed: true }
+  | {
+      allowed: false;
+      retryAfterSeconds: number;
+      /** The key whose limit was spent. */
+      refusedKey: string;
+    };
+
+/** One budget a request counts against: `limit` requests per minute for `key`. */
+export interface RateLimit {
+  key: string;
+  limit: number;
+}
 
 interface KeyState {
   window: number;
@@ -37,24 +50,68 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
   }
 
   consume(key: string, limit: number, now = Date.now()): Promise<RateLimitDecision> {
+    return this.consumeAll([{ key, limit }], now);
+  }
+
+  /**
+   * Counts one request against every limit; refused when any of them is spent. The usual case,
+   * each key's next slot free, costs one insert of all the slots together.
+   */
+  consumeAll(limits: readonly RateLimit[], now = Date.now()): Promise<RateLimitDecision> {
     const window = now - (now % WINDOW_MS);
     const retryAfterSeconds = Math.max(1, Math.ceil((window + WINDOW_MS - now) / 1000));
-    const state = this.stateOf(key, window);
-    if (state.nextSlot > limit) return Promise.resolve({ allowed: false, retryAfterSeconds });
+    const states = limits.map(({ key, limit }) => ({
+      key,
+      limit,
+      state: this.stateOf(key, window),
+    }));
+    const spent = states.find(({ limit, state }) => state.nextSlot > limit);
+    if (spent !== undefined) {
+      return Promise.resolve({ allowed: false, retryAfterSeconds, refusedKey: spent.key });
+    }
 
-    const decision = state.queue.then(async (): Promise<RateLimitDecision> => {
-      const expiresAt = new Date(window + WINDOW_MS);
-      if (state.nextSlot === 1) state.nextSlot = await this.firstFreeSlot(key, window, limit);
-      for (; state.nextSlot <= limit; state.nextSlot++) {
-        if (await this.slots.claim(key, window, state.nextSlot, expiresAt)) {
-          state.nextSlot++;
-          return { allowed: true };
+    const expiresAt = new Date(window + WINDOW_MS);
+    const decision = Promise.all(states.map(({ state }) => state.queue)).then(
+      async (): Promise<RateLimitDecision> => {
+        const open = states.filter(({ limit, state }) => state.nextSlot <= limit);
+        const claimed = await this.slots.claimMany(
+          open.map(({ key, state }) => ({ key, window, slot: state.nextSlot })),
+          expiresAt,
+        );
+        let refusedKey: string | undefined = states.find(
+          ({ limit, state }) => state.nextSlot > limit,
+        )?.key;
+        for (const [index, { key, limit, state }] of open.entries()) {
+          if (claimed[index]) state.nextSlot++;
+          else if (!(await this.claimNextFree(key, limit, window, state, expiresAt)))
+            refusedKey ??= key;
         }
-      }
-      return { allowed: false, retryAfterSeconds };
-    });
-    state.queue = decision.catch(() => undefined);
+        return refusedKey === undefined
+          ? { allowed: true }
+          : { allowed: false, retryAfterSeconds, refusedKey };
+      },
+    );
+    for (const { state } of states) state.queue = decision.catch(() => undefined);
     return decision;
+  }
+
+  /** After the hoped-for slot was taken by another instance: finds and claims the next free one. */
+  private async claimNextFree(
+    key: string,
+    limit: number,
+    window: number,
+    state: KeyState,
+    expiresAt: Date,
+  ): Promise<boolean> {
+    state.nextSlot =
+      state.nextSlot === 1 ? await this.firstFreeSlot(key, window, limit) : state.nextSlot + 1;
+    for (; state.nextSlot <= limit; state.nextSlot++) {
+      if (await this.slots.claim(key, window, state.nextSlot, expiresAt)) {
+        state.nextSlot++;
+        return true;
+      }
+    }
+    return false;
   }
 
   private stateOf(key: string, window: number): KeyState {

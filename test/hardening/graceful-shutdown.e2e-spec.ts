@@ -35,6 +35,8 @@ async function startServer(
       NODE_ENV: 'test',
       BCRYPT_COST: '11',
       AUTH_RATE_LIMIT: '0',
+      AUTH_IP_RATE_LIMIT: '0',
+      ACCOUNT_LOCKOUT_THRESHOLD: '0',
       API_RATE_LIMIT: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

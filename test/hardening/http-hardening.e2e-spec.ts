@@ -73,12 +73,12 @@ describe('HTTP hardening', () => {
     expect(response.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
-  it('takes client IPs from X-Forwarded-For only when TRUST_PROXY is set', async () => {
+  it('takes client IPs from X-Forwarded-For only when TRUST_PROXY is set, right-most untrusted first', async () => {
     const listedIp = async (app: TestApp) => {
       const session = await newSession(app.http);
       await app.http
         .post('/auth/sign-in')
-        .set('X-Forwarded-For', '198.51.100.23')
+        .set('X-Forwarded-For', '6.6.6.6, 198.51.100.23')
         .send({ username: session.username, password: PASSWORD })
         .expect(200);
       const tokens = await app.http
@@ -88,7 +88,8 @@ describe('HTTP hardening', () => {
       return tokens.body.data[0].createdByIp as string;
     };
     expect(await listedIp(t)).not.toBe('198.51.100.23');
-    const proxied = await createTestApp({ TRUST_PROXY: 'true' });
+    // one trusted hop: the address it saw the client at is the right-most entry
+    const proxied = await createTestApp({ TRUST_PROXY: '1' });
     try {
       expect(await listedIp(proxied)).toBe('198.51.100.23');
     } finally {

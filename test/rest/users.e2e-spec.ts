@@ -271,26 +271,26 @@ describe('users and refresh-token listings', () => {
   });
 });
 
-describe('client IPs with TRUST_PROXY=true', () => {
+describe('client IPs behind one trusted proxy (TRUST_PROXY=loopback)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ TRUST_PROXY: 'true', SESSION_CHECK_CACHE_SECONDS: '0' });
+    t = await createTestApp({ TRUST_PROXY: 'loopback', SESSION_CHECK_CACHE_SECONDS: '0' });
   });
   afterAll(() => t.close());
 
-  it('records createdByIp and revokedByIp from X-Forwarded-For', async () => {
+  it('records createdByIp and revokedByIp from X-Forwarded-For, ignoring a spoofed left-most entry', async () => {
     const username = uniqueUsername();
     await signUp(t.http, username);
     const session = await t.http
       .post('/auth/sign-in')
-      .set('X-Forwarded-For', '203.0.113.7')
+      .set('X-Forwarded-For', '6.6.6.6, 203.0.113.7')
       .send({ username, password: PASSWORD });
     const { accessToken, user } = expectSuccess<{ accessToken: string; user: UserBody }>(session);
     const other = await signIn(t.http, username);
     await t.http
       .post('/auth/logout')
       .set('Authorization', bearer(accessToken))
-      .set('X-Forwarded-For', '198.51.100.9')
+      .set('X-Forwarded-For', '1.2.3.4,198.51.100.9')
       .expect(200);
 
     const tokens = expectSuccess<RefreshTokenItem[]>(

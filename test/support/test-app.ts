@@ -38,8 +38,10 @@ export async function createTestApp(
       DATA_DIR: mkdtempSync(join(tmpdir(), 'auth-e2e-app-')),
       JWT_ACCESS_SECRET: 'e2e-secret-that-is-long-enough-0123456789',
       BCRYPT_COST: '4',
-      // every test request comes from 127.0.0.1: rate-limit specs turn the limits on themselves
+      // every test request comes from 127.0.0.1: brute-force specs turn the layers on themselves
       AUTH_RATE_LIMIT: '0',
+      AUTH_IP_RATE_LIMIT: '0',
+      ACCOUNT_LOCKOUT_THRESHOLD: '0',
       API_RATE_LIMIT: '0',
       ...env,
     },

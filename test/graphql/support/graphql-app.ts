@@ -15,6 +15,8 @@ export const ADMIN_PASSWORD = 'admin password 123';
 export function createGraphqlApp(env: Env = {}): Promise<TestApp> {
   return createTestApp({
     AUTH_RATE_LIMIT: '0',
+    AUTH_IP_RATE_LIMIT: '0',
+    ACCOUNT_LOCKOUT_THRESHOLD: '0',
     API_RATE_LIMIT: '0',
     ADMIN_USERNAME,
     ADMIN_PASSWORD,

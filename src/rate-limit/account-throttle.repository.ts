@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, trusted } from 'mongoose';
+import {
+  AccountFailureDocument,
+  AccountFailureRecord,
+  AccountThrottleDocument,
+  AccountThrottleRecord,
+} from './account-throttle.schema';
+
+const DUPLICATE_KEY = 11000;
+
+function failureId(epoch: string, failure: number): string {
+  return `${epoch}|${failure}`;
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: number }).code === DUPLICATE_KEY;
+}
+
+/** The only code that touches account_throttles and account_failures. Every lookup is by `_id`. */
+@Injectable()
+export class AccountThrottleRepository {
+  constructor(
+    @InjectModel(AccountThrottleDocument.name)
+    private readonly throttles: Model<AccountThrottleDocument>,
+    @InjectModel(AccountFailureDocument.name)
+    private readonly failures: Model<AccountFailureDocument>,
+  ) {}
+
+  find(username: string): Promise<AccountThrottleRecord | null> {
+    return this.throttles
+      .findById(username, { epoch: 1, failures: 1, lockedUntil: 1 })
+      .lean<AccountThrottleRecord>()
+      .exec();
+  }
+
+  /** The account's record, opened with `epoch` unless another attempt opened it first. */
+  async open(username: string, epoch: string, expiresAt: Date): Promise<AccountThrottleRecord> {
+    try {
+      await this.throttles.create({
+        _id: username,
+        epoch,
+        failures: 0,
+        lockedUntil: null,
+        expiresAt,
+      });
+      return { _id: username, epoch, failures: 0, lockedUntil: null };
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      return (await this.find(username)) ?? this.open(username, epoch, expiresAt);
+    }
+  }
+
+  /** Claims failure number `failure`; false when another attempt holds it. */
+  async claim(
+    epoch: string,
+    failure: number,
+    now: Date,
+    failedAt: Date | null,
+    expiresAt: Date,
+  ): Promise<boolean> {
+    try {
+      await this.failures.create({
+        _id: failureId(epoch, failure),
+        claimedAt: now,
+        failedAt,
+        expiresAt,
+      });
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  findFailure(epoch: string, failure: number): Promise<AccountFailureRecord | null> {
+    return this.failures
+      .findById(failureId(epoch, failure), { claimedAt: 1, failedAt: 1 })
+      .lean<AccountFailureRecord>()
+      .exec();
+  }
+
+  async markFailed(epoch: string, failure: number, failedAt: Date): Promise<void> {
+    await this.failures
+      .updateOne({ _id: failureId(epoch, failure) }, { $set: { failedAt } })
+      .exec();
+  }
+
+  /**
+   * Raises the summary to `failures`. The guard keeps a late writer from lowering it; FerretDB
+   * does not apply it atomically, so a lowered summary is possible there, and is corrected by
+   * the next attempt, which finds the numbers above it taken (see AccountThrottle).
+   */
+  async raise(
+    username: string,
+    epoch: string,
+    failures: number,
+    lockedUntil: Date | null,
+    expiresAt: Date,
+  ): Promise<void> {
+    await this.throttles
+      .updateOne(
+        { _id: username, epoch, failures: trusted({ $lt: failures }) },
+        { $set: { failures, lockedUntil, expiresAt } },
+      )
+      .exec();
+  }
+
+  /** A successful password check: the epoch and all its failures are retired. */
+  async reset(username: string): Promise<void> {
+    await this.throttles.deleteOne({ _id: username }).exec();
+  }
+
+  async deleteExpired(now: Date): Promise<void> {
+    await Promise.all([
+      this.throttles.deleteMany({ expiresAt: trusted({ $lt: now }) }).exec(),
+      this.failures.deleteMany({ expiresAt: trusted({ $lt: now }) }).exec(),
+    ]);
+  }
+}

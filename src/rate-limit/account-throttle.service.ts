@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { AppError, ErrorCode } from '../common/app-error';
+import { normalizeUsername } from '../common/credential-rules';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SecurityEvents } from '../logging/security-events';
+import { AccountThrottleRepository } from './account-throttle.repository';
+import { AccountThrottleRecord } from './account-throttle.schema';
+
+const MAX_LOCK_SECONDS = 900;
+/** Consecutive failures are forgotten a day after the last one. */
+const MEMORY_MS = 24 * 3600_000;
+/** A claimed attempt not marked failed by then died with its instance, and counts as failed. */
+const ABANDONED_ATTEMPT_MS = 60_000;
+const CLEANUP_INTERVAL_MS = 60_000;
+
+interface Attempt {
+  username: string;
+  /** The account's record when the attempt began; null when it had no failures. */
+  record: AccountThrottleRecord | null;
+  /** The failure number this attempt claimed before its check (only once throttled). */
+  claimed?: number;
+}
+
+/**
+ * The account throttle: after `threshold` consecutive failed password checks of one username,
+ * known or not, from any IPs, it is refused for `baseSeconds`, doubling with each further failure
+ * up to 15 minutes; a successful check resets it. The refusal comes before the password is
+ * looked at, so a throttled account answers the right password and a wrong one alike, and an
+ * unknown name takes the same path and the same round trips as a real one.
+ *
+ * Every failure claims its own number (see AccountFailureDocument), so concurrent failures are all
+ * counted on FerretDB too. Once throttled, the one attempt let through after a lock claims its
+ * number before the check, so a burst waiting for the lock to end gets exactly one guess.
+ */
+@Injectable()
+export class AccountThrottle implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(AccountThrottle.name);
+  private cleanupTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: AccountThrottleRepository,
+    private readonly securityEvents: SecurityEvents,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.threshold === 0) return;
+    this.cleanupTimer = setInterval(() => void this.cleanup(), CLEANUP_INTERVAL_MS).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.cleanupTimer);
+  }
+
+  /**
+   * Runs one password check of `username` under the throttle: refused with 429 while the account
+   * is throttled; otherwise `check` runs, and its result (null for a wrong password) is counted.
+   */
+  async check<T>(username: string, ip: string, check: () => Promise<T | null>): Promise<T | null> {
+    if (this.threshold === 0) return check();
+    const attempt = await this.begin(normalizeUsername(username), ip);
+    const result = await check();
+    if (result === null) await this.failed(attempt);
+    else if (attempt.record !== null) await this.store.reset(attempt.username);
+    return result;
+  }
+
+  private get threshold(): number {
+    return this.config.accountLockout.threshold;
+  }
+
+  private async begin(username: string, ip: string): Promise<Attempt> {
+    const record = await this.store.find(username);
+    if (record === null || record.failures < this.threshold) return { username, record };
+
+    const now = Date.now();
+    this.refuseUntil(record.lockedUntil, now, username, ip);
+    // The summary may lag behind the failures (FerretDB), so a taken number is looked at.
+    for (let failure = record.failures + 1; ; failure++) {
+      if (await this.store.claim(record.epoch, failure, new Date(now), null, this.expiry(now))) {
+        return { username, record, claimed: failure };
+      }
+      const taken = await this.store.findFailure(record.epoch, failure);
+      if (taken === null) continue;
+      const failedAt =
+        taken.failedAt ??
+        (now - taken.claimedAt.getTime() > ABANDONED_ATTEMPT_MS ? taken.claimedAt : null);
+      // another attempt holds this lock's one guess
+      if (failedAt === null) this.refuse(1, username, ip);
+      this.refuseUntil(this.lockedUntil(failure, failedAt), now, username, ip);
+    }
+  }
+
+  private async failed(attempt: Attempt): Promise<void> {
+    const now = Date.now();
+    const failedAt = new Date(now);
+    const record =
+      attempt.record ??
+      (await this.store.open(attempt.username, randomBytes(12).toString('hex'), this.expiry(now)));
+    let failure = attempt.claimed;
+    if (failure !== undefined) {
+      await this.store.markFailed(record.epoch, failure, failedAt);
+    } else {
+      failure = record.failures + 1;
+      while (!(await this.store.claim(record.epoch, failure, failedAt, failedAt, this.expiry(now))))
+        failure++;
+    }
+    await this.store.raise(
+      attempt.username,
+      record.epoch,
+      failure,
+      this.lockedUntil(failure, failedAt),
+      this.expiry(now),
+    );
+  }
+
+  /** Failure number `failure` locks the account from `failedAt` for base·2^(failure−threshold). */
+  private lockedUntil(failure: number, failedAt: Date): Date | null {
+    if (failure < this.threshold) return null;
+    const seconds = Math.min(
+      MAX_LOCK_SECONDS,
+      this.config.accountLockout.baseSeconds * 2 ** Math.min(failure - this.threshold, 16),
+    );
+    return new Date(failedAt.getTime() + seconds * 1000);
+  }
+
+  private refuseUntil(lockedUntil: Date | null, now: number, username: string, ip: string): void {
+    if (lockedUntil === null || lockedUntil.getTime() <= now) return;
+    this.refuse(Math.ceil((lockedUntil.getTime() - now) / 1000), username, ip);
+  }
+
+  private refuse(retryAfterSeconds: number, username: string, ip: string): never {
+    this.securityEvents.accountThrottled(username, ip, Math.max(1, retryAfterSeconds));
+    throw new AppError(ErrorCode.TOO_MANY_REQUESTS, undefined, [], Math.max(1, retryAfterSeconds));
+  }
+
+  private expiry(now: number): Date {
+    return new Date(now + MEMORY_MS);
+  }
+
+  private async cleanup(): Promise<void> {
+    try {
+      await this.store.deleteExpired(new Date());
+    } catch (error) {
+      this.logger.warn(`Could not delete expired account throttles: ${(error as Error).message}`);
+    }
+  }
+}
