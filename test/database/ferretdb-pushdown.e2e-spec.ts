@@ -137,7 +137,7 @@ describe('FerretDB pushdown (tools/ferretdb/sqlite-id-index.patch)', () => {
         const filter = { _id: order === 1 ? { $gt: bound } : { $lt: bound } };
         const page = await expectSameAsScan(filter, { _id: order }, 17);
         if (page.length === 0) break;
-        seen.push(...page.map((doc) => doc._id as ObjectId));
+        seen.push(...page.map((doc) => doc._id));
         bound = seen[seen.length - 1];
       }
       expect(seen).toEqual(order === 1 ? objectIds : [...objectIds].reverse());
@@ -154,7 +154,7 @@ describe('FerretDB pushdown (tools/ferretdb/sqlite-id-index.patch)', () => {
           const page = await expectSameAsScan({ userId: user, _id: range }, { _id: order }, 7);
           if (page.length === 0) break;
           pages += 1;
-          bound = page[page.length - 1]._id as ObjectId;
+          bound = page[page.length - 1]._id;
         }
         expect(pages).toBeGreaterThan(10);
       }
