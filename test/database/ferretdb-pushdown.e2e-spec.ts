@@ -3,8 +3,9 @@ import { testDatabaseUri } from '../support/test-app';
 
 /**
  * The pushdown of tools/ferretdb/sqlite-id-index.patch, checked against FerretDB's unpatched path
- * on the same data. The reference wraps the filter in `$and`, which the patch never pushes
- * down, so FerretDB scans the collection and filters and sorts in Go, as upstream FerretDB does.
+ * on the same data. The reference wraps the filter in `$and` and adds a sort key that no document
+ * has after the others (`_id` is unique, so the order is the same); the patch pushes neither down,
+ * so FerretDB scans the collection and filters and sorts in Go, as upstream FerretDB does.
  * Against MongoDB (MONGODB_URI set) both sides are MongoDB's own answers.
  */
 const EMBEDDED = process.env.MONGODB_URI === undefined;
@@ -21,13 +22,17 @@ let objectIds: ObjectId[];
 
 /** The same query, first as given (pushed down), then wrapped in `$and` (scanned). */
 async function both(filter: Document, sort: Sort, limit = 0) {
-  const run = (f: Document) =>
+  const run = (f: Document, by: Sort) =>
     items
       .find(f as Filter<Document>)
-      .sort(sort)
+      .sort(by)
       .limit(limit)
       .toArray();
-  return { pushed: await run(filter), scanned: await run({ $and: [filter] }) };
+  const unpushed = Object.keys(sort).length === 0 ? sort : { ...(sort as object), noSuchField: 1 };
+  return {
+    pushed: await run(filter, sort),
+    scanned: await run({ $and: [filter] }, unpushed as Sort),
+  };
 }
 
 /** Without a sort neither MongoDB nor FerretDB promise an order: compare those as sets. */
@@ -160,6 +165,22 @@ describe('FerretDB pushdown (tools/ferretdb/sqlite-id-index.patch)', () => {
       }
     }
     const alice = await expectSameAsScan({ userId: ALICE }, { _id: -1 });
+    // MongoDB's order of types, descending: dates, booleans, ObjectIds, documents, strings, numbers
+    const rank = (id: unknown): number =>
+      id instanceof Date
+        ? 6
+        : typeof id === 'boolean'
+          ? 5
+          : id instanceof ObjectId
+            ? 4
+            : typeof id === 'object'
+              ? 3
+              : typeof id === 'string'
+                ? 2
+                : 1;
+    const ranks = alice.map((doc) => rank(doc._id));
+    expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
+    expect(new Set(ranks)).toEqual(new Set([1, 2, 3, 4, 5, 6]));
     // the array [ALICE, BOB] matches; the hex string, the document, null, a number do not
     expect(alice.filter((doc) => Array.isArray(doc.userId))).toHaveLength(1);
     expect(alice.every((doc) => doc.userId instanceof ObjectId || Array.isArray(doc.userId))).toBe(
