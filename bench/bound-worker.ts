@@ -62,10 +62,16 @@ async function prepare(
   const db = client!.db();
   const users = db.collection('users');
   if (task.kind === 'db-list') {
+    // the shape of a users page (src/users/users.repository.ts): a range on _id, sorted, limited
+    const ids = (await users.find({}, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id);
     return {
       operation: () =>
-        users.find({}, { projection: PUBLIC_FIELDS }).sort({ _id: 1 }).limit(100).toArray(),
-      detail: `find().sort({_id: 1}).limit(100) on ${await users.countDocuments()} users`,
+        users
+          .find({ _id: { $gt: pick(ids) } }, { projection: PUBLIC_FIELDS })
+          .sort({ _id: 1 })
+          .limit(100)
+          .toArray(),
+      detail: `find({_id: {$gt: random id}}).sort({_id: 1}).limit(100) on ${ids.length} users`,
     };
   }
   if (task.kind === 'db-read') {

@@ -13,6 +13,8 @@ export interface BenchConfig {
   readonly users: number;
   /** Users for the second unpaged-list measurement. */
   readonly scaleUsers: number;
+  /** Refresh tokens stored (of random users) before `tokens-of-user`. */
+  readonly tokens: number;
   /** Unpaged-list requests per size; the median time and the largest RSS growth are reported. */
   readonly scaleRepeat: number;
   /** Scenario names to run (their bounds come along); empty: all. */
@@ -59,6 +61,7 @@ export function loadBenchConfig(): BenchConfig {
     users,
     scaleUsers: Math.max(users, positiveInt('BENCH_SCALE_USERS', 100_000)),
     scaleRepeat: positiveInt('BENCH_SCALE_REPEAT', 3),
+    tokens: positiveInt('BENCH_TOKENS', 100_000),
     only: (process.env.BENCH_ONLY ?? '')
       .split(',')
       .map((name) => name.trim())

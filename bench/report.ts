@@ -99,6 +99,7 @@ export function markdown(report: Report): string {
         `${num(row.rssBeforeMb)} MB | ${num(row.rssPeakMb)} MB | ${num(row.rssGrowthMb)} MB | ${num(row.ferretPeakMb)} MB |`,
     ),
     '',
+    ...ratioChanges(report),
     'Limits and scenarios:',
     ...report.rows.map(
       (row) =>
@@ -106,4 +107,25 @@ export function markdown(report: Report): string {
     ),
   );
   return lines.join('\n');
+}
+
+/** How each re-measured scenario's ratio moved from the throughput size to the scale size. */
+function ratioChanges(report: Report): string[] {
+  const ratio = (row: Row | undefined): number | undefined =>
+    row?.bound === undefined || row.skipped !== undefined
+      ? undefined
+      : row.requestsPerSecond / row.bound.value;
+  const lines = report.rows
+    .filter((row) => row.name.includes(' @'))
+    .map((large) => {
+      const [name, size] = large.name.split(' @');
+      const small = ratio(report.rows.find((row) => row.name === name));
+      const big = ratio(large);
+      if (small === undefined || big === undefined) return undefined;
+      return `- \`${name}\`: ${num(small, 2)} at ${num(Number(report.settings.users))} users → ${num(big, 2)} at ${num(Number(size))} users (${big >= small ? '+' : ''}${num(((big - small) / small) * 100)}%)`;
+    })
+    .filter((line): line is string => line !== undefined);
+  return lines.length === 0
+    ? []
+    : ['Ratios from the smaller to the larger size:', '', ...lines, ''];
 }

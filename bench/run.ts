@@ -31,7 +31,9 @@ const NEEDS: Record<string, string[]> = {
   'sign-in': ['bcrypt-bound'],
   'sign-in-limited': ['sign-in', 'bcrypt-bound'],
   'gql-user': ['user-by-id', 'baseline', 'db-read-bound'],
-  'gql-users-tokens': ['users-list', 'baseline', 'db-list-bound'],
+  'users-page': ['user-by-id', 'baseline', 'db-read-bound'],
+  'tokens-of-user': ['user-by-id', 'baseline', 'db-read-bound'],
+  'gql-users-tokens': ['user-by-id', 'baseline', 'db-read-bound'],
 };
 
 /** Every brute-force layer on, for `sign-in-limited`. All its requests come from 127.0.0.1, so
@@ -42,6 +44,9 @@ const BRUTE_FORCE_LAYERS_ON = {
   ACCOUNT_LOCKOUT_THRESHOLD: '5',
   ACCOUNT_LOCKOUT_BASE_SECONDS: '30',
 };
+
+/** Scenarios measured again after the scale run has seeded `BENCH_SCALE_USERS` users. */
+const RESCALED = ['user-by-id', 'users-page', 'tokens-of-user', 'gql-users-tokens'];
 
 let server: BenchServer | undefined;
 /** The second server of `sign-in-limited`, on the first one's FerretDB. */
@@ -54,7 +59,8 @@ function log(message: string): void {
 function selected(config: BenchConfig): (name: string) => boolean {
   if (config.only.length === 0) return () => true;
   const names = new Set(config.only.flatMap((name) => [name, ...(NEEDS[name] ?? [])]));
-  return (name) => names.has(name);
+  // "users-page @100000" is users-page measured again at the scale size
+  return (name) => names.has(name.split(' @')[0]);
 }
 
 async function main(): Promise<void> {
@@ -209,6 +215,21 @@ async function main(): Promise<void> {
     { method: 'GET', next: () => ({ path: '/users?limit=100', headers: bearer }) },
     { bound: withDb('db-list-bound') },
   );
+  const byId = (suffix = ''): Row['bound'] => ({
+    value: rate(`user-by-id${suffix}`),
+    label: `user-by-id${suffix}`,
+  });
+  const usersPage = (suffix = '') =>
+    http(
+      `users-page${suffix}`,
+      `GET /users?limit=100&after={random id} on ${users.ids.length} users`,
+      {
+        method: 'GET',
+        next: () => ({ path: `/users?limit=100&after=${random(users.ids)}`, headers: bearer }),
+      },
+      { bound: byId(suffix), target: 0.5 },
+    );
+  await usersPage();
 
   if (wanted('refresh')) {
     // every request presents a token never used before, so each one rotates
@@ -309,8 +330,8 @@ async function main(): Promise<void> {
       'gql-users-tokens',
       tokensQuery,
       'GraphQL users(limit: 100) { id refreshTokens { id } }',
-      { value: rate('users-list'), label: 'users-list' },
-      undefined,
+      byId(),
+      0.3,
     ],
   ] as const) {
     if (!wanted(name)) continue;
@@ -331,6 +352,24 @@ async function main(): Promise<void> {
     }
   }
 
+  const tokensOfUser = async (suffix = ''): Promise<void> => {
+    const missing = config.tokens - (await seeder.countRefreshTokens());
+    if (missing > 0) {
+      log(`tokens-of-user: inserting ${missing} refresh tokens of random users`);
+      await seeder.addRefreshTokens(Array.from({ length: missing }, () => random(users.ids)));
+    }
+    await http(
+      `tokens-of-user${suffix}`,
+      `GET /users/{random id}/refresh-tokens as admin, ${await seeder.countRefreshTokens()} tokens of ${users.ids.length} users`,
+      {
+        method: 'GET',
+        next: () => ({ path: `/users/${random(users.ids)}/refresh-tokens`, headers: bearer }),
+      },
+      { bound: byId(suffix), target: 0.5 },
+    );
+  };
+  if (wanted('tokens-of-user')) await tokensOfUser();
+
   const peakUnderLoadMb = Math.max(0, ...[...rows.values()].map((row) => row.peakRssMb ?? 0));
 
   const scale: ScaleRow[] = [];
@@ -345,6 +384,27 @@ async function main(): Promise<void> {
     log(`seeding up to ${config.scaleUsers} users`);
     await seeder.addUsers(config.users, config.scaleUsers, users);
     await measureUnpaged();
+
+    // the listings again at the larger size: their ratios should stay near flat
+    const suffix = ` @${config.scaleUsers}`;
+    if (RESCALED.some((name) => wanted(name))) {
+      await http(
+        `user-by-id${suffix}`,
+        `GET /users/{id}, random id of ${users.ids.length}`,
+        { method: 'GET', next: () => ({ path: `/users/${random(users.ids)}`, headers: bearer }) },
+        { bound: withDb('db-read-bound'), target: 0.75 },
+      );
+    }
+    if (wanted('users-page')) await usersPage(suffix);
+    if (wanted('tokens-of-user')) await tokensOfUser(suffix);
+    if (wanted('gql-users-tokens') && !graphqlMissing) {
+      await http(
+        `gql-users-tokens${suffix}`,
+        `GraphQL users(limit: 100) { id refreshTokens { id } } on ${users.ids.length} users`,
+        tokensQuery,
+        { bound: byId(suffix), target: 0.3 },
+      );
+    }
   }
 
   const report: Report = {
@@ -357,6 +417,7 @@ async function main(): Promise<void> {
       users: config.users,
       scaleUsers: config.scaleUsers,
       scaleRepeat: config.scaleRepeat,
+      tokens: config.tokens,
       bcryptCost: config.bcryptCost,
       only: config.only,
       serverNodeOptions: config.serverNodeOptions,

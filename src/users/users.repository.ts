@@ -21,6 +21,8 @@ const BACKFILL_BATCH_SIZE = 500;
 const ABANDONED_ENTRY_SECONDS = 60;
 /** Looked up when a username has no entry, so that both paths read users by primary key. */
 const NO_USER_ID = new Types.ObjectId('000000000000000000000000');
+/** The smallest ObjectId: `{ $gte: SMALLEST_OBJECT_ID }` matches every ObjectId. */
+const SMALLEST_OBJECT_ID = new Types.ObjectId('000000000000000000000000');
 
 /**
  * The only code that touches the users collection. Returns plain objects.
@@ -199,8 +201,16 @@ export class UsersRepository implements OnModuleInit {
     }
   }
 
+  /**
+   * Always a range on `_id`, also for the first page: users' ids are all ObjectIds, and a range on
+   * ObjectIds is what lets the embedded FerretDB read the page in order from the `_id` index
+   * (README, "Embedded database"); without one it sorts every user. MongoDB reads it from the
+   * index either way.
+   */
   private afterFilter(after: string | undefined) {
-    return after === undefined ? {} : { _id: trusted({ $gt: new Types.ObjectId(after) }) };
+    return after === undefined
+      ? { _id: trusted({ $gte: SMALLEST_OBJECT_ID }) }
+      : { _id: trusted({ $gt: new Types.ObjectId(after) }) };
   }
 
   async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
