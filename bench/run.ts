@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as bcrypt from 'bcrypt';
 import { format, resolveConfig } from 'prettier';
@@ -15,7 +15,7 @@ import { BenchConfig, loadBenchConfig } from './config';
 import { LoadSpec, runLoad } from './load';
 import { markdown, Report, Row, ScaleRow } from './report';
 import { BENCH_PASSWORD, SeededUsers, Seeder } from './seed';
-import { BenchServer, readMemoryMb, RssSampler, waitForIdle } from './server';
+import { BareNestServer, BenchServer, readMemoryMb, RssSampler, waitForIdle } from './server';
 import { median, serialBound } from './stats';
 
 const ADMIN = { username: 'bench-admin', password: 'bench-admin-password' };
@@ -25,6 +25,7 @@ const GRAPHQL_ERRORS = /"errors"\s*:/;
 
 /** Scenario name → the rows its bound is made of (BENCH_ONLY pulls them in). */
 const NEEDS: Record<string, string[]> = {
+  baseline: ['bare-nest'],
   'user-by-id': ['baseline', 'db-read-bound'],
   'users-list': ['baseline', 'db-list-bound'],
   refresh: ['baseline', 'db-write-bound'],
@@ -34,6 +35,7 @@ const NEEDS: Record<string, string[]> = {
 };
 
 let server: BenchServer | undefined;
+let bareNest: BareNestServer | undefined;
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -41,7 +43,13 @@ function log(message: string): void {
 
 function selected(config: BenchConfig): (name: string) => boolean {
   if (config.only.length === 0) return () => true;
-  const names = new Set(config.only.flatMap((name) => [name, ...(NEEDS[name] ?? [])]));
+  const names = new Set<string>();
+  const add = (name: string): void => {
+    if (names.has(name)) return;
+    names.add(name);
+    (NEEDS[name] ?? []).forEach(add);
+  };
+  config.only.forEach(add);
   return (name) => names.has(name);
 }
 
@@ -49,6 +57,9 @@ async function main(): Promise<void> {
   const config = loadBenchConfig();
   const wanted = selected(config);
   const startedAt = new Date().toISOString();
+  const previous = existsSync(config.resultsFile)
+    ? (JSON.parse(readFileSync(config.resultsFile, 'utf8')) as Report)
+    : undefined;
 
   log('building (npm run build)');
   const build = spawnSync('npm', ['run', 'build', '--silent'], {
@@ -117,11 +128,12 @@ async function main(): Promise<void> {
     detail: string,
     spec: LoadSpec,
     extra: Partial<Row> = {},
+    target: Pick<typeof loadOptions, 'baseUrl' | 'rss'> = loadOptions,
   ): Promise<void> => {
     if (!wanted(name)) return;
     await settle();
     log(`${name}: ${config.durationS} s at ${config.connections} connections`);
-    const result = await runLoad(spec, loadOptions);
+    const result = await runLoad(spec, { ...loadOptions, ...target });
     const codes = Object.entries(result.statusCodes)
       .map(([code, count]) => `${code}×${count}`)
       .join(', ');
@@ -163,11 +175,32 @@ async function main(): Promise<void> {
   };
 
   // the limits, each measured alone
+  const live200 = { method: 'GET', next: () => ({ path: '/health/live' }) } as const;
+  if (wanted('bare-nest')) {
+    bareNest = await BareNestServer.start(config.projectRoot, config.serverNodeOptions);
+    const bareRss = new RssSampler(bareNest.pid).start();
+    await http(
+      'bare-nest',
+      'GET /health/live on a bare NestJS + Express app from the same node_modules (bench/bare-nest.ts)',
+      live200,
+      { kind: 'limit' },
+      { baseUrl: bareNest.baseUrl, rss: bareRss },
+    );
+    bareRss.stop();
+    await bareNest.stop();
+    bareNest = undefined;
+  }
   await http(
     'baseline',
-    'GET /health/live: no database, the framework ceiling',
-    { method: 'GET', next: () => ({ path: '/health/live' }) },
-    { kind: 'limit' },
+    'GET /health/live: no database, the ceiling of the whole HTTP stack',
+    live200,
+    {
+      kind: 'limit',
+      ...(wanted('bare-nest') && {
+        bound: { value: rate('bare-nest'), label: 'bare-nest' },
+        target: 0.8,
+      }),
+    },
   );
   await limit('db-read-bound', 'db-read');
   await limit('db-write-bound', 'db-write');
@@ -282,7 +315,11 @@ async function main(): Promise<void> {
     }
   }
 
-  const peakUnderLoadMb = Math.max(0, ...[...rows.values()].map((row) => row.peakRssMb ?? 0));
+  // the server's own rows (bare-nest is another process)
+  const peakUnderLoadMb = Math.max(
+    0,
+    ...[...rows.values()].map((row) => (row.name === 'bare-nest' ? 0 : (row.peakRssMb ?? 0))),
+  );
 
   const scale: ScaleRow[] = [];
   if (wanted('scale')) {
@@ -336,7 +373,7 @@ async function main(): Promise<void> {
     config.resultsFile,
     await format(JSON.stringify(report), { ...prettierOptions, parser: 'json' }),
   );
-  process.stdout.write(`${markdown(report)}\n\nWritten to ${config.resultsFile}\n`);
+  process.stdout.write(`${markdown(report, previous)}\n\nWritten to ${config.resultsFile}\n`);
   if (config.cpuProfile) process.stdout.write(`CPU profile(s) in ${profileDir}\n`);
 }
 
@@ -414,6 +451,7 @@ async function unpagedList(
 
 function cleanUp(): void {
   killBoundWorkers();
+  bareNest?.killNow();
   server?.killNow();
 }
 
