@@ -13,6 +13,8 @@ export interface Row {
   /** Pass when requestsPerSecond ≥ target × bound. */
   target?: number;
   peakRssMb?: number;
+  /** Server CPU time per answer (HTTP rows): unlike req/s, it hardly moves when others load the machine. */
+  cpuUsPerRequest?: number;
 }
 
 export interface ScaleRow {
@@ -74,13 +76,13 @@ export function markdown(report: Report, previous?: Report): string {
     `Bench of ${report.startedAt} on ${report.machine.cpus} cores, Node ${report.machine.node}; ` +
       `${String(report.settings.connections)} connections, ${String(report.settings.durationS)} s per scenario after ${String(report.settings.warmupS)} s warm-up.`,
     '',
-    '| scenario | req/s | p50 ms | p99 ms | bound (req/s) | ratio | target | result | errors | vs previous |',
-    '|---|---:|---:|---:|---|---:|---:|---|---:|---:|',
+    '| scenario | req/s | p50 ms | p99 ms | bound (req/s) | ratio | target | result | errors | vs previous | server CPU µs/req |',
+    '|---|---:|---:|---:|---|---:|---:|---|---:|---:|---:|',
   ];
   for (const row of report.rows) {
     if (row.skipped !== undefined) {
       lines.push(
-        `| ${row.name} | | | | | | ${row.target === undefined ? '' : `≥ ${row.target}`} | ${row.skipped} | | |`,
+        `| ${row.name} | | | | | | ${row.target === undefined ? '' : `≥ ${row.target}`} | ${row.skipped} | | | |`,
       );
       continue;
     }
@@ -88,12 +90,12 @@ export function markdown(report: Report, previous?: Report): string {
     const bound = row.bound === undefined ? '' : `${row.bound.label} = ${num(row.bound.value, 1)}`;
     lines.push(
       `| ${row.name} | ${num(row.requestsPerSecond, 1)} | ${num(row.p50, 1)} | ${num(row.p99, 1)} | ${bound} | ${ratio} | ` +
-        `${row.target === undefined ? '' : `≥ ${row.target}`} | ${verdictOf(row)} | ${row.errors} | ${versus(row)} |`,
+        `${row.target === undefined ? '' : `≥ ${row.target}`} | ${verdictOf(row)} | ${row.errors} | ${versus(row)} | ${row.cpuUsPerRequest === undefined ? '' : num(row.cpuUsPerRequest)} |`,
     );
   }
   const { memory } = report;
   lines.push(
-    `| server peak RSS under load | ${num(memory.peakUnderLoadMb, 1)} MB | | | | | < ${memory.limitMb} MB | ${memory.peakUnderLoadMb < memory.limitMb ? 'pass' : 'FAIL'} | | |`,
+    `| server peak RSS under load | ${num(memory.peakUnderLoadMb, 1)} MB | | | | | < ${memory.limitMb} MB | ${memory.peakUnderLoadMb < memory.limitMb ? 'pass' : 'FAIL'} | | | |`,
     '',
     `Server VmHWM over the whole run (incl. the unpaged lists): ${num(memory.vmHwmMb, 1)} MB; FerretDB peak RSS: ${num(memory.ferretPeakMb, 1)} MB.`,
     '',

@@ -114,6 +114,7 @@ async function main(): Promise<void> {
     durationS: config.durationS,
     warmupS: config.warmupS,
     rss,
+    pid: live.pid,
   };
   const rate = (name: string): number => rows.get(name)?.requestsPerSecond ?? NaN;
   const random = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
     detail: string,
     spec: LoadSpec,
     extra: Partial<Row> = {},
-    target: Pick<typeof loadOptions, 'baseUrl' | 'rss'> = loadOptions,
+    target: Pick<typeof loadOptions, 'baseUrl' | 'rss' | 'pid'> = loadOptions,
   ): Promise<void> => {
     if (!wanted(name)) return;
     await settle();
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
       errors: result.errors,
       detail: `${detail}; statuses ${codes}`,
       peakRssMb: result.peakRssMb,
+      cpuUsPerRequest: result.cpuUsPerRequest,
       ...extra,
     });
   };
@@ -184,7 +186,7 @@ async function main(): Promise<void> {
       'GET /health/live on a bare NestJS + Express app from the same node_modules (bench/bare-nest.ts)',
       live200,
       { kind: 'limit' },
-      { baseUrl: bareNest.baseUrl, rss: bareRss },
+      { baseUrl: bareNest.baseUrl, rss: bareRss, pid: bareNest.pid },
     );
     bareRss.stop();
     await bareNest.stop();

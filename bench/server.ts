@@ -325,7 +325,7 @@ export class RssSampler {
 }
 
 /** CPU seconds a process has used (user + system), from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     const CLOCK_TICKS = 100;
