@@ -1,5 +1,8 @@
 export type SameSite = 'strict' | 'lax' | 'none';
 
+/** `json`: one object a line, for machines; `pretty`: Nest-style lines, for a person. */
+export type LogFormat = 'json' | 'pretty';
+
 /** The validated, typed configuration. Built once by `loadConfig`; every setting lives here. */
 export interface AppConfig {
   readonly nodeEnv: string;
@@ -29,6 +32,8 @@ export interface AppConfig {
   readonly corsOrigins: readonly string[];
   readonly admin: { readonly username: string; readonly password: string } | undefined;
   readonly trustProxy: boolean;
+  /** LOG_FORMAT: `pretty` by default in development, `json` everywhere else. */
+  readonly logFormat: LogFormat;
 }
 
 /** Injection token for {@link AppConfig}. */

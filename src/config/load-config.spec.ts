@@ -40,7 +40,15 @@ describe(loadConfig.name, () => {
       corsOrigins: [],
       admin: undefined,
       trustProxy: false,
+      logFormat: 'pretty',
     });
+  });
+
+  it('logs JSON everywhere but development, and takes LOG_FORMAT when set', () => {
+    expect(load({ NODE_ENV: 'production' }).logFormat).toBe('json');
+    expect(load({ NODE_ENV: 'test' }).logFormat).toBe('json');
+    expect(load({ NODE_ENV: 'development', LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(load({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
   });
 
   it.each([
@@ -57,6 +65,7 @@ describe(loadConfig.name, () => {
     [{ JWT_ACCESS_SECRET: 'short' }, 'JWT_ACCESS_SECRET'],
     [{ ADMIN_USERNAME: 'a', ADMIN_PASSWORD: 'long enough password' }, 'ADMIN_USERNAME'],
     [{ REFRESH_COOKIE_NAME: 'bad name;' }, 'REFRESH_COOKIE_NAME'],
+    [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
   ])('refuses %j with one line naming the variable', (env, variable) => {
     const message = errorOf(env);
     expect(message).toContain(variable);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { AppConfig, SameSite } from './app-config';
+import { AppConfig, LogFormat, SameSite } from './app-config';
 import { parseByteSize, parseDurationSeconds } from './duration';
 import {
   isValidPassword,
@@ -84,6 +84,11 @@ export function loadConfig(processEnv: Env = process.env, cwd = process.cwd()): 
         ? { username: adminUsername, password: adminPassword }
         : undefined,
     trustProxy: read.boolean('TRUST_PROXY', false),
+    logFormat: read.oneOf<LogFormat>(
+      'LOG_FORMAT',
+      ['pretty', 'json'],
+      nodeEnv === 'development' ? 'pretty' : 'json',
+    ),
   };
 }
 
