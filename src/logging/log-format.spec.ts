@@ -47,7 +47,9 @@ describe('LOG_FORMAT', () => {
   });
 
   it('json stays one object a line, and each format is picked by name', () => {
-    const [json] = lines((sink) => createLogger('json', sink).log({ msg: 'hi' }, 'Test'));
+    const [json] = lines((sink) => {
+      createLogger('json', sink).log({ msg: 'hi' }, 'Test');
+    });
     expect(JSON.parse(json)).toMatchObject({ level: 'log', context: 'Test', msg: 'hi' });
     expect(createLogger('json')).toBeInstanceOf(JsonLogger);
     expect(createLogger('pretty')).toBeInstanceOf(PrettyLogger);
