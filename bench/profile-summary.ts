@@ -26,7 +26,10 @@ interface CpuProfile {
 
 /** Pipeline stages, matched against each frame from the leaf up; the first match takes the sample. */
 const STAGES: [string, (frame: CallFrame) => boolean][] = [
-  ['request log (middleware → Nest Logger → JsonLogger → write)', (f) => /\/logging\//.test(f.url)],
+  [
+    'request log (middleware → Nest Logger → JsonLogger → write)',
+    (f) => /\/logging\/|\/sonic-boom\//.test(f.url),
+  ],
   ['helmet', (f) => f.url.includes('/node_modules/helmet/')],
   ['security-headers (precomputed)', (f) => f.url.includes('/common/security-headers')],
   ['request id', (f) => f.url.includes('request-id.middleware')],
