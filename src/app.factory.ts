@@ -2,7 +2,6 @@ import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { setupApiDocs } from './api-docs.setup';
 import { AppModule } from './app.module';
 import { jsonBodyParser } from './common/json-body';
@@ -10,29 +9,6 @@ import { requestIdMiddleware } from './common/request-id.middleware';
 import { securityHeaders } from './common/security-headers';
 import { AppConfig } from './config/app-config';
 import { requestLogMiddleware } from './logging/request-log.middleware';
-
-/**
- * Middlewares run in order as one Express layer: the router's work per layer (matching, path
- * trimming, `next` bookkeeping) is paid once instead of once each. An error skips the rest.
- */
-function inOneLayer(...handlers: RequestHandler[]): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    let index = 0;
-    const step = (error?: unknown): void => {
-      if (error !== undefined || index === handlers.length) {
-        next(error);
-        return;
-      }
-      const handler = handlers[index++];
-      try {
-        void handler(req, res, step);
-      } catch (thrown) {
-        next(thrown);
-      }
-    };
-    step();
-  };
-}
 
 /** Builds the whole app for a configuration: the one bootstrap for the server, the tests and the bench. */
 export async function createApp(
@@ -46,15 +22,11 @@ export async function createApp(
   });
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
-  app.use(
-    inOneLayer(
-      requestIdMiddleware,
-      requestLogMiddleware,
-      cookieParser(),
-      securityHeaders(!config.isProduction),
-      jsonBodyParser(config.bodyLimitBytes),
-    ),
-  );
+  app.use(requestIdMiddleware);
+  app.use(requestLogMiddleware);
+  app.use(cookieParser());
+  app.use(securityHeaders(!config.isProduction));
+  app.use(jsonBodyParser(config.bodyLimitBytes));
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: [...config.corsOrigins],
