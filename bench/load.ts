@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import type { RssSampler } from './server';
+import { cpuSeconds, type RssSampler } from './server';
 import { percentile } from './stats';
 
 /** One kind of request a scenario repeats. */
@@ -23,6 +23,8 @@ export interface LoadResult {
   statusCodes: Record<string, number>;
   seconds: number;
   peakRssMb: number;
+  /** CPU time the server process spent per answer counted (user + system). */
+  cpuUsPerRequest: number;
 }
 
 export interface LoadOptions {
@@ -31,6 +33,8 @@ export interface LoadOptions {
   durationS: number;
   warmupS: number;
   rss: RssSampler;
+  /** The server process, whose CPU time is read over the measured seconds. */
+  pid: number;
 }
 
 /**
@@ -45,7 +49,11 @@ export function runLoad(spec: LoadSpec, options: LoadOptions): Promise<LoadResul
   const statusCodes: Record<string, number> = {};
   let failures = 0;
   const measuring = (): boolean => performance.now() >= measureFrom;
-  const warmupTimer = setTimeout(() => options.rss.reset(), options.warmupS * 1000);
+  let cpuAtStart = 0;
+  const warmupTimer = setTimeout(() => {
+    options.rss.reset();
+    cpuAtStart = cpuSeconds(options.pid);
+  }, options.warmupS * 1000);
 
   return new Promise((resolveResult, reject) => {
     let instance: autocannon.Instance | undefined = undefined;
@@ -86,6 +94,7 @@ export function runLoad(spec: LoadSpec, options: LoadOptions): Promise<LoadResul
         const non2xx = Object.entries(statusCodes)
           .filter(([code]) => !code.startsWith('2'))
           .reduce((sum, [, count]) => sum + count, 0);
+        const cpuUsed = cpuSeconds(options.pid) - cpuAtStart;
         const ok = latencies.length - non2xx - failures;
         latencies.sort((a, b) => a - b);
         resolveResult({
@@ -97,6 +106,7 @@ export function runLoad(spec: LoadSpec, options: LoadOptions): Promise<LoadResul
           statusCodes,
           seconds,
           peakRssMb: options.rss.windowPeak(),
+          cpuUsPerRequest: (cpuUsed * 1e6) / Math.max(1, latencies.length),
         });
       },
     );

@@ -13,6 +13,8 @@ export interface Row {
   /** Pass when requestsPerSecond ≥ target × bound. */
   target?: number;
   peakRssMb?: number;
+  /** Server CPU time per answer (HTTP rows): unlike req/s, it hardly moves when others load the machine. */
+  cpuUsPerRequest?: number;
 }
 
 export interface ScaleRow {
@@ -44,8 +46,8 @@ export type Verdict = 'pass' | 'FAIL' | 'report' | 'skipped' | 'limit';
 
 export function verdictOf(row: Row): Verdict {
   if (row.skipped !== undefined) return 'skipped';
-  if (row.kind === 'limit') return 'limit';
-  if (row.target === undefined || row.bound === undefined) return 'report';
+  if (row.target === undefined || row.bound === undefined)
+    return row.kind === 'limit' ? 'limit' : 'report';
   return row.requestsPerSecond >= row.target * row.bound.value && row.errors === 0
     ? 'pass'
     : 'FAIL';
@@ -60,18 +62,27 @@ export function scaleVerdict(report: Report): Verdict {
 const num = (value: number, digits = 0): string =>
   value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-export function markdown(report: Report): string {
+/**
+ * The table; with `previous` (the results.json this run replaces), each row also shows its req/s as
+ * a share of the previous run's.
+ */
+export function markdown(report: Report, previous?: Report): string {
+  const before = new Map(previous?.rows.map((row) => [row.name, row.requestsPerSecond]));
+  const versus = (row: Row): string => {
+    const old = before.get(row.name);
+    return old === undefined || !(old > 0) ? '' : num(row.requestsPerSecond / old, 2);
+  };
   const lines = [
     `Bench of ${report.startedAt} on ${report.machine.cpus} cores, Node ${report.machine.node}; ` +
       `${String(report.settings.connections)} connections, ${String(report.settings.durationS)} s per scenario after ${String(report.settings.warmupS)} s warm-up.`,
     '',
-    '| scenario | req/s | p50 ms | p99 ms | bound (req/s) | ratio | target | result | errors |',
-    '|---|---:|---:|---:|---|---:|---:|---|---:|',
+    '| scenario | req/s | p50 ms | p99 ms | bound (req/s) | ratio | target | result | errors | vs previous | server CPU µs/req |',
+    '|---|---:|---:|---:|---|---:|---:|---|---:|---:|---:|',
   ];
   for (const row of report.rows) {
     if (row.skipped !== undefined) {
       lines.push(
-        `| ${row.name} | | | | | | ${row.target === undefined ? '' : `≥ ${row.target}`} | ${row.skipped} | |`,
+        `| ${row.name} | | | | | | ${row.target === undefined ? '' : `≥ ${row.target}`} | ${row.skipped} | | | |`,
       );
       continue;
     }
@@ -79,12 +90,12 @@ export function markdown(report: Report): string {
     const bound = row.bound === undefined ? '' : `${row.bound.label} = ${num(row.bound.value, 1)}`;
     lines.push(
       `| ${row.name} | ${num(row.requestsPerSecond, 1)} | ${num(row.p50, 1)} | ${num(row.p99, 1)} | ${bound} | ${ratio} | ` +
-        `${row.target === undefined ? '' : `≥ ${row.target}`} | ${verdictOf(row)} | ${row.errors} |`,
+        `${row.target === undefined ? '' : `≥ ${row.target}`} | ${verdictOf(row)} | ${row.errors} | ${versus(row)} | ${row.cpuUsPerRequest === undefined ? '' : num(row.cpuUsPerRequest)} |`,
     );
   }
   const { memory } = report;
   lines.push(
-    `| server peak RSS under load | ${num(memory.peakUnderLoadMb, 1)} MB | | | | | < ${memory.limitMb} MB | ${memory.peakUnderLoadMb < memory.limitMb ? 'pass' : 'FAIL'} | |`,
+    `| server peak RSS under load | ${num(memory.peakUnderLoadMb, 1)} MB | | | | | < ${memory.limitMb} MB | ${memory.peakUnderLoadMb < memory.limitMb ? 'pass' : 'FAIL'} | | | |`,
     '',
     `Server VmHWM over the whole run (incl. the unpaged lists): ${num(memory.vmHwmMb, 1)} MB; FerretDB peak RSS: ${num(memory.ferretPeakMb, 1)} MB.`,
     '',

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as bcrypt from 'bcrypt';
 import { format, resolveConfig } from 'prettier';
@@ -15,7 +15,7 @@ import { BenchConfig, loadBenchConfig } from './config';
 import { LoadSpec, runLoad } from './load';
 import { markdown, Report, Row, ScaleRow } from './report';
 import { BENCH_PASSWORD, SeededUsers, Seeder } from './seed';
-import { BenchServer, readMemoryMb, RssSampler, waitForIdle } from './server';
+import { BareNestServer, BenchServer, readMemoryMb, RssSampler, waitForIdle } from './server';
 import { median, serialBound } from './stats';
 
 const ADMIN = { username: 'bench-admin', password: 'bench-admin-password' };
@@ -25,6 +25,7 @@ const GRAPHQL_ERRORS = /"errors"\s*:/;
 
 /** Scenario name → the rows its bound is made of (BENCH_ONLY pulls them in). */
 const NEEDS: Record<string, string[]> = {
+  baseline: ['bare-nest'],
   'user-by-id': ['baseline', 'db-read-bound'],
   'users-list': ['baseline', 'db-list-bound'],
   refresh: ['baseline', 'db-write-bound'],
@@ -51,6 +52,7 @@ const RESCALED = ['user-by-id', 'users-page', 'tokens-of-user', 'gql-users-token
 let server: BenchServer | undefined;
 /** The second server of `sign-in-limited`, on the first one's FerretDB. */
 let limitedServer: BenchServer | undefined;
+let bareNest: BareNestServer | undefined;
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -58,7 +60,13 @@ function log(message: string): void {
 
 function selected(config: BenchConfig): (name: string) => boolean {
   if (config.only.length === 0) return () => true;
-  const names = new Set(config.only.flatMap((name) => [name, ...(NEEDS[name] ?? [])]));
+  const names = new Set<string>();
+  const add = (name: string): void => {
+    if (names.has(name)) return;
+    names.add(name);
+    (NEEDS[name] ?? []).forEach(add);
+  };
+  config.only.forEach(add);
   // "users-page @100000" is users-page measured again at the scale size
   return (name) => names.has(name.split(' @')[0]);
 }
@@ -67,6 +75,9 @@ async function main(): Promise<void> {
   const config = loadBenchConfig();
   const wanted = selected(config);
   const startedAt = new Date().toISOString();
+  const previous = existsSync(config.resultsFile)
+    ? (JSON.parse(readFileSync(config.resultsFile, 'utf8')) as Report)
+    : undefined;
 
   log('building (npm run build)');
   const build = spawnSync('npm', ['run', 'build', '--silent'], {
@@ -122,6 +133,7 @@ async function main(): Promise<void> {
     durationS: config.durationS,
     warmupS: config.warmupS,
     rss,
+    pid: live.pid,
   };
   const rate = (name: string): number => rows.get(name)?.requestsPerSecond ?? NaN;
   const random = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
@@ -140,7 +152,7 @@ async function main(): Promise<void> {
     detail: string,
     spec: LoadSpec,
     extra: Partial<Row> = {},
-    target: Pick<typeof loadOptions, 'baseUrl' | 'rss'> = loadOptions,
+    target: Pick<typeof loadOptions, 'baseUrl' | 'rss' | 'pid'> = loadOptions,
   ): Promise<void> => {
     if (!wanted(name)) return;
     await settle();
@@ -158,6 +170,7 @@ async function main(): Promise<void> {
       errors: result.errors,
       detail: `${detail}; statuses ${codes}`,
       peakRssMb: result.peakRssMb,
+      cpuUsPerRequest: result.cpuUsPerRequest,
       ...extra,
     });
   };
@@ -187,11 +200,32 @@ async function main(): Promise<void> {
   };
 
   // the limits, each measured alone
+  const live200 = { method: 'GET', next: () => ({ path: '/health/live' }) } as const;
+  if (wanted('bare-nest')) {
+    bareNest = await BareNestServer.start(config.projectRoot, config.serverNodeOptions);
+    const bareRss = new RssSampler(bareNest.pid).start();
+    await http(
+      'bare-nest',
+      'GET /health/live on a bare NestJS + Express app from the same node_modules (bench/bare-nest.ts)',
+      live200,
+      { kind: 'limit' },
+      { baseUrl: bareNest.baseUrl, rss: bareRss, pid: bareNest.pid },
+    );
+    bareRss.stop();
+    await bareNest.stop();
+    bareNest = undefined;
+  }
   await http(
     'baseline',
-    'GET /health/live: no database, the framework ceiling',
-    { method: 'GET', next: () => ({ path: '/health/live' }) },
-    { kind: 'limit' },
+    'GET /health/live: no database, the ceiling of the whole HTTP stack',
+    live200,
+    {
+      kind: 'limit',
+      ...(wanted('bare-nest') && {
+        bound: { value: rate('bare-nest'), label: 'bare-nest' },
+        target: 0.8,
+      }),
+    },
   );
   await limit('db-read-bound', 'db-read');
   await limit('db-write-bound', 'db-write');
@@ -294,7 +328,7 @@ async function main(): Promise<void> {
           .join(', ')})`,
         signInSpec,
         { bound: { value: rate('sign-in'), label: 'sign-in' } },
-        { baseUrl: limitedServer.baseUrl, rss: limitedRss },
+        { baseUrl: limitedServer.baseUrl, rss: limitedRss, pid: limitedServer.pid },
       );
     } finally {
       limitedRss.stop();
@@ -370,7 +404,11 @@ async function main(): Promise<void> {
   };
   if (wanted('tokens-of-user')) await tokensOfUser();
 
-  const peakUnderLoadMb = Math.max(0, ...[...rows.values()].map((row) => row.peakRssMb ?? 0));
+  // the server's own rows (bare-nest is another process)
+  const peakUnderLoadMb = Math.max(
+    0,
+    ...[...rows.values()].map((row) => (row.name === 'bare-nest' ? 0 : (row.peakRssMb ?? 0))),
+  );
 
   const scale: ScaleRow[] = [];
   if (wanted('scale')) {
@@ -446,7 +484,7 @@ async function main(): Promise<void> {
     config.resultsFile,
     await format(JSON.stringify(report), { ...prettierOptions, parser: 'json' }),
   );
-  process.stdout.write(`${markdown(report)}\n\nWritten to ${config.resultsFile}\n`);
+  process.stdout.write(`${markdown(report, previous)}\n\nWritten to ${config.resultsFile}\n`);
   if (config.cpuProfile) process.stdout.write(`CPU profile(s) in ${profileDir}\n`);
 }
 
@@ -525,6 +563,7 @@ async function unpagedList(
 function cleanUp(): void {
   killBoundWorkers();
   limitedServer?.killNow();
+  bareNest?.killNow();
   server?.killNow();
 }
 
@@ -536,6 +575,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     log(`${signal}: stopping the server and FerretDB`);
     killBoundWorkers();
     limitedServer?.killNow();
+    bareNest?.killNow();
     void (server?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   });
 }
@@ -545,6 +585,7 @@ main().catch(async (error: unknown) => {
   log(`failed: ${error instanceof Error ? error.message : String(error)}`);
   killBoundWorkers();
   limitedServer?.killNow();
+  bareNest?.killNow();
   await server?.stop().catch(() => server?.killNow());
   process.exit(1);
 });

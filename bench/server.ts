@@ -108,6 +108,67 @@ export class BenchServer {
   }
 }
 
+/**
+ * The `bare-nest` limit (bench/bare-nest.ts) in its own process, with the server's Node.js flags and
+ * NODE_ENV=production.
+ */
+export class BareNestServer {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly baseUrl: string,
+  ) {}
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  static async start(projectRoot: string, nodeOptions: string): Promise<BareNestServer> {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', join(projectRoot, 'bench', 'bare-nest.ts')],
+      {
+        cwd: projectRoot,
+        env: {
+          ...withoutServiceSettings(process.env),
+          NODE_ENV: 'production',
+          PORT: String(port),
+          ...(nodeOptions !== '' && { NODE_OPTIONS: nodeOptions }),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    const listening = new Promise<void>((resolveStart, reject) => {
+      const collect = (chunk: Buffer): void => {
+        output += chunk.toString();
+        if (output.includes('listening')) resolveStart();
+      };
+      child.stdout.on('data', collect);
+      child.stderr.on('data', collect);
+      child.once('exit', (code) => reject(new Error(`bare-nest exited (${code}): ${output}`)));
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
+    try {
+      await listening;
+    } finally {
+      clearTimeout(timer);
+    }
+    return new BareNestServer(child, `http://127.0.0.1:${port}`);
+  }
+
+  async stop(): Promise<void> {
+    if (!isAlive(this.child)) return;
+    const exited = new Promise<void>((done) => this.child.once('exit', () => done()));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
+  killNow(): void {
+    if (isAlive(this.child)) this.child.kill('SIGKILL');
+  }
+}
+
 /** The service's own variables (see the API contract) are set by the bench alone. */
 const SERVICE_SETTINGS =
   /^(PORT|MONGODB_URI|DATA_DIR|JWT_.*|REFRESH_.*|COOKIE_.*|BCRYPT_COST|FRESH_LOGIN_MAX_AGE|SESSION_CHECK_CACHE_SECONDS|AUTH_RATE_LIMIT|AUTH_IP_RATE_LIMIT|ACCOUNT_LOCKOUT_.*|API_RATE_LIMIT|BODY_LIMIT|CORS_ORIGINS|ADMIN_.*|TRUST_PROXY|NODE_ENV)$/;
@@ -271,7 +332,7 @@ export class RssSampler {
 }
 
 /** CPU seconds a process has used (user + system), from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     const CLOCK_TICKS = 100;

@@ -2,12 +2,13 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/load-config';
 import { EmbeddedDatabaseError, ensureFerretDbBinary } from './database/embedded-database';
-import { JsonLogger } from './logging/json-logger';
+import { createLogger } from './logging/json-logger';
 
 async function bootstrap(): Promise<void> {
-  const logger = new JsonLogger();
-  Logger.overrideLogger(logger);
+  // a bad setting is one line on stderr (below), so the logger can wait for the configuration
   const config = loadConfig();
+  const logger = createLogger(config.logFormat);
+  Logger.overrideLogger(logger);
   if (config.mongodbUri === undefined) {
     Logger.log(
       'MONGODB_URI is unset: using the embedded FerretDB (built on first start)',

@@ -26,17 +26,47 @@ const SANDBOX_DIRECTIVES = {
   manifestSrc: ['https://apollo-server-landing-page.cdn.apollographql.com'],
 };
 
+/** The headers a helmet middleware sets and removes: they depend on its options alone. */
+interface HeaderPlan {
+  set: [name: string, value: string][];
+  remove: string[];
+}
+
+/**
+ * Runs a helmet middleware once against a recording response. Our policies hold no per-request
+ * values (no nonces), so every request gets the same headers, without helmet's chain of one
+ * middleware per header.
+ */
+function planOf(middleware: RequestHandler): HeaderPlan {
+  const plan: HeaderPlan = { set: [], remove: [] };
+  const recorder = {
+    setHeader: (name: string, value: unknown) => plan.set.push([name, String(value)]),
+    removeHeader: (name: string) => plan.remove.push(name),
+  };
+  let finished = false;
+  middleware({} as Request, recorder as unknown as Response, (error?: unknown) => {
+    finished = error === undefined;
+  });
+  if (!finished) throw new Error('helmet did not finish synchronously: cannot precompute it');
+  return plan;
+}
+
+function apply(plan: HeaderPlan, res: Response): void {
+  for (const name of plan.remove) res.removeHeader(name);
+  for (const [name, value] of plan.set) res.setHeader(name, value);
+}
+
 /** helmet's headers everywhere, with the Content-Security-Policy each page needs. */
 export function securityHeaders(sandboxEnabled: boolean): RequestHandler {
-  const api = helmet({ contentSecurityPolicy: { directives: API_DIRECTIVES } });
-  const sandbox = helmet({
-    contentSecurityPolicy: { directives: SANDBOX_DIRECTIVES },
-    crossOriginEmbedderPolicy: false,
-  });
-  return (req: Request, res: Response, next: NextFunction) =>
-    (sandboxEnabled && req.method === 'GET' && req.path === '/graphql' ? sandbox : api)(
-      req,
-      res,
-      next,
-    );
+  const api = planOf(helmet({ contentSecurityPolicy: { directives: API_DIRECTIVES } }));
+  const sandbox = planOf(
+    helmet({
+      contentSecurityPolicy: { directives: SANDBOX_DIRECTIVES },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  return (req: Request, res: Response, next: NextFunction) => {
+    apply(sandboxEnabled && req.method === 'GET' && req.path === '/graphql' ? sandbox : api, res);
+    next();
+  };
 }

@@ -1,5 +1,8 @@
 export type SameSite = 'strict' | 'lax' | 'none';
 
+/** `json`: one object a line, for machines; `pretty`: Nest-style lines, for a person. */
+export type LogFormat = 'json' | 'pretty';
+
 /** The validated, typed configuration. Built once by `loadConfig`; every setting lives here. */
 export interface AppConfig {
   readonly nodeEnv: string;
@@ -33,6 +36,8 @@ export interface AppConfig {
   readonly admin: { readonly username: string; readonly password: string } | undefined;
   /** Express's `trust proxy`: off, a hop count, or the proxies' addresses and CIDRs. Never `true`. */
   readonly trustProxy: TrustProxy;
+  /** LOG_FORMAT: `pretty` by default in development, `json` everywhere else. */
+  readonly logFormat: LogFormat;
 }
 
 export type TrustProxy = false | number | readonly string[];

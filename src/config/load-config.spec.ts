@@ -42,7 +42,15 @@ describe(loadConfig.name, () => {
       corsOrigins: [],
       admin: undefined,
       trustProxy: false,
+      logFormat: 'pretty',
     });
+  });
+
+  it('logs JSON everywhere but development, and takes LOG_FORMAT when set', () => {
+    expect(load({ NODE_ENV: 'production' }).logFormat).toBe('json');
+    expect(load({ NODE_ENV: 'test' }).logFormat).toBe('json');
+    expect(load({ NODE_ENV: 'development', LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(load({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
   });
 
   it.each([
@@ -66,6 +74,7 @@ describe(loadConfig.name, () => {
     [{ TRUST_PROXY: 'proxy.example' }, 'TRUST_PROXY'],
     [{ ACCOUNT_LOCKOUT_BASE_SECONDS: '901' }, 'ACCOUNT_LOCKOUT_BASE_SECONDS'],
     [{ AUTH_IP_RATE_LIMIT: '-1' }, 'AUTH_IP_RATE_LIMIT'],
+    [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
   ])('refuses %j with one line naming the variable', (env, variable) => {
     const message = errorOf(env);
     expect(message).toContain(variable);

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { isIP } from 'node:net';
-import { AppConfig, SameSite, TrustProxy } from './app-config';
+import { AppConfig, LogFormat, SameSite, TrustProxy } from './app-config';
 import { parseByteSize, parseDurationSeconds } from './duration';
 import {
   isValidPassword,
@@ -90,6 +90,11 @@ export function loadConfig(processEnv: Env = process.env, cwd = process.cwd()): 
         ? { username: adminUsername, password: adminPassword }
         : undefined,
     trustProxy: read.trustProxy('TRUST_PROXY'),
+    logFormat: read.oneOf<LogFormat>(
+      'LOG_FORMAT',
+      ['pretty', 'json'],
+      nodeEnv === 'development' ? 'pretty' : 'json',
+    ),
   };
 }
 

@@ -1,20 +1,29 @@
 import { LoggerService, LogLevel } from '@nestjs/common';
+import type { LogFormat } from '../config/app-config';
+import { LogSink, stdoutWriter } from './log-writer';
 import { redact, redactText } from './redact';
 
-export type LogSink = (line: string) => void;
+export type { LogSink } from './log-writer';
 
-const stdoutSink: LogSink = (line) => {
-  process.stdout.write(line);
-};
+/** One log call, redacted, before it is formatted. */
+interface LogEntry {
+  time: Date;
+  level: LogLevel;
+  context: string | undefined;
+  fields: object;
+  stack: string | undefined;
+}
+
+const DEFAULT_LEVELS: ReadonlySet<LogLevel> = new Set(['log', 'warn', 'error', 'fatal']);
 
 /**
- * Nest's logger as one JSON object per line, every field redacted on the way out, so no call
- * site can leak a password, token or cookie by forgetting to.
+ * Nest's logger with every field redacted on the way out, so no call site can leak a password,
+ * token or cookie by forgetting to. Subclasses only choose how an entry looks.
  */
-export class JsonLogger implements LoggerService {
+abstract class RedactingLogger implements LoggerService {
   constructor(
-    private readonly sink: LogSink = stdoutSink,
-    private readonly levels: ReadonlySet<LogLevel> = new Set(['log', 'warn', 'error', 'fatal']),
+    private readonly sink: LogSink = stdoutWriter().write,
+    private readonly levels: ReadonlySet<LogLevel> = DEFAULT_LEVELS,
   ) {}
 
   log(message: unknown, ...rest: unknown[]): void {
@@ -41,23 +50,111 @@ export class JsonLogger implements LoggerService {
     this.write('verbose', message, rest);
   }
 
+  /** The whole line, ending in `\n`. */
+  protected abstract format(entry: LogEntry): string;
+
   private write(level: LogLevel, message: unknown, rest: unknown[]): void {
     if (!this.levels.has(level)) return;
     // Nest passes the context last, and for errors a stack before it
-    const context = typeof rest.at(-1) === 'string' ? (rest.at(-1) as string) : undefined;
+    const last = rest.length > 0 ? rest[rest.length - 1] : undefined;
+    const context = typeof last === 'string' ? last : undefined;
     const stack =
       level === 'error' && typeof rest[0] === 'string' && rest.length > 1 ? rest[0] : undefined;
     const fields =
       typeof message === 'object' && message !== null && !(message instanceof Error)
         ? message
         : { msg: message };
+    this.sink(
+      this.format({
+        time: new Date(),
+        level,
+        context,
+        fields: redact(fields) as object,
+        stack: stack === undefined ? undefined : redactText(stack),
+      }),
+    );
+  }
+}
+
+/** One JSON object per line: `time`, `level`, `context`, the fields, and `stack` for errors. */
+export class JsonLogger extends RedactingLogger {
+  protected format({ time, level, context, fields, stack }: LogEntry): string {
     const entry = {
-      time: new Date().toISOString(),
+      time: time.toISOString(),
       level,
       ...(context !== undefined && { context }),
-      ...(redact(fields) as object),
-      ...(stack !== undefined && { stack: redactText(stack) }),
+      ...fields,
+      ...(stack !== undefined && { stack }),
     };
-    this.sink(`${JSON.stringify(entry)}\n`);
+    return `${JSON.stringify(entry)}\n`;
   }
+}
+
+const ANSI = {
+  red: '\x1b[31m',
+  green: '\x1b[32m',
+  yellow: '\x1b[33m',
+  magenta: '\x1b[35m',
+  cyan: '\x1b[36m',
+  bold: '\x1b[1m',
+  dim: '\x1b[2m',
+  reset: '\x1b[0m',
+} as const;
+
+const LEVEL_COLOURS: Record<LogLevel, string> = {
+  log: ANSI.green,
+  warn: ANSI.yellow,
+  error: ANSI.red,
+  fatal: ANSI.bold + ANSI.red,
+  debug: ANSI.magenta,
+  verbose: ANSI.cyan,
+};
+
+/**
+ * Lines like Nest's own console logger, for a person at a terminal:
+ * `[Nest] 4242  - 2026-11-30 15:04:05.123     LOG [Request] request method=GET route=/users/:id …`.
+ * The free-text `msg` comes first, the other fields follow as `key=value`.
+ */
+export class PrettyLogger extends RedactingLogger {
+  constructor(
+    sink?: LogSink,
+    levels?: ReadonlySet<LogLevel>,
+    private readonly colours: boolean = process.stdout.isTTY === true &&
+      process.env.NO_COLOR === undefined,
+  ) {
+    super(sink, levels);
+  }
+
+  protected format({ time, level, context, fields, stack }: LogEntry): string {
+    const paint = (colour: string, text: string): string =>
+      this.colours ? `${colour}${text}${ANSI.reset}` : text;
+    const { msg, ...rest } = fields as { msg?: unknown };
+    const words = [
+      ...(msg === undefined ? [] : [typeof msg === 'string' ? msg : JSON.stringify(msg)]),
+      ...Object.entries(rest).map(
+        ([key, value]) =>
+          `${paint(ANSI.dim, `${key}=`)}${typeof value === 'string' ? value : JSON.stringify(value)}`,
+      ),
+    ];
+    const levelColour = LEVEL_COLOURS[level];
+    const line =
+      `${paint(levelColour, `[Nest] ${process.pid}  -`)} ${localTime(time)} ` +
+      `${paint(levelColour, level.toUpperCase().padStart(7))} ` +
+      `${context === undefined ? '' : `${paint(ANSI.yellow, `[${context}]`)} `}` +
+      words.join(' ');
+    return `${line}${stack === undefined ? '' : `\n${paint(ANSI.red, stack)}`}\n`;
+  }
+}
+
+function localTime(time: Date): string {
+  const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+  return (
+    `${time.getFullYear()}-${pad(time.getMonth() + 1)}-${pad(time.getDate())} ` +
+    `${pad(time.getHours())}:${pad(time.getMinutes())}:${pad(time.getSeconds())}.${pad(time.getMilliseconds(), 3)}`
+  );
+}
+
+/** The application's logger in the configured format (LOG_FORMAT), writing to standard output. */
+export function createLogger(format: LogFormat, sink?: LogSink): LoggerService {
+  return format === 'pretty' ? new PrettyLogger(sink) : new JsonLogger(sink);
 }

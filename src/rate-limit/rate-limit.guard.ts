@@ -20,14 +20,23 @@ export const AuthRateLimited = () => SetMetadata(AUTH_RATE_LIMITED, true);
 /** The global limit for REST and GraphQL alike; each transport's error path adds Retry-After. */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
+  /** Both limits 0: nothing to count, and no reason to look at the route. */
+  private readonly off: boolean;
+
   constructor(
     private readonly limiter: RateLimiter,
     private readonly securityEvents: SecurityEvents,
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.off = config.authRateLimit === 0 && config.apiRateLimit === 0;
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    return this.off || this.count(context);
+  }
+
+  private async count(context: ExecutionContext): Promise<boolean> {
     const isAuth =
       this.reflector.getAllAndOverride<boolean | undefined>(AUTH_RATE_LIMITED, [
         context.getHandler(),
