@@ -211,6 +211,17 @@ describe('GraphQL users and refresh-token queries', () => {
       );
       expect(nested.errors).toBeUndefined();
       expect(nested.data!.user.refreshTokens).toEqual([{ id: ids[1] }]);
+
+      // one batched query for every user, each cut to its own limit
+      const everyone = await send<{ users: { id: string; refreshTokens: { id: string }[] }[] }>(
+        t.http,
+        { query: '{ users(limit: 10) { id refreshTokens(limit: 1) { id } } }' },
+        { token: admin.accessToken },
+      );
+      expect(everyone.errors).toBeUndefined();
+      const carolsPage = everyone.data!.users.find((user) => user.id === carol.userId);
+      expect(carolsPage!.refreshTokens).toEqual([{ id: ids[0] }]);
+      for (const user of everyone.data!.users) expect(user.refreshTokens.length).toBeLessThan(2);
     });
 
     it('refuses a limit out of range with BAD_USER_INPUT, without repeating it', async () => {
