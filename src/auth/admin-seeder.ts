@@ -2,12 +2,15 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { AppError, ErrorCode } from '../common/app-error';
 import { Role } from '../common/auth-user';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ConfigError } from '../config/load-config';
 import { UsersRepository } from '../users/users.repository';
 import { PasswordHasher } from './password-hasher.service';
 
 /**
- * Makes sure ADMIN_USERNAME exists as an admin. An existing user of that name is promoted and
- * keeps its password, so a password changed through the API is not reset by a restart.
+ * Makes sure ADMIN_USERNAME exists as an admin, without ever promoting anyone: a free name creates
+ * the admin; an existing admin is left alone (a password changed through the API is not reset by a
+ * restart); a non-admin of that name stops start-up, since whoever registered the name first would
+ * otherwise become admin with a password of their choosing.
  */
 @Injectable()
 export class AdminSeeder implements OnApplicationBootstrap {
@@ -22,7 +25,7 @@ export class AdminSeeder implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const admin = this.config.admin;
     if (admin === undefined) return;
-    const existing = await this.users.findByUsername(admin.username);
+    let existing = await this.users.findByUsername(admin.username);
     if (existing === null) {
       try {
         await this.users.create(
@@ -33,14 +36,15 @@ export class AdminSeeder implements OnApplicationBootstrap {
         this.logger.log(`Created admin "${admin.username}"`);
         return;
       } catch (error) {
-        // another instance created it first
+        // another instance created it first, or someone signed up under the name meanwhile
         if (!(error instanceof AppError && error.code === ErrorCode.USERNAME_TAKEN)) throw error;
       }
+      existing = await this.users.findByUsername(admin.username);
     }
-    const user = existing ?? (await this.users.findByUsername(admin.username));
-    if (user !== null && user.role !== Role.ADMIN) {
-      await this.users.setRole(user._id, Role.ADMIN);
-      this.logger.log(`Promoted "${admin.username}" to admin`);
+    if (existing !== null && existing.role !== Role.ADMIN) {
+      throw new ConfigError(
+        `ADMIN_USERNAME "${admin.username}" belongs to an existing user who is not an admin; choose another name (existing users are never promoted)`,
+      );
     }
   }
 }

@@ -22,6 +22,21 @@ function revocationFields({ at, byIp, reason }: Revocation) {
   return { revokedAt: at, revokedByIp: byIp, revokedReason: reason };
 }
 
+export interface TokenPage {
+  limit: number;
+  after?: string;
+}
+
+/** Tokens listed after `token` in newest-first order. */
+function olderFilter(token: Pick<RefreshTokenRecord, '_id' | 'createdAt'>) {
+  return {
+    $or: [
+      { createdAt: trusted({ $lt: token.createdAt }) },
+      { createdAt: token.createdAt, _id: trusted({ $lt: token._id }) },
+    ],
+  };
+}
+
 /** The only code that touches the refresh_tokens collection. Returns plain objects. */
 @Injectable()
 export class RefreshTokensRepository {
@@ -116,23 +131,72 @@ export class RefreshTokensRepository {
     return sessionIds;
   }
 
-  listByUser(userId: string): Promise<RefreshTokenRecord[]> {
-    return this.tokens
-      .find({ userId: new Types.ObjectId(userId) }, LISTING_FIELDS)
-      .sort({ createdAt: -1, _id: -1 })
-      .lean<RefreshTokenRecord[]>()
-      .exec();
+  /**
+   * A user's tokens, newest first (`createdAt`, then `_id`: a successor's id is drawn before it is
+   * created); with a page, `limit` of them after the token `after` (none if `after` is not one of
+   * the user's tokens).
+   */
+  async listByUser(userId: string, page?: TokenPage): Promise<RefreshTokenRecord[]> {
+    const owner = new Types.ObjectId(userId);
+    const before = await this.olderThan(owner, page?.after);
+    if (before === null) return [];
+    const query = this.tokens
+      .find({ userId: owner, ...before }, LISTING_FIELDS)
+      .sort({ createdAt: -1, _id: -1 });
+    if (page !== undefined) query.limit(page.limit);
+    return query.lean<RefreshTokenRecord[]>().exec();
   }
 
-  /** For DataLoader: every token of each user in one query. */
-  listByUsers(userIds: readonly string[]): Promise<RefreshTokenRecord[]> {
-    return this.tokens
-      .find(
-        { userId: trusted({ $in: userIds.map((id) => new Types.ObjectId(id)) }) },
-        LISTING_FIELDS,
-      )
+  /**
+   * For DataLoader: the first `limit` tokens of each user (newest first, after `after`) in one
+   * query. The cursor is read to the end but only `limit` tokens per user are kept, so memory is
+   * bounded by the page whatever the number of tokens.
+   */
+  async pageByUsers(
+    userIds: readonly string[],
+    { limit, after }: TokenPage,
+  ): Promise<Map<string, RefreshTokenRecord[]>> {
+    const owners = userIds.map((id) => new Types.ObjectId(id));
+    const pages = new Map<string, RefreshTokenRecord[]>(userIds.map((id) => [id, []]));
+    // `after` names one token, hence one user: the others have nothing after it
+    const afterToken =
+      after === undefined
+        ? undefined
+        : await this.tokens
+            .findById(after, { userId: 1, createdAt: 1 })
+            .lean<Pick<RefreshTokenRecord, '_id' | 'userId' | 'createdAt'>>()
+            .exec();
+    if (afterToken === null) return pages;
+    const filter =
+      afterToken === undefined
+        ? { userId: trusted({ $in: owners }) }
+        : { userId: afterToken.userId, ...olderFilter(afterToken) };
+    const cursor = this.tokens
+      .find(filter, LISTING_FIELDS)
       .sort({ createdAt: -1, _id: -1 })
-      .lean<RefreshTokenRecord[]>()
+      .lean<RefreshTokenRecord>()
+      .cursor();
+    try {
+      for await (const record of cursor) {
+        const page = pages.get(record.userId.toHexString());
+        if (page !== undefined && page.length < limit) page.push(record);
+      }
+    } finally {
+      await cursor.close();
+    }
+    return pages;
+  }
+
+  /** The filter for tokens listed after `after` among the owner's: {} without one, null if unknown. */
+  private async olderThan(
+    owner: Types.ObjectId,
+    after: string | undefined,
+  ): Promise<Record<string, unknown> | null> {
+    if (after === undefined) return {};
+    const token = await this.tokens
+      .findById(after, { userId: 1, createdAt: 1 })
+      .lean<Pick<RefreshTokenRecord, '_id' | 'userId' | 'createdAt'>>()
       .exec();
+    return token !== null && token.userId.equals(owner) ? olderFilter(token) : null;
   }
 }

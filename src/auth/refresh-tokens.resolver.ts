@@ -1,10 +1,11 @@
-import { Args, Context, ID, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
-import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
 import type { AppGraphqlContext } from '../graphql/graphql-context';
+import { PageArgs, pageOf } from '../graphql/page.args';
 import { requireCaller } from '../graphql/require-caller';
 import { User } from '../users/user.model';
+import { ListRefreshTokensArgs } from './list-refresh-tokens.args';
 import { RefreshTokenView } from './refresh-token.model';
 import { RefreshTokensService } from './refresh-tokens.service';
 
@@ -16,26 +17,27 @@ export class RefreshTokensResolver {
   @Query(() => [RefreshTokenView], {
     name: 'refreshTokens',
     description:
-      "A user's refresh tokens, newest first, without their values. For the owner or an admin.",
+      "A page of a user's refresh tokens, newest first, without their values. For the owner or an admin.",
   })
   list(
-    @Args('userId', { type: () => ID }, ParseObjectIdPipe) userId: string,
+    @Args() { userId, ...page }: ListRefreshTokensArgs,
     @CurrentUser() user: AuthUser,
   ): Promise<RefreshTokenView[]> {
-    return this.refreshTokens.listForUser(user, userId);
+    return this.refreshTokens.listForUser(user, userId, pageOf(page));
   }
 
   /** Batched per request by the context's loader, so a listing of N users costs one query. */
   @ResolveField('refreshTokens', () => [RefreshTokenView], {
     nullable: true,
     description:
-      "The user's refresh tokens, newest first. For the owner or an admin; null with a FORBIDDEN error otherwise.",
+      "A page of the user's refresh tokens, newest first. For the owner or an admin; null with a FORBIDDEN error otherwise.",
   })
   ofUser(
     @Parent() owner: User,
+    @Args() page: PageArgs,
     @Context() { req, loaders }: AppGraphqlContext,
   ): Promise<RefreshTokenView[]> {
     this.refreshTokens.assertMayView(requireCaller(req), owner.id);
-    return loaders.refreshTokensByUserId.load(owner.id);
+    return loaders.refreshTokensByUserId.load({ userId: owner.id, ...pageOf(page) });
   }
 }

@@ -3,7 +3,7 @@ import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, Role } from '../common/auth-user';
 import { UsersRepository } from '../users/users.repository';
 import { RefreshTokenView } from './refresh-token.model';
-import { RefreshTokensRepository } from './refresh-tokens.repository';
+import { RefreshTokensRepository, TokenPage } from './refresh-tokens.repository';
 
 /** Refresh-token listings: for the owner or an admin only. */
 @Injectable()
@@ -17,23 +17,49 @@ export class RefreshTokensService {
     if (viewer.id !== userId && viewer.role !== Role.ADMIN) throw new AppError(ErrorCode.FORBIDDEN);
   }
 
-  async listForUser(viewer: AuthUser, userId: string): Promise<RefreshTokenView[]> {
+  /** A user's tokens, newest first: all of them, or a page. */
+  async listForUser(
+    viewer: AuthUser,
+    userId: string,
+    page?: TokenPage,
+  ): Promise<RefreshTokenView[]> {
     this.assertMayView(viewer, userId);
     if ((await this.users.findById(userId)) === null)
       throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
     const now = new Date();
-    return (await this.tokens.listByUser(userId)).map((record) =>
+    return (await this.tokens.listByUser(userId, page)).map((record) =>
       RefreshTokenView.from(record, now),
     );
   }
 
-  /** For DataLoader: every user's tokens in one query, in the order of `userIds`. */
-  async listForUsers(userIds: readonly string[]): Promise<RefreshTokenView[][]> {
+  /** For DataLoader: a page of each user's tokens, one query per distinct page, in the keys' order. */
+  async pagesForUsers(keys: readonly UserTokenPage[]): Promise<RefreshTokenView[][]> {
     const now = new Date();
-    const byUser = new Map<string, RefreshTokenView[]>(userIds.map((id) => [id, []]));
-    for (const record of await this.tokens.listByUsers(userIds)) {
-      byUser.get(record.userId.toHexString())?.push(RefreshTokenView.from(record, now));
+    const byPage = new Map<string, { page: TokenPage; userIds: string[] }>();
+    for (const { userId, limit, after } of keys) {
+      const key = `${limit}:${after ?? ''}`;
+      const group = byPage.get(key) ?? { page: { limit, after }, userIds: [] };
+      group.userIds.push(userId);
+      byPage.set(key, group);
     }
-    return userIds.map((id) => byUser.get(id) ?? []);
+    const results = new Map<string, RefreshTokenView[]>();
+    for (const [key, { page, userIds }] of byPage) {
+      for (const [userId, records] of await this.tokens.pageByUsers(userIds, page)) {
+        results.set(
+          `${userId}:${key}`,
+          records.map((record) => RefreshTokenView.from(record, now)),
+        );
+      }
+    }
+    return keys.map((key) => results.get(userTokenPageKey(key)) ?? []);
   }
+}
+
+/** One user's page of refresh tokens, as a DataLoader key. */
+export interface UserTokenPage extends TokenPage {
+  userId: string;
+}
+
+export function userTokenPageKey({ userId, limit, after }: UserTokenPage): string {
+  return `${userId}:${limit}:${after ?? ''}`;
 }

@@ -3,10 +3,11 @@ import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { Logger } from '@nestjs/common';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { logUnexpected } from '../common/all-exceptions.filter';
-import { ErrorCode, FieldError } from '../common/app-error';
+import { ErrorCode } from '../common/app-error';
 import { toAppError } from '../common/to-app-error';
 import type { AppGraphqlContext } from './graphql-context';
 import { errorExtensions } from './graphql-error-body';
+import { describeCoercionError, withoutSubmittedValues } from './request-error-messages';
 
 /**
  * What a resolver, a guard, a pipe or a plugin threw; undefined for the request errors GraphQL and
@@ -27,7 +28,7 @@ export function thrownError(error: unknown): unknown {
 export function createFormatError(includeStacktrace: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const thrown = thrownError(error);
-    if (thrown === undefined) return formatRequestError(formatted);
+    if (thrown === undefined) return formatRequestError(formatted, error);
     const appError = toAppError(thrown);
     return {
       message: appError.message,
@@ -42,23 +43,36 @@ export function createFormatError(includeStacktrace: boolean) {
   };
 }
 
-/** Variable coercion errors (wrong types, missing or unknown fields) read like our validation errors. */
-function formatRequestError(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  if (formatted.extensions?.code !== ApolloServerErrorCode.BAD_USER_INPUT) return formatted;
+/**
+ * The errors GraphQL and Apollo raise themselves lose any submitted value they quoted (and their
+ * stack, which only shows graphql-js internals); variable coercion errors (wrong types, missing or
+ * unknown fields) read like our validation errors, naming the field.
+ */
+function formatRequestError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+): GraphQLFormattedError {
+  const extensions = { ...formatted.extensions };
+  delete extensions.stacktrace;
+  if (extensions.code !== ApolloServerErrorCode.BAD_USER_INPUT) {
+    return {
+      ...formatted,
+      message: withoutSubmittedValues(extensions.code, formatted.message),
+      extensions,
+    };
+  }
+  const coercion = describeCoercionError(formatted.message, error);
+  const field = coercion?.field ?? /^Variable "\$(\w+)"/.exec(formatted.message)?.[1];
+  const message = coercion?.message ?? formatted.message;
   return {
     ...formatted,
+    message,
     extensions: {
-      ...formatted.extensions,
+      ...extensions,
       errorCode: ErrorCode.VALIDATION_ERROR,
-      details: coercionDetails(formatted.message),
+      details: field === undefined ? [] : [{ field, message }],
     },
   };
-}
-
-/** `Variable "$input" got invalid value 5 at "input.username"; String cannot represent …` → the field. */
-function coercionDetails(message: string): FieldError[] {
-  const match = /^Variable "\$([^"]+)"(?:.*? at "([^"]+)")?/.exec(message);
-  return match === null ? [] : [{ field: match[2] ?? match[1], message }];
 }
 
 /**

@@ -11,7 +11,7 @@ describe(LoadersFactory.name, () => {
     ),
   };
   const refreshTokens = {
-    listForUsers: jest.fn((ids: readonly string[]) => Promise.resolve(ids.map(() => []))),
+    pagesForUsers: jest.fn((keys: readonly unknown[]) => Promise.resolve(keys.map(() => []))),
   };
   const factory = new LoadersFactory(
     users as unknown as UsersService,
@@ -26,18 +26,16 @@ describe(LoadersFactory.name, () => {
       loaders.userById.load(user.id),
       loaders.userById.load('b'.repeat(24)),
     ]);
-    const tokens = await Promise.all(
-      ['1', '2', '3'].map((id) => loaders.refreshTokensByUserId.load(id.repeat(24))),
-    );
+    const keys = ['1', '2', '3', '1'].map((id) => ({ userId: id.repeat(24), limit: 100 }));
+    const tokens = await Promise.all(keys.map((key) => loaders.refreshTokensByUserId.load(key)));
 
     expect(found).toBe(user);
     expect(missing).toBeNull();
-    expect(tokens).toEqual([[], [], []]);
+    expect(tokens).toEqual([[], [], [], []]);
     expect(users.findByIds).toHaveBeenCalledTimes(1);
-    expect(refreshTokens.listForUsers).toHaveBeenCalledTimes(1);
-    expect(refreshTokens.listForUsers).toHaveBeenCalledWith(
-      ['1', '2', '3'].map((id) => id.repeat(24)),
-    );
+    expect(refreshTokens.pagesForUsers).toHaveBeenCalledTimes(1);
+    // the same user and page twice is one key
+    expect(refreshTokens.pagesForUsers).toHaveBeenCalledWith(keys.slice(0, 3));
   });
 
   it('makes fresh loaders, so nothing is cached across requests', async () => {

@@ -20,24 +20,42 @@ import {
   simpleEstimator,
 } from 'graphql-query-complexity';
 import { AppError, ErrorCode } from '../common/app-error';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './page.args';
 
 /**
  * Deepest field nesting accepted, introspection included: our own operations need 4, graphql-js's
  * standard introspection query 15, and a few more levels of `ofType` are left for other clients.
  */
 export const MAX_QUERY_DEPTH = 20;
-/** Every field costs 1 plus its children; see PASSWORD_HASHING_COMPLEXITY. */
-export const MAX_QUERY_COMPLEXITY = 500;
+/**
+ * Every field costs 1 plus its children, and a list costs its `limit` times its selection (see
+ * {@link pagedListEstimator}): ten pages of 1000 users of ten fields each, or a hundred default
+ * pages of `users { id }`. See PASSWORD_HASHING_COMPLEXITY.
+ */
+export const MAX_QUERY_COMPLEXITY = 10_000;
 /** Mutations that run bcrypt are expensive: a few of them fill one request's budget. */
-export const PASSWORD_HASHING_COMPLEXITY = 100;
+export const PASSWORD_HASHING_COMPLEXITY = MAX_QUERY_COMPLEXITY / 5;
 
 /** Introspection is answered from memory: it is bounded by the depth limit, not by complexity. */
 const introspectionIsFree: ComplexityEstimator = ({ type, field }) =>
   isIntrospectionType(type) || field.name.startsWith('__') ? 0 : undefined;
 
+/**
+ * Any field that takes a `limit` argument ({@link PageArgs}) returns up to `limit` items, each
+ * costing its selection: 1 + limit × children, with the default page when `limit` is absent. A
+ * `limit` out of range loads nothing (validation refuses it with its own message): it weighs one.
+ */
+export const pagedListEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (!field.args.some((arg) => arg.name === 'limit')) return undefined;
+  const limit = typeof args.limit === 'number' ? args.limit : DEFAULT_PAGE_SIZE;
+  const items = limit >= 1 && limit <= MAX_PAGE_SIZE ? limit : 1;
+  return 1 + items * Math.max(childComplexity, 1);
+};
+
 const estimators = [
   introspectionIsFree,
   fieldExtensionsEstimator(),
+  pagedListEstimator,
   simpleEstimator({ defaultComplexity: 1 }),
 ];
 

@@ -1,17 +1,27 @@
 import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { GRAPHQL_PATH } from '../graphql/graphql-error-body';
 
 const logger = new Logger('Request');
+
+/** The `route` of requests no route matched (unknown paths, undecodable ones). */
+export const UNMATCHED_ROUTE = '(unmatched)';
 
 /** One line per request, written when the answer is sent. */
 export function requestLogMiddleware(req: Request, res: Response, next: NextFunction): void {
   const started = process.hrtime.bigint();
   res.once('finish', () => {
-    // Nest's routes carry their template ('/users/:id'); a router mounted under a path (Apollo at
-    // /graphql) sees only '/' by the time the answer is sent, so it is named by the path itself
+    // Nest's routes carry their template ('/users/:id'); Apollo's router is named by its path. A
+    // request no route matched is not named by its path: that is the client's text, and could hold
+    // a mistyped secret.
     const template = (req.route as { path?: string } | undefined)?.path;
+    const path = req.originalUrl.split('?')[0];
     const route =
-      template !== undefined && template !== '/' ? template : req.originalUrl.split('?')[0];
+      template !== undefined && template !== '/'
+        ? template
+        : path === GRAPHQL_PATH
+          ? GRAPHQL_PATH
+          : UNMATCHED_ROUTE;
     logger.log({
       msg: 'request',
       method: req.method,

@@ -1,14 +1,11 @@
-import { ArgsType, Field, ID, Int } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { OBJECT_ID_PATTERN } from '../common/api-docs';
 import { IsInt, IsMongoId, IsOptional, Max, Min } from 'class-validator';
 
-/** Paging for the users list; without `limit`, every user is returned. */
-@ArgsType()
+/** Paging for the REST users list; without `limit`, every user is streamed (GraphQL pages: PageArgs). */
 export class ListUsersArgs {
   /** Page size, 1-1000. */
-  @Field(() => Int, { nullable: true })
   @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: 1000 })
   @IsOptional()
   // query strings: plain decimal digits only ('1e2', '0x10', ' 5' stay strings and fail @IsInt)
@@ -21,7 +18,6 @@ export class ListUsersArgs {
   limit?: number;
 
   /** Return users created after this user id. */
-  @Field(() => ID, { nullable: true })
   @ApiProperty({ required: false, pattern: OBJECT_ID_PATTERN })
   @IsOptional()
   @IsMongoId()

@@ -216,8 +216,4 @@ export class UsersRepository implements OnModuleInit {
   async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.users.updateOne({ _id: id }, { $set: { passwordHash } }).exec();
   }
-
-  async setRole(id: Types.ObjectId, role: Role): Promise<void> {
-    await this.users.updateOne({ _id: id }, { $set: { role } }).exec();
-  }
 }

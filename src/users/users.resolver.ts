@@ -1,6 +1,6 @@
 import { Args, ID, Query, Resolver } from '@nestjs/graphql';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
-import { ListUsersArgs } from './list-users.args';
+import { PageArgs, pageOf } from '../graphql/page.args';
 import { User } from './user.model';
 import { UsersService } from './users.service';
 
@@ -11,10 +11,11 @@ export class UsersResolver {
   @Query(() => [User], {
     name: 'users',
     description:
-      'Users in creation order: every user, or a page of `limit` users after the user `after`.',
+      'Users in creation order: a page of `limit` users (default 100) after the user `after`.',
   })
-  list(@Args() args: ListUsersArgs): Promise<User[]> {
-    return this.users.list(args.limit, args.after);
+  list(@Args() args: PageArgs): Promise<User[]> {
+    const { limit, after } = pageOf(args);
+    return this.users.list(limit, after);
   }
 
   @Query(() => User, { name: 'user', description: 'A user by id.' })

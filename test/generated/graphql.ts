@@ -70,15 +70,17 @@ export type MutationSignUpArgs = {
 export type Query = {
   /** The signed-in user. */
   me: User;
-  /** A user's refresh tokens, newest first, without their values. For the owner or an admin. */
+  /** A page of a user's refresh tokens, newest first, without their values. For the owner or an admin. */
   refreshTokens: Array<RefreshToken>;
   /** A user by id. */
   user: User;
-  /** Users in creation order: every user, or a page of `limit` users after the user `after`. */
+  /** Users in creation order: a page of `limit` users (default 100) after the user `after`. */
   users: Array<User>;
 };
 
 export type QueryRefreshTokensArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
   userId: Scalars['ID']['input'];
 };
 
@@ -124,12 +126,17 @@ export type User = {
   createdAt: Scalars['DateTime']['output'];
   /** 24-hex ObjectId. */
   id: Scalars['ID']['output'];
-  /** The user's refresh tokens, newest first. For the owner or an admin; null with a FORBIDDEN error otherwise. */
+  /** A page of the user's refresh tokens, newest first. For the owner or an admin; null with a FORBIDDEN error otherwise. */
   refreshTokens?: Maybe<Array<RefreshToken>>;
   /** `user` or `admin`. */
   role: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
   username: Scalars['String']['output'];
+};
+
+export type UserRefreshTokensArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type SignUpMutationVariables = Exact<{
@@ -251,6 +258,8 @@ export type UserQuery = {
 
 export type RefreshTokensQueryVariables = Exact<{
   userId: Scalars['ID']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['ID']['input']>;
 }>;
 
 export type RefreshTokensQuery = {
@@ -271,6 +280,7 @@ export type RefreshTokensQuery = {
 
 export type UsersWithRefreshTokensQueryVariables = Exact<{
   limit?: InputMaybe<Scalars['Int']['input']>;
+  tokenLimit?: InputMaybe<Scalars['Int']['input']>;
 }>;
 
 export type UsersWithRefreshTokensQuery = {
@@ -895,6 +905,16 @@ export const RefreshTokensDocument = {
             type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
           },
         },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'limit' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+        },
       ],
       selectionSet: {
         kind: 'SelectionSet',
@@ -907,6 +927,16 @@ export const RefreshTokensDocument = {
                 kind: 'Argument',
                 name: { kind: 'Name', value: 'userId' },
                 value: { kind: 'Variable', name: { kind: 'Name', value: 'userId' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'limit' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'limit' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'after' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
               },
             ],
             selectionSet: {
@@ -955,6 +985,11 @@ export const UsersWithRefreshTokensDocument = {
           variable: { kind: 'Variable', name: { kind: 'Name', value: 'limit' } },
           type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } },
         },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'tokenLimit' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } },
+        },
       ],
       selectionSet: {
         kind: 'SelectionSet',
@@ -977,6 +1012,13 @@ export const UsersWithRefreshTokensDocument = {
                 {
                   kind: 'Field',
                   name: { kind: 'Name', value: 'refreshTokens' },
+                  arguments: [
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'limit' },
+                      value: { kind: 'Variable', name: { kind: 'Name', value: 'tokenLimit' } },
+                    },
+                  ],
                   selectionSet: {
                     kind: 'SelectionSet',
                     selections: [{ kind: 'Field', name: { kind: 'Name', value: 'id' } }],

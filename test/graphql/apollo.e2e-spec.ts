@@ -144,7 +144,7 @@ describe('Apollo at /graphql outside production', () => {
         code: 'BAD_USER_INPUT',
         errorCode: 'VALIDATION_ERROR',
         details: [
-          { field: 'query', message: expect.stringMatching(/complexity is \d+; at most 500/) },
+          { field: 'query', message: expect.stringMatching(/complexity is \d+; at most 10000/) },
         ],
       });
       const signIn = await execute(t.http, SignInDocument, {
@@ -154,13 +154,37 @@ describe('Apollo at /graphql outside production', () => {
     });
 
     it('counts aliases: many cheap fields add up', async () => {
-      const aliases = Array.from({ length: 300 }, (_, i) => `m${i}: me { id }`).join(' ');
+      const page = 'users(limit: 1000) { id username role createdAt updatedAt }';
       const result = await send(
         t.http,
-        { query: `{ ${aliases} }` },
+        { query: `{ a: ${page} b: ${page} }` },
         { token: session.accessToken },
       );
       expect(onlyError(result).extensions.code).toBe('BAD_USER_INPUT');
+    });
+
+    it('weighs a list by its limit (100 when absent), nested lists too', async () => {
+      const weigh = async (query: string) => {
+        const result = await send(t.http, { query }, { token: session.accessToken });
+        return result.errors?.[0]?.extensions.details?.[0]?.message ?? 'accepted';
+      };
+      const aliases = (count: number, field: string) =>
+        `{ ${Array.from({ length: count }, (_, i) => `u${i}: ${field}`).join(' ')} }`;
+      // 250 default pages of users: 250 × (1 + 100 × 1)
+      expect(await weigh(aliases(250, 'users { id }'))).toBe(
+        "The operation's complexity is 25250; at most 10000 is allowed",
+      );
+      expect(await weigh(aliases(250, 'users(limit: 1) { id }'))).toBe('accepted');
+      expect(await weigh('{ users(limit: 1000) { id username role createdAt updatedAt } }')).toBe(
+        'accepted',
+      );
+      // 1 + 100 × (1 + 1 + 100 × 1): each user's default page of tokens counts too
+      expect(await weigh('{ users { id refreshTokens { id } } }')).toBe(
+        "The operation's complexity is 10201; at most 10000 is allowed",
+      );
+      expect(await weigh('{ users(limit: 10) { id refreshTokens(limit: 10) { id } } }')).toBe(
+        'accepted',
+      );
     });
   });
 });

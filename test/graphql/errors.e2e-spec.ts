@@ -26,7 +26,7 @@ describe('GraphQL errors', () => {
         {
           query: print(SignUpDocument),
           variables: { input: { username: uniqueUsername(), password: PASSWORD, role: 'admin' } },
-          field: 'input',
+          field: 'input.role',
         },
         {
           query: print(SignInDocument),

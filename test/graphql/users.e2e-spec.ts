@@ -17,8 +17,9 @@ import {
   createGraphqlApp,
   graphqlSession,
   GraphqlSession,
+  graphqlSignIn,
 } from './support/graphql-app';
-import { execute, onlyError } from './support/graphql-client';
+import { execute, onlyError, send } from './support/graphql-client';
 
 describe('GraphQL users and refresh-token queries', () => {
   let t: TestApp;
@@ -159,6 +160,87 @@ describe('GraphQL users and refresh-token queries', () => {
       expect(response.text).not.toContain(alice.refreshToken);
     });
 
+    it('pages with limit and after, newest first, in the query and in User.refreshTokens', async () => {
+      const carol = await graphqlSession(t.http, uniqueUsername('carol'));
+      await graphqlSignIn(t.http, carol.username);
+      await graphqlSignIn(t.http, carol.username);
+      const all = await execute(
+        t.http,
+        RefreshTokensDocument,
+        { userId: carol.userId },
+        { token: carol.accessToken },
+      );
+      const ids = all.data!.refreshTokens.map((token) => token.id);
+      expect(ids).toHaveLength(3);
+      const createdAt = all.data!.refreshTokens.map((token) => token.createdAt);
+      expect([...createdAt].sort().reverse()).toEqual(createdAt);
+
+      const page = async (limit: number, after?: string) => {
+        const { data, errors } = await execute(
+          t.http,
+          RefreshTokensDocument,
+          { userId: carol.userId, limit, after },
+          { token: carol.accessToken },
+        );
+        expect(errors).toBeUndefined();
+        return data!.refreshTokens.map((token) => token.id);
+      };
+      expect(await page(2)).toEqual(ids.slice(0, 2));
+      expect(await page(2, ids[1])).toEqual(ids.slice(2));
+      expect(await page(1, ids[0])).toEqual([ids[1]]);
+      // a token of someone else starts no page of carol's
+      const [aliceToken] = await page(1)
+        .then(() =>
+          execute(
+            t.http,
+            RefreshTokensDocument,
+            { userId: alice.userId },
+            { token: alice.accessToken },
+          ),
+        )
+        .then((result) => result.data!.refreshTokens.map((token) => token.id));
+      expect(await page(10, aliceToken)).toEqual([]);
+
+      const nested = await send<{ user: { refreshTokens: { id: string }[] } }>(
+        t.http,
+        {
+          query: `query($id: ID!, $after: ID) { user(id: $id) { refreshTokens(limit: 1, after: $after) { id } } }`,
+          variables: { id: carol.userId, after: ids[0] },
+        },
+        { token: carol.accessToken },
+      );
+      expect(nested.errors).toBeUndefined();
+      expect(nested.data!.user.refreshTokens).toEqual([{ id: ids[1] }]);
+
+      // one batched query for every user, each cut to its own limit
+      const everyone = await send<{ users: { id: string; refreshTokens: { id: string }[] }[] }>(
+        t.http,
+        { query: '{ users(limit: 10) { id refreshTokens(limit: 1) { id } } }' },
+        { token: admin.accessToken },
+      );
+      expect(everyone.errors).toBeUndefined();
+      const carolsPage = everyone.data!.users.find((user) => user.id === carol.userId);
+      expect(carolsPage!.refreshTokens).toEqual([{ id: ids[0] }]);
+      for (const user of everyone.data!.users) expect(user.refreshTokens.length).toBeLessThan(2);
+    });
+
+    it('refuses a limit out of range with BAD_USER_INPUT, without repeating it', async () => {
+      for (const limit of [0, 1001, 123456]) {
+        const result = await execute(
+          t.http,
+          RefreshTokensDocument,
+          { userId: alice.userId, limit },
+          { token: alice.accessToken },
+        );
+        expect(onlyError(result).extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          errorCode: 'VALIDATION_ERROR',
+          details: [{ field: 'limit', message: expect.any(String) }],
+        });
+        if (limit !== 0) expect(result.response.text).not.toContain(String(limit));
+      }
+    });
+
     it("is FORBIDDEN for another user's tokens, allowed for an admin, NOT_FOUND for an unknown user", async () => {
       const foreign = await execute(
         t.http,
@@ -203,14 +285,14 @@ describe('GraphQL users and refresh-token queries', () => {
       const { data, errors } = await execute(
         t.http,
         UsersWithRefreshTokensDocument,
-        {},
+        { tokenLimit: 10 },
         { token: alice.accessToken },
       );
       const byId = new Map(data!.users.map((user) => [user.id, user.refreshTokens]));
       expect(byId.get(alice.userId)).toHaveLength(1);
       expect(byId.get(bob.userId)).toBeNull();
       expect(byId.get(admin.userId)).toBeNull();
-      expect(errors).toHaveLength(2);
+      expect(errors).toHaveLength(data!.users.length - 1);
       for (const error of errors!) {
         expect(error).toMatchObject({
           path: ['users', expect.any(Number), 'refreshTokens'],
@@ -223,7 +305,7 @@ describe('GraphQL users and refresh-token queries', () => {
       const { data, errors } = await execute(
         t.http,
         UsersWithRefreshTokensDocument,
-        {},
+        { tokenLimit: 10 },
         { token: admin.accessToken },
       );
       expect(errors).toBeUndefined();
@@ -279,7 +361,7 @@ describe('GraphQL users and refresh-token queries', () => {
         const { data, errors } = await execute(
           t.http,
           UsersWithRefreshTokensDocument,
-          {},
+          { limit: 200, tokenLimit: 10 },
           { token: admin.accessToken },
         );
         expect(errors).toBeUndefined();
@@ -288,7 +370,8 @@ describe('GraphQL users and refresh-token queries', () => {
     }
 
     it('answers `users { id refreshTokens { id } }` with the same few queries for 5 and for 200 users', async () => {
-      const existing = 3;
+      const { data } = await execute(t.http, UsersDocument, {}, { token: admin.accessToken });
+      const existing = data!.users.length;
       await addUsers(5 - existing);
       const forFive = await listWithTokens(5);
       await addUsers(200 - 5);
@@ -299,6 +382,18 @@ describe('GraphQL users and refresh-token queries', () => {
       expect(forFive.sort()).toEqual(
         ['sessions.findOne', 'refresh_tokens.findOne', 'users.find', 'refresh_tokens.find'].sort(),
       );
+    });
+
+    it('answers a page of 100 users without limit, never every user', async () => {
+      const { data, errors } = await execute(
+        t.http,
+        UsersDocument,
+        {},
+        { token: admin.accessToken },
+      );
+      expect(errors).toBeUndefined();
+      expect(data!.users).toHaveLength(100);
+      expect(data!.users[0].id).toBe(admin.userId);
     });
   });
 });

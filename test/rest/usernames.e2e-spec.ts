@@ -150,7 +150,7 @@ describe('usernames', () => {
         username: name,
         usernameNormalized: name.toLowerCase(),
         passwordHash,
-        role: 'user',
+        role: name === 'Old.Admin' ? 'admin' : 'user',
         createdAt: new Date(),
         updatedAt: new Date(),
       }));
@@ -176,7 +176,7 @@ describe('usernames', () => {
 
       expect((await signIn(current.http, 'LEGACY.one')).userId).toBe(legacy[0]._id.toHexString());
       expect((await signIn(current.http, signedUp)).userId).toBe(signedUpId);
-      // the seeder found the existing user (promoted, password kept) rather than creating one
+      // the seeder found the existing admin (left alone, password kept) rather than creating one
       const admin = await signIn(current.http, 'Old.Admin');
       expect(admin.userId).toBe(legacy[2]._id.toHexString());
       expect(decodeAccessToken(admin.accessToken).payload.role).toBe('admin');
