@@ -1,4 +1,5 @@
 import { Args, Context, ID, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { assertOwnerOrAdmin } from '../common/access-policy';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
@@ -35,7 +36,7 @@ export class RefreshTokensResolver {
     @Parent() owner: User,
     @Context() { req, loaders }: AppGraphqlContext,
   ): Promise<RefreshTokenView[]> {
-    this.refreshTokens.assertMayView(requireCaller(req), owner.id);
+    assertOwnerOrAdmin(requireCaller(req), owner.id);
     return loaders.refreshTokensByUserId.load(owner.id);
   }
 }

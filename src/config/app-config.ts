@@ -23,6 +23,8 @@ export interface AppConfig {
   readonly bcryptCost: number;
   readonly freshLoginMaxAgeSeconds: number;
   readonly sessionCheckCacheSeconds: number;
+  /** SESSION_MAX_LIFETIME: how long a session may live after its sign-in, however often refreshed. */
+  readonly sessionMaxLifetimeSeconds: number;
   readonly authRateLimit: number;
   readonly apiRateLimit: number;
   readonly bodyLimitBytes: number;
