@@ -7,6 +7,19 @@ import { bearer, cookiesNamed, listRefreshTokens, meStatus } from './rest-helper
 const ROUNDS = Number(process.env.RACE_ROUNDS ?? 100);
 const RACE_TIMEOUT_MS = 600_000;
 
+/**
+ * How late the racing request starts in a round: a sweep across the other request's work (two
+ * bcrypt rounds, then its writes), so the rounds cover every interleaving. The outcome is checked
+ * the same whatever the offset; no assertion depends on timing.
+ */
+const offsetMs = (round: number): number => round % 30;
+const after = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The id of the document a refresh token is stored under (its selector). */
+function tokenIdOf(refreshToken: string): string {
+  return Buffer.from(refreshToken, 'base64url').subarray(0, 12).toString('hex');
+}
+
 /** Whatever a refresh issued: its access token and its new cookie, when it set one. */
 function issued(res: Response): { accessToken?: string; cookie?: string } {
   if (res.status !== 200) return {};
@@ -24,9 +37,16 @@ function issued(res: Response): { accessToken?: string; cookie?: string } {
  */
 describe('session races', () => {
   let t: TestApp;
+  let admin: SignedIn;
   beforeAll(async () => {
     // every request looks its session up: the end state is read, not a cached look
-    t = await createTestApp({ SESSION_CHECK_CACHE_SECONDS: '0', BCRYPT_COST: '4' });
+    t = await createTestApp({
+      SESSION_CHECK_CACHE_SECONDS: '0',
+      BCRYPT_COST: '4',
+      ADMIN_USERNAME: 'races.admin',
+      ADMIN_PASSWORD: PASSWORD,
+    });
+    admin = await signIn(t.http, 'races.admin');
   });
   afterAll(() => t.close());
 
@@ -45,9 +65,20 @@ describe('session races', () => {
     return false;
   }
 
-  async function activeTokens(userId: string, accessToken: string): Promise<number> {
-    return (await listRefreshTokens(t.http, userId, accessToken)).filter((token) => token.isActive)
-      .length;
+  /** The ids of the user's active refresh tokens, as the admin lists them. */
+  async function activeTokenIds(userId: string): Promise<Set<string>> {
+    const tokens = await listRefreshTokens(t.http, userId, admin.accessToken);
+    return new Set(tokens.filter((token) => token.isActive).map((token) => token.id));
+  }
+
+  /** Active tokens that appeared since `before`, other than `expected`: what a round left alive. */
+  async function leftAlive(
+    userId: string,
+    before: Set<string>,
+    expected: string[] = [],
+  ): Promise<string[]> {
+    const after = await activeTokenIds(userId);
+    return [...after].filter((id) => !before.has(id) && !expected.includes(id));
   }
 
   it(
@@ -61,7 +92,9 @@ describe('session races', () => {
         const next = `${PASSWORD} ${round + 1}`;
         const changer = await signIn(t.http, username, current);
         const [racer, changed] = await Promise.all([
-          t.http.post('/auth/sign-in').send({ username, password: current }),
+          after(offsetMs(round)).then(() =>
+            t.http.post('/auth/sign-in').send({ username, password: current }),
+          ),
           changePassword(changer, current, next),
         ]);
         expect(changed.status).toBe(200);
@@ -81,10 +114,11 @@ describe('session races', () => {
     async () => {
       const username = uniqueUsername('race_lo');
       await signUp(t.http, username);
-      const watcher = await signIn(t.http, username);
       const failures: string[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const session = await signIn(t.http, username);
+        const before = await activeTokenIds(session.userId);
+        before.delete(tokenIdOf(session.refreshToken));
         const [rotated, loggedOut] = await Promise.all([
           refresh(session.cookie),
           t.http.post('/auth/logout').set('Authorization', bearer(session.accessToken)),
@@ -95,7 +129,7 @@ describe('session races', () => {
           [session.accessToken, ...(accessToken ? [accessToken] : [])],
           cookie ? [cookie] : [],
         );
-        if (leftovers || (await activeTokens(watcher.userId, watcher.accessToken)) !== 1)
+        if (leftovers || (await leftAlive(session.userId, before)).length > 0)
           failures.push(`round ${round}`);
       }
       expect(failures).toEqual([]);
@@ -108,10 +142,11 @@ describe('session races', () => {
     async () => {
       const username = uniqueUsername('race_re');
       await signUp(t.http, username);
-      const watcher = await signIn(t.http, username);
       const failures: string[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const session = await signIn(t.http, username);
+        const before = await activeTokenIds(session.userId);
+        before.delete(tokenIdOf(session.refreshToken));
         const first = issued(await refresh(session.cookie));
         const live = issued(await refresh(first.cookie!));
         // the grandparent is theft at any time; the live token rotates at the same moment
@@ -125,7 +160,7 @@ describe('session races', () => {
           [first.accessToken!, live.accessToken!, ...(accessToken ? [accessToken] : [])],
           cookie ? [cookie] : [],
         );
-        if (leftovers || (await activeTokens(watcher.userId, watcher.accessToken)) !== 1)
+        if (leftovers || (await leftAlive(session.userId, before)).length > 0)
           failures.push(`round ${round}`);
       }
       expect(failures).toEqual([]);
@@ -143,8 +178,10 @@ describe('session races', () => {
         const current = `${PASSWORD} ${round}`;
         const victim = await signIn(t.http, username, current);
         const changer = await signIn(t.http, username, current);
+        const before = await activeTokenIds(victim.userId);
+        before.delete(tokenIdOf(victim.refreshToken));
         const [rotated, changed] = await Promise.all([
-          refresh(victim.cookie),
+          after(offsetMs(round)).then(() => refresh(victim.cookie)),
           changePassword(changer, current, `${PASSWORD} ${round + 1}`),
         ]);
         expect(changed.status).toBe(200);
@@ -153,9 +190,9 @@ describe('session races', () => {
           [victim.accessToken, ...(accessToken ? [accessToken] : [])],
           cookie ? [cookie] : [],
         );
-        // only the changer's token is left
-        if (leftovers || (await activeTokens(changer.userId, changer.accessToken)) !== 1)
-          failures.push(`round ${round}`);
+        // of this round's tokens only the changer's is left
+        const alive = await leftAlive(victim.userId, before, [tokenIdOf(changer.refreshToken)]);
+        if (leftovers || alive.length > 0) failures.push(`round ${round}`);
       }
       expect(failures).toEqual([]);
     },
