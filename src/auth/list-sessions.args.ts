@@ -20,3 +20,11 @@ export class SessionsPageArgs {
   @IsMongoId()
   after?: string;
 }
+
+/** The `sessions` query: whose sessions, and the page. */
+@ArgsType()
+export class ListSessionsArgs extends SessionsPageArgs {
+  @Field(() => ID)
+  @IsMongoId()
+  userId!: string;
+}

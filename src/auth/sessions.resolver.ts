@@ -16,7 +16,7 @@ import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
 import type { AppGraphqlContext } from '../graphql/graphql-context';
 import { requireCaller } from '../graphql/require-caller';
 import { User } from '../users/user.model';
-import { DEFAULT_SESSIONS_LIMIT, SessionsPageArgs } from './list-sessions.args';
+import { DEFAULT_SESSIONS_LIMIT, ListSessionsArgs, SessionsPageArgs } from './list-sessions.args';
 import { RefreshCookie } from './refresh-cookie';
 import { SessionView } from './session.model';
 import { SessionsService } from './sessions.service';
@@ -35,11 +35,10 @@ export class SessionsResolver {
       "A user's active sessions, newest first: `limit` (1-1000, default 100) after the session `after`. For the owner or an admin.",
   })
   listSessions(
-    @Args('userId', { type: () => ID }, ParseObjectIdPipe) userId: string,
-    @Args() page: SessionsPageArgs,
+    @Args() page: ListSessionsArgs,
     @CurrentUser() user: AuthUser,
   ): Promise<SessionView[]> {
-    return this.sessions.listForUser(user, userId, {
+    return this.sessions.listForUser(user, page.userId.toLowerCase(), {
       limit: page.limit ?? DEFAULT_SESSIONS_LIMIT,
       after: page.after,
     });
