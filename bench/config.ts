@@ -11,6 +11,8 @@ export interface BenchConfig {
   readonly connections: number;
   /** Users in the database for every throughput scenario. */
   readonly users: number;
+  /** Open sessions seeded for sessions-of-user and revoke-session. */
+  readonly sessions: number;
   /** Users for the second unpaged-list measurement. */
   readonly scaleUsers: number;
   /** Refresh tokens stored (of random users) before `tokens-of-user`. */
@@ -59,6 +61,7 @@ export function loadBenchConfig(): BenchConfig {
     warmupS: positiveInt('BENCH_WARMUP', 2),
     connections: positiveInt('BENCH_CONNECTIONS', 10),
     users,
+    sessions: positiveInt('BENCH_SESSIONS', 100_000),
     scaleUsers: Math.max(users, positiveInt('BENCH_SCALE_USERS', 100_000)),
     scaleRepeat: positiveInt('BENCH_SCALE_REPEAT', 3),
     tokens: positiveInt('BENCH_TOKENS', 100_000),

@@ -4,7 +4,7 @@ import { percentile } from './stats';
 
 /** One kind of request a scenario repeats. */
 export interface LoadSpec {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Called before every request: its path, headers and body. */
   next: () => { path: string; headers?: Record<string, string>; body?: string };
   /** A 2xx whose body fails this counts as an error (GraphQL answers errors with 200). */

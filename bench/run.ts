@@ -35,6 +35,8 @@ const NEEDS: Record<string, string[]> = {
   'users-page': ['user-by-id', 'baseline', 'db-read-bound'],
   'tokens-of-user': ['user-by-id', 'baseline', 'db-read-bound'],
   'gql-users-tokens': ['user-by-id', 'baseline', 'db-read-bound'],
+  'sessions-of-user': ['user-by-id', 'baseline', 'db-read-bound'],
+  'revoke-session': ['baseline', 'db-write-bound'],
 };
 
 /** Every brute-force layer on, for `sign-in-limited`. All its requests come from 127.0.0.1, so
@@ -300,6 +302,38 @@ async function main(): Promise<void> {
       body: JSON.stringify({ username: random(users.usernames), password: BENCH_PASSWORD }),
     }),
   };
+  if (wanted('sessions-of-user') || wanted('revoke-session')) {
+    // BENCH_SESSIONS open sessions spread over the seeded users (100,000 over 10,000 by default)
+    log(`seeding ${config.sessions} sessions over ${users.ids.length} users`);
+    const sessions = await seeder.addSessions(
+      Array.from({ length: config.sessions }, (_, index) => users.ids[index % users.ids.length]),
+    );
+    await http(
+      'sessions-of-user',
+      `GET /users/{id}/sessions as admin, random user of ${config.users} (${config.sessions} sessions)`,
+      {
+        method: 'GET',
+        next: () => ({ path: `/users/${random(users.ids)}/sessions`, headers: bearer }),
+      },
+      { bound: { value: rate('user-by-id'), label: 'user-by-id' }, target: 0.5 },
+    );
+    // every request ends a session never ended before
+    let revoked = 0;
+    await http(
+      'revoke-session',
+      `DELETE /users/{id}/sessions/{sessionId} as admin, a different open session per request (of ${sessions.length})`,
+      {
+        method: 'DELETE',
+        next: () => {
+          const { userId, sessionId } = sessions[Math.min(revoked++, sessions.length - 1)];
+          return { path: `/users/${userId}/sessions/${sessionId}`, headers: bearer };
+        },
+        exhausted: () => revoked >= sessions.length,
+      },
+      { bound: withDb('db-write-bound') },
+    );
+  }
+
   await http(
     'sign-in',
     `POST /auth/sign-in at BCRYPT_COST=${config.bcryptCost}, random user of ${config.users}, brute-force layers off`,

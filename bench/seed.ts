@@ -1,16 +1,52 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Db, MongoClient, ObjectId } from 'mongodb';
 
 const BATCH = 1_000;
 const REFRESH_TTL_MS = 7 * 24 * 3600 * 1000;
+const SESSION_MAX_LIFETIME_MS = 30 * 24 * 3600 * 1000;
+const CHROME_MAC =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 export const BENCH_PASSWORD = 'bench-password-123';
 
 /**
- * An active refresh token of its own session, shaped like src/auth/refresh-token.schema.ts: the
- * document's `_id`, then 256 random bits, as the server issues them (found by primary key).
+ * An open session with its live refresh token, shaped like src/auth/session.schema.ts and
+ * src/auth/refresh-token.schema.ts: the token is the document's `_id` (selector), then 256 random
+ * bits (verifier), as the server issues them.
  */
-export function refreshTokenDocument(userId: ObjectId, now: Date) {
+export function sessionDocuments(userId: ObjectId, now: Date) {
+  const sessionId = new ObjectId();
+  const { token, document } = refreshTokenDocument(userId, now, sessionId.toHexString());
+  return {
+    token,
+    sessionId,
+    tokenDocument: document,
+    session: {
+      _id: sessionId,
+      userId,
+      createdAt: now,
+      absoluteExpiresAt: new Date(now.getTime() + SESSION_MAX_LIFETIME_MS),
+      credentialVersion: 0,
+      endedAt: null,
+      endedReason: null,
+    },
+    activity: {
+      _id: sessionId,
+      tokenId: document._id,
+      lastUsedAt: now,
+      expiresAt: document.expiresAt,
+      ip: '127.0.0.1',
+      userAgent: CHROME_MAC,
+    },
+  };
+}
+
+/** A refresh token of `sessionId`, shaped like src/auth/refresh-token.schema.ts. */
+export function refreshTokenDocument(
+  userId: ObjectId,
+  now: Date,
+  sessionId = new ObjectId().toHexString(),
+) {
   const _id = new ObjectId();
   const token = Buffer.concat([_id.id, randomBytes(32)]).toString('base64url');
   const document = {
@@ -18,7 +54,7 @@ export function refreshTokenDocument(userId: ObjectId, now: Date) {
     nextId: new ObjectId(),
     tokenHash: createHash('sha256').update(token).digest('hex'),
     userId,
-    sessionId: randomUUID(),
+    sessionId,
     createdAt: now,
     expiresAt: new Date(now.getTime() + REFRESH_TTL_MS),
     createdByIp: '127.0.0.1',
@@ -85,19 +121,30 @@ export class Seeder {
     }
   }
 
-  /** One active refresh token (its own session) per entry of `userIds`; returns the token values. */
+  /** One open session with its live refresh token per entry of `userIds`; returns the token values. */
   async addRefreshTokens(userIds: readonly string[]): Promise<string[]> {
-    const tokens: string[] = [];
+    return (await this.addSessions(userIds)).map((session) => session.token);
+  }
+
+  /** One open session (record, last use, live refresh token) per entry of `userIds`. */
+  async addSessions(
+    userIds: readonly string[],
+  ): Promise<{ userId: string; sessionId: string; token: string }[]> {
+    const added: { userId: string; sessionId: string; token: string }[] = [];
     for (let start = 0; start < userIds.length; start += BATCH) {
       const now = new Date();
-      const docs = userIds.slice(start, start + BATCH).map((userId) => {
-        const { token, document } = refreshTokenDocument(new ObjectId(userId), now);
-        tokens.push(token);
-        return document;
+      const batch = userIds.slice(start, start + BATCH).map((userId) => {
+        const docs = sessionDocuments(new ObjectId(userId), now);
+        added.push({ userId, sessionId: docs.sessionId.toHexString(), token: docs.token });
+        return docs;
       });
-      await this.db.collection('refresh_tokens').insertMany(docs, { ordered: true });
+      await this.db.collection('sessions').insertMany(batch.map((docs) => docs.session));
+      await this.db.collection('session_activity').insertMany(batch.map((docs) => docs.activity));
+      await this.db
+        .collection('refresh_tokens')
+        .insertMany(batch.map((docs) => docs.tokenDocument));
     }
-    return tokens;
+    return added;
   }
 
   async countRefreshTokens(): Promise<number> {

@@ -11,6 +11,7 @@ import { UsersService } from '../users/users.service';
 import { AuthPayload } from './auth-payload.model';
 import { AuthService } from './auth.service';
 import { ChangePasswordInput } from './change-password.input';
+import { LogoutInput, LogoutScope } from './logout.input';
 import { RefreshCookie } from './refresh-cookie';
 import { RevokeTokenArgs } from './revoke-token.args';
 import { SignInInput } from './sign-in.input';
@@ -50,7 +51,7 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<AuthPayload> {
-    return this.cookie.deliver(res, await this.auth.signIn(input, client));
+    return this.cookie.apply(res, await this.auth.signIn(input, client));
   }
 
   @Public()
@@ -67,13 +68,14 @@ export class AuthController {
     ErrorCode.VALIDATION_ERROR,
     ErrorCode.INVALID_REFRESH_TOKEN,
     ErrorCode.REFRESH_TOKEN_REUSED,
+    ErrorCode.SESSION_EXPIRED,
   )
   async refreshToken(
     @Req() req: Request,
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<AuthPayload> {
-    return this.cookie.deliver(res, await this.auth.refresh(this.cookie.read(req), client));
+    return this.cookie.apply(res, await this.auth.refresh(this.cookie.read(req), client));
   }
 
   @Post('revoke-token')
@@ -99,31 +101,35 @@ export class AuthController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<true> {
-    const { cookieRevoked } = await this.auth.revokeToken(
-      user,
-      { bodyToken: args.token, cookieToken: this.cookie.read(req) },
-      client,
+    return this.cookie.apply(
+      res,
+      await this.auth.revokeToken(
+        user,
+        { bodyToken: args.token, cookieToken: this.cookie.read(req) },
+        client,
+      ),
     );
-    if (cookieRevoked) this.cookie.clear(res);
-    return true;
   }
 
   @Post('logout')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'End the current session',
-    description: 'Revokes every refresh token of the session and clears the cookie.',
+    summary: 'End the current session, the others, or all of them',
+    description:
+      'Optional body `{ "scope": "current" | "others" | "all" }` (default `current`). `current` and `all` clear the cookie; `others` keeps this session and its cookie.',
   })
   @ApiEnvelope(200, 'boolean', 'Logged out')
-  @ApiAuthenticated()
+  @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.PAYLOAD_TOO_LARGE)
   async logout(
+    @Body() input: LogoutInput,
     @CurrentUser() user: AuthUser,
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<true> {
-    await this.auth.logout(user, client);
-    this.cookie.clear(res);
-    return true;
+    return this.cookie.apply(
+      res,
+      await this.auth.logout(user, input.scope ?? LogoutScope.CURRENT, client),
+    );
   }
 
   @Post('change-password')

@@ -19,9 +19,17 @@ import { RefreshTokensController } from './refresh-tokens.controller';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { RefreshTokensResolver } from './refresh-tokens.resolver';
 import { RefreshTokensService } from './refresh-tokens.service';
-import { SessionStatusService } from './session-status.service';
-import { SessionDocument, SessionSchema } from './session.schema';
+import { SessionStore } from './session-store';
+import {
+  SessionActivityDocument,
+  SessionActivitySchema,
+  SessionDocument,
+  SessionSchema,
+} from './session.schema';
+import { SessionsController } from './sessions.controller';
 import { SessionsRepository } from './sessions.repository';
+import { SessionsResolver } from './sessions.resolver';
+import { SessionsService } from './sessions.service';
 import { accessTokenKey, TokenService } from './token.service';
 
 @Module({
@@ -39,24 +47,27 @@ import { accessTokenKey, TokenService } from './token.service';
     MongooseModule.forFeature([
       { name: RefreshTokenDocument.name, schema: RefreshTokenSchema },
       { name: SessionDocument.name, schema: SessionSchema },
+      { name: SessionActivityDocument.name, schema: SessionActivitySchema },
     ]),
   ],
-  controllers: [AuthController, RefreshTokensController],
+  controllers: [AuthController, RefreshTokensController, SessionsController],
   providers: [
     AuthService,
     RefreshTokensService,
     RefreshTokensRepository,
     SessionsRepository,
+    SessionStore,
+    SessionsService,
     TokenService,
     PasswordHasher,
-    SessionStatusService,
     RefreshCookie,
     JwtStrategy,
     AdminSeeder,
     AuthResolver,
     RefreshTokensResolver,
+    SessionsResolver,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
-  exports: [AuthService, RefreshTokensService, RefreshCookie],
+  exports: [AuthService, RefreshTokensService, SessionsService, SessionStore, RefreshCookie],
 })
 export class AuthModule {}

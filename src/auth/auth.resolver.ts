@@ -9,6 +9,7 @@ import { UsersService } from '../users/users.service';
 import { AuthPayload } from './auth-payload.model';
 import { AuthService } from './auth.service';
 import { ChangePasswordInput } from './change-password.input';
+import { LogoutScope } from './logout.input';
 import { RefreshCookie } from './refresh-cookie';
 import { RevokeTokenArgs } from './revoke-token.args';
 import { SignInInput } from './sign-in.input';
@@ -41,7 +42,7 @@ export class AuthResolver {
     @Client() client: ClientInfo,
     @Context('res') res: Response,
   ): Promise<AuthPayload> {
-    return this.cookie.deliver(res, await this.auth.signIn(input, client));
+    return this.cookie.apply(res, await this.auth.signIn(input, client));
   }
 
   @Public()
@@ -54,7 +55,7 @@ export class AuthResolver {
     @Client() client: ClientInfo,
     @Context('res') res: Response,
   ): Promise<AuthPayload> {
-    return this.cookie.deliver(res, await this.auth.refresh(this.cookie.read(req), client));
+    return this.cookie.apply(res, await this.auth.refresh(this.cookie.read(req), client));
   }
 
   @Mutation(() => Boolean, {
@@ -68,26 +69,31 @@ export class AuthResolver {
     @Context('req') req: Request,
     @Context('res') res: Response,
   ): Promise<true> {
-    const { cookieRevoked } = await this.auth.revokeToken(
-      user,
-      { bodyToken: args.token, cookieToken: this.cookie.read(req) },
-      client,
+    return this.cookie.apply(
+      res,
+      await this.auth.revokeToken(
+        user,
+        { bodyToken: args.token, cookieToken: this.cookie.read(req) },
+        client,
+      ),
     );
-    if (cookieRevoked) this.cookie.clear(res);
-    return true;
   }
 
   @Mutation(() => Boolean, {
-    description: 'Ends the current session: revokes its refresh tokens and clears the cookie.',
+    description:
+      'Ends the current session (CURRENT, the default), every other session (OTHERS, keeps the cookie) or all of them (ALL). CURRENT and ALL clear the cookie.',
   })
   async logout(
+    @Args('scope', { type: () => LogoutScope, nullable: true, defaultValue: LogoutScope.CURRENT })
+    scope: LogoutScope | null,
     @CurrentUser() user: AuthUser,
     @Client() client: ClientInfo,
     @Context('res') res: Response,
   ): Promise<true> {
-    await this.auth.logout(user, client);
-    this.cookie.clear(res);
-    return true;
+    return this.cookie.apply(
+      res,
+      await this.auth.logout(user, scope ?? LogoutScope.CURRENT, client),
+    );
   }
 
   @Mutation(() => Boolean, {

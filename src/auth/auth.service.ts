@@ -1,51 +1,41 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Types } from 'mongoose';
+import { assertOwnerOrAdmin } from '../common/access-policy';
 import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, ClientInfo, Role } from '../common/auth-user';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SecurityEvents } from '../logging/security-events';
 import { User } from '../users/user.model';
 import { PublicUserRecord } from '../users/user.schema';
-import { SecurityEvents } from '../logging/security-events';
 import { AccountThrottle } from '../rate-limit/account-throttle.service';
 import { UsersRepository } from '../users/users.repository';
 import { AuthPayload } from './auth-payload.model';
 import { ChangePasswordInput } from './change-password.input';
+import { LogoutScope } from './logout.input';
 import { PasswordHasher } from './password-hasher.service';
-import { RefreshTokenRecord, RevokedReason } from './refresh-token.schema';
-import { RefreshTokensRepository } from './refresh-tokens.repository';
-import { SessionStatusService } from './session-status.service';
-import { SessionsRepository } from './sessions.repository';
+import { CLEAR_COOKIE, CookieInstruction, KEEP_COOKIE, WithCookie } from './refresh-cookie';
+import { IssuedRefreshToken, SessionStore } from './session-store';
+import { SessionEndReason } from './session.schema';
 import { SignInInput } from './sign-in.input';
 import { SignUpInput } from './sign-up.input';
 import { TokenService } from './token.service';
-
-export interface SignInResult {
-  payload: AuthPayload;
-  /** The new refresh token, for the cookie. */
-  refreshToken: string;
-}
-
-export interface RefreshResult {
-  payload: AuthPayload;
-  /** Absent when a tab lost a refresh race inside the grace window: its cookie already holds the successor. */
-  refreshToken?: string;
-}
 
 export interface TokenSources {
   bodyToken?: string;
   cookieToken?: string;
 }
 
-/** The authentication use cases. Transport-free: the faces read cookies and write them. */
+function setCookie(token: IssuedRefreshToken): CookieInstruction {
+  return { action: 'set', token: token.token, maxAgeSeconds: token.maxAgeSeconds };
+}
+
+/** The authentication use cases. Transport-free: each answers its value and what to do with the cookie. */
 @Injectable()
 export class AuthService {
   constructor(
     private readonly users: UsersRepository,
-    private readonly refreshTokens: RefreshTokensRepository,
+    private readonly sessions: SessionStore,
     private readonly tokens: TokenService,
     private readonly passwords: PasswordHasher,
-    private readonly sessions: SessionsRepository,
-    private readonly sessionStatus: SessionStatusService,
     private readonly securityEvents: SecurityEvents,
     private readonly throttle: AccountThrottle,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -58,7 +48,8 @@ export class AuthService {
     return User.from(await this.users.create(input.username, passwordHash, Role.USER));
   }
 
-  async signIn(input: SignInInput, client: ClientInfo): Promise<SignInResult> {
+  /** Opens a session. A password change that landed while the password was checked wins. */
+  async signIn(input: SignInInput, client: ClientInfo): Promise<WithCookie<AuthPayload>> {
     const user = await this.throttle.check(input.username, client.ip, async () => {
       const found = await this.users.findByUsername(input.username);
       return (await this.passwords.verify(input.password, found?.passwordHash)) ? found : null;
@@ -67,73 +58,94 @@ export class AuthService {
       this.securityEvents.signInFailed(input.username, client.ip);
       throw new AppError(ErrorCode.INVALID_CREDENTIALS);
     }
-
-    const sessionId = this.tokens.newSessionId();
-    const now = new Date();
-    const refreshToken = this.newRefreshToken(user._id, sessionId, client, now);
-    await this.sessions.create(sessionId, user._id, refreshToken.record._id, now);
-    await this.refreshTokens.insert(refreshToken.record);
-    return { payload: this.authPayload(user, sessionId, true), refreshToken: refreshToken.token };
+    const credentialVersion = user.credentialVersion ?? 0;
+    const session = await this.sessions.open(user._id, credentialVersion, client);
+    if ((await this.users.findCredentialVersion(user._id)) !== credentialVersion) {
+      await this.sessions.end(session.sessionId, SessionEndReason.PASSWORD_CHANGED, client);
+      throw new AppError(ErrorCode.INVALID_CREDENTIALS);
+    }
+    return {
+      value: this.authPayload(user, session.sessionId, true),
+      cookie: setCookie(session.refreshToken),
+    };
   }
 
   /**
-   * Rotates a refresh token. Of concurrent refreshes with one token exactly one rotates it (see
-   * `RefreshTokenDocument.nextId`); the others, and any replay of that parent within the grace window while its successor is
-   * active, get a new access token for the same session without a new refresh token. Any
+   * Rotates a refresh token (exactly once under concurrency). A tab that lost the race, or
+   * replays the parent within the grace window, gets an access token and keeps its cookie. Any
    * other replay of a rotated token is theft and ends the session.
    */
-  async refresh(token: string | undefined, client: ClientInfo): Promise<RefreshResult> {
+  async refresh(token: string | undefined, client: ClientInfo): Promise<WithCookie<AuthPayload>> {
     if (token === undefined) throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
-    const now = new Date();
-    let record = await this.findPresentedToken(token);
-    if (record === null || record.expiresAt <= now)
-      throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
-
-    if (record.revokedAt === null) {
-      const rotated = await this.rotate(record, client, now);
-      if (rotated !== undefined) return rotated;
-      record = (await this.refreshTokens.findById(record._id)) ?? record;
+    const outcome = await this.sessions.rotate(token, client);
+    switch (outcome.kind) {
+      case 'invalid':
+        throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
+      case 'expired':
+        throw new AppError(ErrorCode.SESSION_EXPIRED);
+      case 'reused':
+        await this.sessions.end(outcome.sessionId, SessionEndReason.REUSE_DETECTED, client);
+        this.securityEvents.refreshReuseDetected(outcome.userId, outcome.sessionId, client.ip);
+        throw new AppError(ErrorCode.REFRESH_TOKEN_REUSED);
+      case 'grace':
+        return {
+          value: this.authPayload(await this.requireUser(outcome.userId), outcome.sessionId, false),
+          cookie: KEEP_COOKIE,
+        };
+      case 'rotated':
+        return {
+          value: this.authPayload(await this.requireUser(outcome.userId), outcome.sessionId, false),
+          cookie: setCookie(outcome.refreshToken),
+        };
     }
-    return this.refreshRotatedToken(record, client, now);
   }
 
+  /** Revokes a refresh token of the caller (or any, for an admin); its session ends with it. */
   async revokeToken(
     caller: AuthUser,
     sources: TokenSources,
     client: ClientInfo,
-  ): Promise<{ cookieRevoked: boolean }> {
+  ): Promise<WithCookie<true>> {
     const token = sources.bodyToken ?? sources.cookieToken;
     if (token === undefined) throw new AppError(ErrorCode.TOKEN_REQUIRED);
-    const record = await this.findPresentedToken(token);
+    const record = await this.sessions.findSplitToken(token);
     if (record === null) throw new AppError(ErrorCode.INVALID_TOKEN);
-    if (!record.userId.equals(caller.id) && caller.role !== Role.ADMIN)
-      throw new AppError(ErrorCode.FORBIDDEN);
-
-    const revoked = await this.refreshTokens.revokeIfActive(
-      record._id,
-      this.revocation(client, RevokedReason.REVOKED),
-    );
-    if (!revoked) throw new AppError(ErrorCode.INVALID_TOKEN);
-    this.sessionStatus.forget(record.sessionId);
+    assertOwnerOrAdmin(caller, record.userId.toHexString());
+    if (!(await this.sessions.revokeToken(record, client)))
+      throw new AppError(ErrorCode.INVALID_TOKEN);
     this.securityEvents.tokenRevoked(
       record.userId.toHexString(),
       record._id.toHexString(),
       caller.id,
       client.ip,
     );
-    return { cookieRevoked: token === sources.cookieToken };
+    return { value: true, cookie: token === sources.cookieToken ? CLEAR_COOKIE : KEEP_COOKIE };
   }
 
-  /** Ends the caller's current session, whether or not its cookie was sent. */
-  async logout(caller: AuthUser, client: ClientInfo): Promise<void> {
-    await this.refreshTokens.revokeSession(
-      caller.sessionId,
-      this.revocation(client, RevokedReason.LOGOUT),
-    );
-    this.sessionStatus.forget(caller.sessionId);
+  /** Ends the caller's current session, the others, or all of them, whether or not the cookie was sent. */
+  async logout(
+    caller: AuthUser,
+    scope: LogoutScope,
+    client: ClientInfo,
+  ): Promise<WithCookie<true>> {
+    switch (scope) {
+      case LogoutScope.CURRENT:
+        await this.sessions.end(caller.sessionId, SessionEndReason.LOGOUT, client);
+        return { value: true, cookie: CLEAR_COOKIE };
+      case LogoutScope.OTHERS:
+        await this.sessions.endOthers(caller.id, caller.sessionId, SessionEndReason.LOGOUT, client);
+        return { value: true, cookie: KEEP_COOKIE };
+      case LogoutScope.ALL:
+        await this.sessions.endAllForUser(caller.id, SessionEndReason.LOGOUT, client);
+        return { value: true, cookie: CLEAR_COOKIE };
+    }
   }
 
-  /** Needs a fresh password sign-in; ends every other session of the user. */
+  /**
+   * Needs a fresh password sign-in; ends every other session of the user. The credential version
+   * moves before the sessions are listed, so a sign-in racing this change either is listed and
+   * ended here or sees the new version and ends its own session.
+   */
   async changePassword(
     caller: AuthUser,
     input: ChangePasswordInput,
@@ -156,92 +168,17 @@ export class AuthService {
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'The current password is wrong');
     }
     await this.users.updatePasswordHash(caller.id, await this.passwords.hash(input.newPassword));
-    const ended = await this.refreshTokens.revokeOtherSessions(
+    const ended = await this.sessions.endOthers(
       caller.id,
       caller.sessionId,
-      this.revocation(client, RevokedReason.PASSWORD_CHANGED),
+      SessionEndReason.PASSWORD_CHANGED,
+      client,
     );
-    this.sessionStatus.forget(...ended);
     this.securityEvents.passwordChanged(caller.id, ended.length, client.ip);
   }
 
-  private async rotate(
-    parent: RefreshTokenRecord,
-    client: ClientInfo,
-    now: Date,
-  ): Promise<RefreshResult | undefined> {
-    const user = await this.requireUser(parent.userId);
-    const successor = this.newRefreshToken(
-      parent.userId,
-      parent.sessionId,
-      client,
-      now,
-      parent.nextId,
-    );
-    if (!(await this.refreshTokens.insertSuccessor(successor.record))) return undefined;
-
-    const marked = await this.refreshTokens.markRotated(parent._id, successor.record._id, {
-      ...this.revocation(client, RevokedReason.ROTATED),
-      at: now,
-    });
-    if (!marked) {
-      // the session was ended while we rotated: the successor must not outlive it
-      await this.refreshTokens.deleteById(successor.record._id);
-      throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
-    }
-    await this.sessions.advanceHead(parent.sessionId, parent._id, successor.record._id);
-    return {
-      payload: this.authPayload(user, parent.sessionId, false),
-      refreshToken: successor.token,
-    };
-  }
-
-  /** `parent` was rotated, or is being rotated by a concurrent request that won the race. */
-  private async refreshRotatedToken(
-    parent: RefreshTokenRecord,
-    client: ClientInfo,
-    now: Date,
-  ): Promise<RefreshResult> {
-    if (parent.revokedAt !== null && parent.revokedReason !== RevokedReason.ROTATED) {
-      throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
-    }
-    const sinceRotationMs =
-      parent.revokedAt === null ? 0 : now.getTime() - parent.revokedAt.getTime();
-    if (
-      sinceRotationMs <= this.config.refresh.reuseGraceSeconds * 1000 &&
-      (await this.isActiveToken(parent.nextId, now))
-    ) {
-      const user = await this.requireUser(parent.userId);
-      return { payload: this.authPayload(user, parent.sessionId, false) };
-    }
-
-    await this.refreshTokens.revokeSession(
-      parent.sessionId,
-      this.revocation(client, RevokedReason.REUSE_DETECTED),
-    );
-    this.sessionStatus.forget(parent.sessionId);
-    this.securityEvents.refreshReuseDetected(
-      parent.userId.toHexString(),
-      parent.sessionId,
-      client.ip,
-    );
-    throw new AppError(ErrorCode.REFRESH_TOKEN_REUSED);
-  }
-
-  /** The stored token a client presented: found by the `_id` it carries, checked by its hash. */
-  private findPresentedToken(token: string): Promise<RefreshTokenRecord | null> {
-    const id = this.tokens.refreshTokenId(token);
-    if (id === undefined) return Promise.resolve(null);
-    return this.refreshTokens.findByIdAndHash(id, this.tokens.hashRefreshToken(token));
-  }
-
-  private async isActiveToken(id: Types.ObjectId, now: Date): Promise<boolean> {
-    const token = await this.refreshTokens.findById(id);
-    return token !== null && token.revokedAt === null && token.expiresAt > now;
-  }
-
-  private async requireUser(id: Types.ObjectId): Promise<PublicUserRecord> {
-    const user = await this.users.findById(id.toHexString());
+  private async requireUser(id: string): Promise<PublicUserRecord> {
+    const user = await this.users.findById(id);
     if (user === null) throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
     return user;
   }
@@ -255,31 +192,5 @@ export class AuthService {
       fresh,
     });
     return { accessToken, tokenType: 'Bearer', expiresIn, user: User.from(user) };
-  }
-
-  private newRefreshToken(
-    userId: Types.ObjectId,
-    sessionId: string,
-    client: ClientInfo,
-    now: Date,
-    id = new Types.ObjectId(),
-  ) {
-    const { token, tokenHash } = this.tokens.generateRefreshToken(id);
-    const record = {
-      _id: id,
-      nextId: new Types.ObjectId(),
-      tokenHash,
-      userId,
-      sessionId,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + this.config.refresh.ttlSeconds * 1000),
-      createdByIp: client.ip,
-      userAgent: client.userAgent,
-    };
-    return { token, record };
-  }
-
-  private revocation(client: ClientInfo, reason: RevokedReason) {
-    return { at: new Date(), byIp: client.ip, reason };
   }
 }

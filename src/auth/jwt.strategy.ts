@@ -6,18 +6,18 @@ import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, Role } from '../common/auth-user';
 import { isObjectIdString } from '../common/parse-object-id.pipe';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { SessionStatusService } from './session-status.service';
+import { SessionStore } from './session-store';
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE, accessTokenKey } from './token.service';
 
 /**
  * Verifies the bearer access token: pinned algorithm, issuer, audience, `typ` at+jwt and the
- * expected claims; then that its session has not been ended.
+ * expected claims; then that its session is one of its user's and has not ended.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly sessions: SessionStatusService,
+    private readonly sessions: SessionStore,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -32,7 +32,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
 
   async validate(token: Jwt): Promise<AuthUser> {
     const user = token.header.typ === ACCESS_TOKEN_TYPE ? toAuthUser(token.payload) : undefined;
-    if (user === undefined || !(await this.sessions.isActive(user.sessionId))) {
+    if (user === undefined || !(await this.sessions.isActive(user.sessionId, user.id))) {
       throw new AppError(ErrorCode.UNAUTHORIZED);
     }
     return user;

@@ -3,6 +3,21 @@ import type { CookieOptions, Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { refreshCookieOf } from '../common/request-context';
 
+/** What a use case wants done with the refresh cookie. */
+export type CookieInstruction =
+  | { action: 'set'; token: string; maxAgeSeconds: number }
+  | { action: 'clear' }
+  | { action: 'keep' };
+
+/** A use case's answer together with its cookie instruction. */
+export interface WithCookie<T> {
+  value: T;
+  cookie: CookieInstruction;
+}
+
+export const KEEP_COOKIE: CookieInstruction = { action: 'keep' };
+export const CLEAR_COOKIE: CookieInstruction = { action: 'clear' };
+
 /** The one writer and reader of the refresh-token cookie, for REST and GraphQL alike. */
 @Injectable()
 export class RefreshCookie {
@@ -25,20 +40,13 @@ export class RefreshCookie {
     return refreshCookieOf(req, this.name);
   }
 
-  write(res: Response, token: string): void {
-    res.cookie(this.name, token, {
-      ...this.options,
-      maxAge: this.config.refresh.ttlSeconds * 1000,
-    });
-  }
-
-  /** Sets the cookie when the use case issued a refresh token (sign-in, rotation); answers its payload. */
-  deliver<T>(res: Response, result: { payload: T; refreshToken?: string }): T {
-    if (result.refreshToken !== undefined) this.write(res, result.refreshToken);
-    return result.payload;
-  }
-
-  clear(res: Response): void {
-    res.clearCookie(this.name, this.options);
+  /** Applies the use case's cookie instruction and answers its value. */
+  apply<T>(res: Response, { value, cookie }: WithCookie<T>): T {
+    if (cookie.action === 'set') {
+      res.cookie(this.name, cookie.token, { ...this.options, maxAge: cookie.maxAgeSeconds * 1000 });
+    } else if (cookie.action === 'clear') {
+      res.clearCookie(this.name, this.options);
+    }
+    return value;
   }
 }

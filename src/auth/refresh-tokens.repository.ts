@@ -65,10 +65,6 @@ export class RefreshTokensRepository {
     }
   }
 
-  async deleteById(id: Types.ObjectId): Promise<void> {
-    await this.tokens.deleteOne({ _id: id }).exec();
-  }
-
   /** The token stored under `id` if its hash is `tokenHash`: a primary-key lookup on every backend. */
   async findByIdAndHash(id: Types.ObjectId, tokenHash: string): Promise<RefreshTokenRecord | null> {
     const record = await this.tokens.findById(id).lean<RefreshTokenRecord>().exec();
@@ -108,27 +104,11 @@ export class RefreshTokensRepository {
     return result.modifiedCount === 1;
   }
 
-  async revokeSession(sessionId: string, revocation: Revocation): Promise<void> {
+  /** Revokes the token unless it is revoked already (a rotated token keeps `rotated`). */
+  async revokeUnlessRevoked(id: Types.ObjectId, revocation: Revocation): Promise<void> {
     await this.tokens
-      .updateMany({ sessionId, revokedAt: null }, { $set: revocationFields(revocation) })
+      .updateOne({ _id: id, revokedAt: null }, { $set: revocationFields(revocation) })
       .exec();
-  }
-
-  /** Revokes every token of the user outside `keepSessionId`; returns the sessions it ended. */
-  async revokeOtherSessions(
-    userId: string,
-    keepSessionId: string,
-    revocation: Revocation,
-  ): Promise<string[]> {
-    const filter = {
-      userId: new Types.ObjectId(userId),
-      revokedAt: null,
-      sessionId: trusted({ $ne: keepSessionId }),
-    };
-    const sessionIds: string[] = await this.tokens.distinct('sessionId', filter).exec();
-    if (sessionIds.length > 0)
-      await this.tokens.updateMany(filter, { $set: revocationFields(revocation) }).exec();
-    return sessionIds;
   }
 
   /**

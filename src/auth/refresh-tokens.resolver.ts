@@ -1,4 +1,5 @@
 import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { assertOwnerOrAdmin } from '../common/access-policy';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
 import type { AppGraphqlContext } from '../graphql/graphql-context';
@@ -37,7 +38,7 @@ export class RefreshTokensResolver {
     @Args() page: PageArgs,
     @Context() { req, loaders }: AppGraphqlContext,
   ): Promise<RefreshTokenView[]> {
-    this.refreshTokens.assertMayView(requireCaller(req), owner.id);
+    assertOwnerOrAdmin(requireCaller(req), owner.id);
     return loaders.refreshTokensByUserId.load({ userId: owner.id, ...pageOf(page) });
   }
 }

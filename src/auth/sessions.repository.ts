@@ -1,40 +1,91 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, Types } from 'mongoose';
-import { SessionDocument } from './session.schema';
+import { Model, trusted, Types } from 'mongoose';
+import {
+  SessionActivityDocument,
+  SessionActivityRecord,
+  SessionDocument,
+  SessionEndReason,
+  SessionRecord,
+} from './session.schema';
 
-/** The only code that touches the sessions collection. */
+/** A page of one user's sessions: newest first, created after `since`, optionally before `before`. */
+export interface SessionRange {
+  since: Date;
+  before?: Types.ObjectId;
+  limit?: number;
+}
+
+/** The only code that touches the sessions and session_activity collections. Returns plain objects. */
 @Injectable()
 export class SessionsRepository {
   constructor(
     @InjectModel(SessionDocument.name) private readonly sessions: Model<SessionDocument>,
+    @InjectModel(SessionActivityDocument.name)
+    private readonly activity: Model<SessionActivityDocument>,
   ) {}
 
-  async create(
-    sessionId: string,
-    userId: Types.ObjectId,
-    headTokenId: Types.ObjectId,
+  async insert(session: SessionRecord, activity: SessionActivityRecord): Promise<void> {
+    await this.sessions.create(session);
+    await this.activity.create(activity);
+  }
+
+  findById(id: Types.ObjectId): Promise<SessionRecord | null> {
+    return this.sessions.findById(id).lean<SessionRecord>().exec();
+  }
+
+  findActivity(id: Types.ObjectId): Promise<SessionActivityRecord | null> {
+    return this.activity.findById(id).lean<SessionActivityRecord>().exec();
+  }
+
+  findActivities(ids: readonly Types.ObjectId[]): Promise<SessionActivityRecord[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.activity
+      .find({ _id: trusted({ $in: ids }) })
+      .lean<SessionActivityRecord[]>()
+      .exec();
+  }
+
+  async setActivity(activity: SessionActivityRecord): Promise<void> {
+    const { _id, ...fields } = activity;
+    await this.activity.updateOne({ _id }, { $set: fields }).exec();
+  }
+
+  /**
+   * Marks the session ended. Only the first end sets the reason on MongoDB; on FerretDB two ends
+   * at once may both write, which leaves it ended either way: nothing ever clears `endedAt`.
+   */
+  async markEnded(id: Types.ObjectId, reason: SessionEndReason, at: Date): Promise<boolean> {
+    const result = await this.sessions
+      .updateOne({ _id: id, endedAt: null }, { $set: { endedAt: at, endedReason: reason } })
+      .exec();
+    return result.modifiedCount === 1;
+  }
+
+  /**
+   * One user's sessions that are not ended and not past their absolute lifetime, newest first.
+   * The filter is equality on the indexed `userId` with an `_id` range and sort (ObjectIds start
+   * with their creation time): no session older than the absolute lifetime can be alive, so
+   * `since` bounds how far back the range goes, on MongoDB and on FerretDB alike.
+   */
+  listOpen(
+    userIds: readonly Types.ObjectId[],
+    range: SessionRange,
     now: Date,
-  ): Promise<void> {
-    await this.sessions.create({ _id: sessionId, userId, headTokenId, createdAt: now });
-  }
-
-  async findHeadTokenId(sessionId: string): Promise<Types.ObjectId | undefined> {
-    const session = await this.sessions
-      .findById(sessionId, { headTokenId: 1 })
-      .lean<Pick<SessionDocument, 'headTokenId'>>()
-      .exec();
-    return session?.headTokenId;
-  }
-
-  /** Moves the head from `parent` to `successor`; a late writer cannot move it backwards. */
-  async advanceHead(
-    sessionId: string,
-    parent: Types.ObjectId,
-    successor: Types.ObjectId,
-  ): Promise<void> {
-    await this.sessions
-      .updateOne({ _id: sessionId, headTokenId: parent }, { $set: { headTokenId: successor } })
-      .exec();
+  ): Promise<SessionRecord[]> {
+    const idRange: Record<string, Types.ObjectId> = {
+      $gte: Types.ObjectId.createFromTime(Math.floor(range.since.getTime() / 1000)),
+    };
+    if (range.before !== undefined) idRange.$lt = range.before;
+    const query = this.sessions
+      .find({
+        userId: userIds.length === 1 ? userIds[0] : trusted({ $in: userIds }),
+        _id: trusted(idRange),
+        endedAt: null,
+        absoluteExpiresAt: trusted({ $gt: now }),
+      })
+      .sort({ _id: -1 });
+    if (range.limit !== undefined) query.limit(range.limit);
+    return query.lean<SessionRecord[]>().exec();
   }
 }

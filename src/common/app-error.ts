@@ -7,6 +7,7 @@ export enum ErrorCode {
   UNAUTHORIZED = 'UNAUTHORIZED',
   INVALID_REFRESH_TOKEN = 'INVALID_REFRESH_TOKEN',
   REFRESH_TOKEN_REUSED = 'REFRESH_TOKEN_REUSED',
+  SESSION_EXPIRED = 'SESSION_EXPIRED',
   FORBIDDEN = 'FORBIDDEN',
   FRESH_LOGIN_REQUIRED = 'FRESH_LOGIN_REQUIRED',
   NOT_FOUND = 'NOT_FOUND',
@@ -61,6 +62,11 @@ export const ERROR_CODE_MAPPING: Record<
     httpStatus: 401,
     graphqlCode: 'UNAUTHENTICATED',
     defaultMessage: 'The refresh token was already used; the session has been ended',
+  },
+  SESSION_EXPIRED: {
+    httpStatus: 401,
+    graphqlCode: 'UNAUTHENTICATED',
+    defaultMessage: 'The session reached its maximum lifetime; sign in again',
   },
   FORBIDDEN: {
     httpStatus: 403,

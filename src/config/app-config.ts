@@ -26,6 +26,8 @@ export interface AppConfig {
   readonly bcryptCost: number;
   readonly freshLoginMaxAgeSeconds: number;
   readonly sessionCheckCacheSeconds: number;
+  /** SESSION_MAX_LIFETIME: how long a session may live after its sign-in, however often refreshed. */
+  readonly sessionMaxLifetimeSeconds: number;
   readonly authRateLimit: number;
   readonly authIpRateLimit: number;
   /** Consecutive failed sign-ins of one username before it is throttled; 0 turns it off. */

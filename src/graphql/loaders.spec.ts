@@ -1,4 +1,5 @@
 import { RefreshTokensService } from '../auth/refresh-tokens.service';
+import { SessionsService } from '../auth/sessions.service';
 import { User } from '../users/user.model';
 import { UsersService } from '../users/users.service';
 import { LoadersFactory } from './loaders';
@@ -13,9 +14,13 @@ describe(LoadersFactory.name, () => {
   const refreshTokens = {
     pagesForUsers: jest.fn((keys: readonly unknown[]) => Promise.resolve(keys.map(() => []))),
   };
+  const sessions = {
+    listForUsers: jest.fn((ids: readonly string[]) => Promise.resolve(ids.map(() => []))),
+  };
   const factory = new LoadersFactory(
     users as unknown as UsersService,
     refreshTokens as unknown as RefreshTokensService,
+    sessions as unknown as SessionsService,
   );
 
   beforeEach(() => jest.clearAllMocks());
@@ -36,6 +41,8 @@ describe(LoadersFactory.name, () => {
     expect(refreshTokens.pagesForUsers).toHaveBeenCalledTimes(1);
     // the same user and page twice is one key
     expect(refreshTokens.pagesForUsers).toHaveBeenCalledWith(keys.slice(0, 3));
+    await Promise.all(['4', '5'].map((id) => loaders.sessionsByUserId.load(id.repeat(24))));
+    expect(sessions.listForUsers).toHaveBeenCalledTimes(1);
   });
 
   it('makes fresh loaders, so nothing is cached across requests', async () => {

@@ -4,6 +4,8 @@ import {
   RefreshTokensByUserIdLoader,
 } from '../auth/refresh-tokens.loader';
 import { RefreshTokensService } from '../auth/refresh-tokens.service';
+import { createSessionsByUserIdLoader, SessionsByUserIdLoader } from '../auth/sessions.loader';
+import { SessionsService } from '../auth/sessions.service';
 import { createUserByIdLoader, UserByIdLoader } from '../users/users.loader';
 import { UsersService } from '../users/users.service';
 
@@ -11,6 +13,7 @@ import { UsersService } from '../users/users.service';
 export interface Loaders {
   userById: UserByIdLoader;
   refreshTokensByUserId: RefreshTokensByUserIdLoader;
+  sessionsByUserId: SessionsByUserIdLoader;
 }
 
 /**
@@ -22,12 +25,14 @@ export class LoadersFactory {
   constructor(
     private readonly users: UsersService,
     private readonly refreshTokens: RefreshTokensService,
+    private readonly sessions: SessionsService,
   ) {}
 
   create(): Loaders {
     return {
       userById: createUserByIdLoader(this.users),
       refreshTokensByUserId: createRefreshTokensByUserIdLoader(this.refreshTokens),
+      sessionsByUserId: createSessionsByUserIdLoader(this.sessions),
     };
   }
 }

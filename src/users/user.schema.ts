@@ -17,6 +17,13 @@ export class UserDocument {
 
   @Prop({ required: true, enum: Role, default: Role.USER })
   role!: Role;
+
+  /**
+   * Goes up with each password change. A session records the version it was opened under, so a
+   * sign-in that raced a password change can tell. Absent on users from before it: 0.
+   */
+  @Prop({ default: 0 })
+  credentialVersion!: number;
 }
 
 export const UserSchema = SchemaFactory.createForClass(UserDocument);
@@ -30,9 +37,13 @@ export interface UserRecord {
   usernameNormalized: string;
   passwordHash: string;
   role: Role;
+  credentialVersion?: number;
   createdAt: Date;
   updatedAt: Date;
 }
 
 /** A user without secrets, as every listing reads it. */
-export type PublicUserRecord = Omit<UserRecord, 'passwordHash' | 'usernameNormalized'>;
+export type PublicUserRecord = Omit<
+  UserRecord,
+  'passwordHash' | 'usernameNormalized' | 'credentialVersion'
+>;

@@ -213,7 +213,18 @@ export class UsersRepository implements OnModuleInit {
       : { _id: trusted({ $gt: new Types.ObjectId(after) }) };
   }
 
+  /** Stores the new hash and moves the credential version on (FerretDB may lose one of two concurrent increments; either way it moved). */
   async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.users.updateOne({ _id: id }, { $set: { passwordHash } }).exec();
+    await this.users
+      .updateOne({ _id: id }, { $set: { passwordHash }, $inc: { credentialVersion: 1 } })
+      .exec();
+  }
+
+  async findCredentialVersion(id: Types.ObjectId): Promise<number | undefined> {
+    const user = await this.users
+      .findById(id, { credentialVersion: 1 })
+      .lean<Pick<UserRecord, 'credentialVersion'>>()
+      .exec();
+    return user === null ? undefined : (user.credentialVersion ?? 0);
   }
 }

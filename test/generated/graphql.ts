@@ -36,13 +36,18 @@ export type ChangePasswordInput = {
   newPassword: Scalars['String']['input'];
 };
 
+/** Which sessions a logout ends: CURRENT (the default), OTHERS or ALL. */
+export type LogoutScope = 'ALL' | 'CURRENT' | 'OTHERS';
+
 export type Mutation = {
   /** Needs an access token from a password sign-in no older than FRESH_LOGIN_MAX_AGE. Ends every other session. */
   changePassword: Scalars['Boolean']['output'];
-  /** Ends the current session: revokes its refresh tokens and clears the cookie. */
+  /** Ends the current session (CURRENT, the default), every other session (OTHERS, keeps the cookie) or all of them (ALL). CURRENT and ALL clear the cookie. */
   logout: Scalars['Boolean']['output'];
   /** Rotates the refresh-token cookie (new Set-Cookie) and answers like signIn. A tab that lost a concurrent refresh within the grace window gets an access token without a new cookie. */
   refreshToken: AuthPayload;
+  /** Ends one of the user's active sessions like logout. For the owner or an admin; NOT_FOUND when it is not one of them. */
+  revokeSession: Scalars['Boolean']['output'];
   /** Revokes the given refresh token, else the one in the refresh cookie. The caller must own it or be admin. Clears the cookie when its token was revoked. */
   revokeToken: Scalars['Boolean']['output'];
   /** Sign in with a password. Sets the HttpOnly refresh-token cookie. */
@@ -53,6 +58,15 @@ export type Mutation = {
 
 export type MutationChangePasswordArgs = {
   input: ChangePasswordInput;
+};
+
+export type MutationLogoutArgs = {
+  scope?: InputMaybe<LogoutScope>;
+};
+
+export type MutationRevokeSessionArgs = {
+  sessionId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
 };
 
 export type MutationRevokeTokenArgs = {
@@ -72,6 +86,8 @@ export type Query = {
   me: User;
   /** A page of a user's refresh tokens, newest first, without their values. For the owner or an admin. */
   refreshTokens: Array<RefreshToken>;
+  /** A user's active sessions, newest first: `limit` (1-1000, default 100) after the session `after`. For the owner or an admin. */
+  sessions: Array<Session>;
   /** A user by id. */
   user: User;
   /** Users in creation order: a page of `limit` users (default 100) after the user `after`. */
@@ -79,6 +95,12 @@ export type Query = {
 };
 
 export type QueryRefreshTokensArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  userId: Scalars['ID']['input'];
+};
+
+export type QuerySessionsArgs = {
   after?: InputMaybe<Scalars['ID']['input']>;
   limit?: InputMaybe<Scalars['Int']['input']>;
   userId: Scalars['ID']['input'];
@@ -110,6 +132,27 @@ export type RefreshToken = {
   userAgent?: Maybe<Scalars['String']['output']>;
 };
 
+export type Session = {
+  /** The latest it can live (SESSION_MAX_LIFETIME after its sign-in). */
+  absoluteExpiresAt: Scalars['DateTime']['output'];
+  /** The password sign-in that started it. */
+  createdAt: Scalars['DateTime']['output'];
+  /** True for the session of the caller's own access token. */
+  current: Scalars['Boolean']['output'];
+  /** A short summary parsed from the User-Agent, such as `Chrome 131 on macOS`. */
+  device?: Maybe<Scalars['String']['output']>;
+  /** When it ends unless refreshed. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The `sid` of its access tokens. */
+  id: Scalars['ID']['output'];
+  /** The client IP of its last use. */
+  ip: Scalars['String']['output'];
+  /** Its last sign-in or refresh. */
+  lastUsedAt: Scalars['DateTime']['output'];
+  /** The User-Agent of its last use. */
+  userAgent?: Maybe<Scalars['String']['output']>;
+};
+
 export type SignInInput = {
   password: Scalars['String']['input'];
   username: Scalars['String']['input'];
@@ -130,11 +173,18 @@ export type User = {
   refreshTokens?: Maybe<Array<RefreshToken>>;
   /** `user` or `admin`. */
   role: Scalars['String']['output'];
+  /** The user's active sessions, newest first (`limit` 1-1000, default 100, after the session `after`). For the owner or an admin; null with a FORBIDDEN error otherwise. */
+  sessions?: Maybe<Array<Session>>;
   updatedAt: Scalars['DateTime']['output'];
   username: Scalars['String']['output'];
 };
 
 export type UserRefreshTokensArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type UserSessionsArgs = {
   after?: InputMaybe<Scalars['ID']['input']>;
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -177,7 +227,9 @@ export type RevokeTokenMutationVariables = Exact<{
 
 export type RevokeTokenMutation = { revokeToken: boolean };
 
-export type LogoutMutationVariables = Exact<{ [key: string]: never }>;
+export type LogoutMutationVariables = Exact<{
+  scope?: InputMaybe<LogoutScope>;
+}>;
 
 export type LogoutMutation = { logout: boolean };
 
@@ -231,6 +283,53 @@ export type RefreshTokenFieldsFragment = {
   replacedBy?: string | null;
   isExpired: boolean;
   isActive: boolean;
+};
+
+export type SessionFieldsFragment = {
+  id: string;
+  current: boolean;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  absoluteExpiresAt: string;
+  ip: string;
+  userAgent?: string | null;
+  device?: string | null;
+};
+
+export type SessionsQueryVariables = Exact<{
+  userId: Scalars['ID']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['ID']['input']>;
+}>;
+
+export type SessionsQuery = {
+  sessions: Array<{
+    id: string;
+    current: boolean;
+    createdAt: string;
+    lastUsedAt: string;
+    expiresAt: string;
+    absoluteExpiresAt: string;
+    ip: string;
+    userAgent?: string | null;
+    device?: string | null;
+  }>;
+};
+
+export type RevokeSessionMutationVariables = Exact<{
+  userId: Scalars['ID']['input'];
+  sessionId: Scalars['ID']['input'];
+}>;
+
+export type RevokeSessionMutation = { revokeSession: boolean };
+
+export type UsersWithSessionsQueryVariables = Exact<{
+  limit?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+export type UsersWithSessionsQuery = {
+  users: Array<{ id: string; sessions?: Array<{ id: string; current: boolean }> | null }>;
 };
 
 export type UsersQueryVariables = Exact<{
@@ -397,6 +496,30 @@ export const RefreshTokenFieldsFragmentDoc = {
     },
   ],
 } as unknown as DocumentNode<RefreshTokenFieldsFragment, unknown>;
+export const SessionFieldsFragmentDoc = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'SessionFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'Session' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'current' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'lastUsedAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'expiresAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'absoluteExpiresAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'ip' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'userAgent' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'device' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<SessionFieldsFragment, unknown>;
 export const SignUpDocument = {
   kind: 'Document',
   definitions: [
@@ -631,9 +754,28 @@ export const LogoutDocument = {
       kind: 'OperationDefinition',
       operation: 'mutation',
       name: { kind: 'Name', value: 'Logout' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'scope' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'LogoutScope' } },
+        },
+      ],
       selectionSet: {
         kind: 'SelectionSet',
-        selections: [{ kind: 'Field', name: { kind: 'Name', value: 'logout' } }],
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'logout' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'scope' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'scope' } },
+              },
+            ],
+          },
+        ],
       },
     },
   ],
@@ -772,6 +914,186 @@ export const SignInWithTokensDocument = {
     },
   ],
 } as unknown as DocumentNode<SignInWithTokensMutation, SignInWithTokensMutationVariables>;
+export const SessionsDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'Sessions' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'userId' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+          },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'limit' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'sessions' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'userId' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'userId' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'limit' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'limit' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'after' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'FragmentSpread', name: { kind: 'Name', value: 'SessionFields' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'SessionFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'Session' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'current' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'lastUsedAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'expiresAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'absoluteExpiresAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'ip' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'userAgent' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'device' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<SessionsQuery, SessionsQueryVariables>;
+export const RevokeSessionDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'RevokeSession' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'userId' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+          },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'sessionId' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'revokeSession' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'userId' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'userId' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'sessionId' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'sessionId' } },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<RevokeSessionMutation, RevokeSessionMutationVariables>;
+export const UsersWithSessionsDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'UsersWithSessions' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'limit' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'users' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'limit' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'limit' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'sessions' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'current' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<UsersWithSessionsQuery, UsersWithSessionsQueryVariables>;
 export const UsersDocument = {
   kind: 'Document',
   definitions: [

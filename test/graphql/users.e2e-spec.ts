@@ -377,10 +377,10 @@ describe('GraphQL users and refresh-token queries', () => {
       await addUsers(200 - 5);
       const forTwoHundred = await listWithTokens(200);
       expect(forTwoHundred).toEqual(forFive);
-      // the session check (its sessions entry, then its head token, both by _id), the users
-      // page, and one batch of refresh tokens
+      // the session check (the session record, by _id), the users page, and one batch of
+      // refresh tokens
       expect(forFive.sort()).toEqual(
-        ['sessions.findOne', 'refresh_tokens.findOne', 'users.find', 'refresh_tokens.find'].sort(),
+        ['sessions.findOne', 'users.find', 'refresh_tokens.find'].sort(),
       );
     });
 

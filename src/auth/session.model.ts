@@ -1,0 +1,55 @@
+import { Field, ID, ObjectType } from '@nestjs/graphql';
+import { ApiProperty } from '@nestjs/swagger';
+import { deviceOf } from './device';
+import { ActiveSession } from './session-store';
+
+/** An active login session as its owner or an admin sees it: never a token value or hash. */
+@ObjectType('Session')
+export class SessionView {
+  /** The `sid` of its access tokens. */
+  @Field(() => ID)
+  @ApiProperty({ example: '665f1c2b9d3e4a0012ab34cf' })
+  id!: string;
+
+  /** True for the session of the caller's own access token. */
+  current!: boolean;
+
+  /** The password sign-in that started it. */
+  createdAt!: Date;
+
+  /** Its last sign-in or refresh. */
+  lastUsedAt!: Date;
+
+  /** When it ends unless refreshed. */
+  expiresAt!: Date;
+
+  /** The latest it can live (SESSION_MAX_LIFETIME after its sign-in). */
+  absoluteExpiresAt!: Date;
+
+  /** The client IP of its last use. */
+  ip!: string;
+
+  /** The User-Agent of its last use. */
+  @Field(() => String, { nullable: true })
+  @ApiProperty({ type: String, nullable: true, example: 'Mozilla/5.0' })
+  userAgent!: string | null;
+
+  /** A short summary parsed from the User-Agent, such as `Chrome 131 on macOS`. */
+  @Field(() => String, { nullable: true })
+  @ApiProperty({ type: String, nullable: true, example: 'Chrome 131 on macOS' })
+  device!: string | null;
+
+  static from(session: ActiveSession, callerSessionId: string): SessionView {
+    const view = new SessionView();
+    view.id = session.id;
+    view.current = session.id === callerSessionId;
+    view.createdAt = session.createdAt;
+    view.lastUsedAt = session.lastUsedAt;
+    view.expiresAt = session.expiresAt;
+    view.absoluteExpiresAt = session.absoluteExpiresAt;
+    view.ip = session.ip;
+    view.userAgent = session.userAgent;
+    view.device = deviceOf(session.userAgent);
+    return view;
+  }
+}

@@ -1,0 +1,64 @@
+import { Controller, Delete, Get, Param, Res } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import {
+  ApiAuthenticated,
+  ApiEnvelope,
+  ApiUserIdParam,
+  OBJECT_ID_PATTERN,
+} from '../common/api-docs';
+import { ErrorCode } from '../common/app-error';
+import type { AuthUser, ClientInfo } from '../common/auth-user';
+import { Client, CurrentUser } from '../common/decorators';
+import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
+import { RefreshCookie } from './refresh-cookie';
+import { SessionView } from './session.model';
+import { SessionsService } from './sessions.service';
+
+@ApiTags('users')
+@Controller('users')
+export class SessionsController {
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly cookie: RefreshCookie,
+  ) {}
+
+  @Get(':id/sessions')
+  @ApiOperation({
+    summary: "A user's active sessions, newest first",
+    description: 'For the owner or an admin. `current` marks the session of the caller.',
+  })
+  @ApiUserIdParam()
+  @ApiEnvelope(200, [SessionView], 'The active sessions')
+  @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
+  list(
+    @Param('id', ParseObjectIdPipe) userId: string,
+    @CurrentUser() user: AuthUser,
+  ): Promise<SessionView[]> {
+    return this.sessions.listForUser(user, userId);
+  }
+
+  @Delete(':id/sessions/:sessionId')
+  @ApiOperation({
+    summary: 'Revoke one active session',
+    description:
+      "For the owner or an admin. Ends it like logout: its refresh token is revoked and its access tokens are refused within SESSION_CHECK_CACHE_SECONDS. Revoking the caller's own session clears the cookie.",
+  })
+  @ApiUserIdParam()
+  @ApiParam({
+    name: 'sessionId',
+    description: 'Session id (the `sid` of its access tokens)',
+    schema: { type: 'string', pattern: OBJECT_ID_PATTERN },
+  })
+  @ApiEnvelope(200, 'boolean', 'Revoked')
+  @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
+  async revoke(
+    @Param('id', ParseObjectIdPipe) userId: string,
+    @Param('sessionId', ParseObjectIdPipe) sessionId: string,
+    @CurrentUser() user: AuthUser,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<true> {
+    return this.cookie.apply(res, await this.sessions.revoke(user, userId, sessionId, client));
+  }
+}

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { assertOwnerOrAdmin } from '../common/access-policy';
+import { AppError, ErrorCode } from '../common/app-error';
+import { AuthUser, ClientInfo } from '../common/auth-user';
+import { UsersRepository } from '../users/users.repository';
+import { CLEAR_COOKIE, KEEP_COOKIE, WithCookie } from './refresh-cookie';
+import { ActiveSession, SessionPage, SessionStore } from './session-store';
+import { SessionView } from './session.model';
+import { SessionEndReason } from './session.schema';
+
+/** A user's active sessions: listing and revoking one. For the owner or an admin. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly sessions: SessionStore,
+    private readonly users: UsersRepository,
+  ) {}
+
+  async listForUser(
+    caller: AuthUser,
+    userId: string,
+    page: SessionPage = {},
+  ): Promise<SessionView[]> {
+    assertOwnerOrAdmin(caller, userId);
+    await this.requireUser(userId);
+    return (await this.sessions.listActiveForUser(userId, page)).map((session) =>
+      SessionView.from(session, caller.sessionId),
+    );
+  }
+
+  /** For DataLoader: every listed user's active sessions in one batch. Callers check who may see them. */
+  listForUsers(userIds: readonly string[]): Promise<ActiveSession[][]> {
+    return this.sessions.listActiveForUsers(userIds);
+  }
+
+  /** A page of a loaded listing (newest first), as the caller sees it. */
+  pageOf(caller: AuthUser, sessions: ActiveSession[], page: SessionPage): SessionView[] {
+    const after = page.after;
+    const start = after === undefined ? 0 : sessions.findIndex((session) => session.id < after);
+    return sessions
+      .slice(start === -1 ? sessions.length : start)
+      .slice(0, page.limit)
+      .map((session) => SessionView.from(session, caller.sessionId));
+  }
+
+  /** Ends one of the user's active sessions like logout; 404 when it is not one. */
+  async revoke(
+    caller: AuthUser,
+    userId: string,
+    sessionId: string,
+    client: ClientInfo,
+  ): Promise<WithCookie<true>> {
+    assertOwnerOrAdmin(caller, userId);
+    await this.requireUser(userId);
+    if ((await this.sessions.findActive(userId, sessionId)) === undefined)
+      throw new AppError(ErrorCode.NOT_FOUND, 'Session not found');
+    await this.sessions.end(sessionId, SessionEndReason.REVOKED, client);
+    return { value: true, cookie: sessionId === caller.sessionId ? CLEAR_COOKIE : KEEP_COOKIE };
+  }
+
+  private async requireUser(userId: string): Promise<void> {
+    if ((await this.users.findById(userId)) === null)
+      throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
+  }
+}
