@@ -108,6 +108,7 @@ interface RawResponse {
 class RawConnection {
   private buffer = Buffer.alloc(0);
   private onData: (() => void) | undefined;
+  private closed = false;
   readonly ended: Promise<void>;
 
   private constructor(private readonly socket: Socket) {
@@ -115,7 +116,15 @@ class RawConnection {
       this.buffer = Buffer.concat([this.buffer, chunk]);
       this.onData?.();
     });
-    this.ended = new Promise((resolve) => socket.once('close', () => resolve()));
+    // a reset shows as a closed connection in response()
+    socket.on('error', () => undefined);
+    this.ended = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.closed = true;
+        this.onData?.();
+        resolve();
+      }),
+    );
   }
 
   static open(port: number): Promise<RawConnection> {
@@ -134,7 +143,7 @@ class RawConnection {
     return new Promise((resolve, reject) => {
       const parse = (): void => {
         const end = this.buffer.indexOf('\r\n\r\n');
-        if (end < 0) return;
+        if (end < 0) return this.closed ? fail() : undefined;
         const [statusLine, ...lines] = this.buffer.subarray(0, end).toString().split('\r\n');
         const headers = Object.fromEntries(
           lines.map((line) => {
@@ -143,15 +152,16 @@ class RawConnection {
           }),
         );
         const length = Number(headers['content-length'] ?? 0);
-        if (this.buffer.length < end + 4 + length) return;
+        if (this.buffer.length < end + 4 + length) return this.closed ? fail() : undefined;
         const body = this.buffer.subarray(end + 4, end + 4 + length).toString();
         this.buffer = this.buffer.subarray(end + 4 + length);
         this.onData = undefined;
-        this.socket.off('close', onClose);
         resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
       };
-      const onClose = (): void => reject(new Error('connection closed before a response'));
-      this.socket.once('close', onClose);
+      const fail = (): void => {
+        this.onData = undefined;
+        reject(new Error('the server closed the connection without a complete response'));
+      };
       this.onData = parse;
       parse();
     });
