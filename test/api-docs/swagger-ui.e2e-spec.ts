@@ -10,7 +10,7 @@ import { createTestApp, TestApp } from '../support/test-app';
 const CHROMIUM = '/usr/bin/chromium';
 const COOKIE = 'refreshToken';
 /** Only a bound for a browser that stopped answering; every wait is for a state of the page. */
-const UI_TIMEOUT_MS = 60_000;
+const UI_TIMEOUT_MS = 120_000;
 
 const haveBrowser = existsSync(CHROMIUM);
 if (!haveBrowser) {
@@ -54,7 +54,7 @@ function operation(operationId: string): string {
     page.setDefaultTimeout(UI_TIMEOUT_MS);
     await page.goto(`http://127.0.0.1:${port}/api-docs`);
     await page.waitForSelector(operation('signIn'));
-  }, 3 * UI_TIMEOUT_MS);
+  }, 5 * UI_TIMEOUT_MS);
 
   afterAll(async () => {
     await browser?.close();
@@ -188,6 +188,6 @@ function operation(operationId: string): string {
       expect(await refreshCookie()).toBeUndefined();
       expect((await execute('me')).status).toBe(401);
     },
-    5 * UI_TIMEOUT_MS,
+    10 * UI_TIMEOUT_MS,
   );
 });
