@@ -28,11 +28,11 @@ type Operation = {
   responses: Record<string, Response>;
 };
 
-/** The path an answer shows: path parameters replaced by their documented examples. */
+/** The path an answer shows: path parameters replaced by their documented examples, if any. */
 function concretePath(path: string, operation: Operation): string {
-  return path.replace(/\{([^}]+)\}/g, (_template, name: string) => {
+  return path.replace(/\{([^}]+)\}/g, (template, name: string) => {
     const parameter = (operation.parameters ?? []).find((each) => each.name === name);
-    return parameter!.schema!.example!;
+    return parameter?.schema?.example ?? template;
   });
 }
 
