@@ -1,8 +1,19 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { OperationObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import type {
+  OperationObject,
+  ParameterObject,
+  ResponseObject,
+  SchemaObject,
+} from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Request, Response } from 'express';
-import { BEARER_AUTH, COOKIE_AUTH, ErrorEnvelopeDoc } from './common/api-docs';
+import {
+  BEARER_AUTH,
+  ErrorEnvelopeDoc,
+  errorExamples,
+  REFRESH_COOKIE_EXTENSION,
+  SuccessEnvelopeDoc,
+} from './common/api-docs';
 import { ERROR_CODE_MAPPING, ErrorCode } from './common/app-error';
 import { AppConfig } from './config/app-config';
 
@@ -13,6 +24,8 @@ const ANY_ROUTE_ERRORS = [
   ErrorCode.SERVICE_UNAVAILABLE,
 ];
 
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
 export function buildOpenApiDocument(app: INestApplication, config: AppConfig): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Auth service')
@@ -20,32 +33,25 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
       [
         'Sign-up, sign-in, short-lived JWT access tokens and rotating refresh tokens in an HttpOnly cookie.',
         'Every answer is wrapped in an envelope with `success`, `statusCode`, `data` or `error`, `path`, `timestamp` and `requestId`.',
-        'To try secured routes: call **POST /auth/sign-in** (the browser keeps the refresh cookie), paste `data.accessToken` into **Authorize → bearer**.',
-        'The cookie routes (refresh-token, revoke-token, logout) then send the cookie by themselves.',
+        'To try secured routes: call **POST /auth/sign-in** (the browser keeps the HttpOnly refresh cookie), paste `data.accessToken` into **Authorize → bearer**.',
+        `The routes that read the refresh cookie (\`${config.refresh.cookieName}\`: refresh-token, revoke-token, logout) get it from the browser by themselves; leave their cookie parameter empty.`,
       ].join('\n\n'),
     )
     .setVersion('1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_AUTH)
-    .addCookieAuth(
-      config.refresh.cookieName,
-      { type: 'apiKey', in: 'cookie', name: config.refresh.cookieName },
-      COOKIE_AUTH,
-    )
     .build();
   const document = SwaggerModule.createDocument(app, builder);
-  for (const operation of operationsOf(document)) {
-    forbidUnknownBodyFields(document, operation);
-    documentAnyRouteErrors(operation);
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (operation === undefined) continue;
+      forbidUnknownBodyFields(document, operation);
+      documentAnyRouteErrors(operation);
+      documentRefreshCookie(operation, config.refresh.cookieName);
+      giveExamplesTheirRoute(operation, concretePath(path, operation));
+    }
   }
   return document;
-}
-
-function operationsOf(document: OpenAPIObject): OperationObject[] {
-  return Object.values(document.paths).flatMap((path) =>
-    [path.get, path.post, path.put, path.patch, path.delete].filter(
-      (operation) => operation !== undefined,
-    ),
-  );
 }
 
 /** The validation pipe refuses unknown fields in every body (forbidNonWhitelisted); say so. */
@@ -62,8 +68,87 @@ function documentAnyRouteErrors(operation: OperationObject): void {
   for (const code of ANY_ROUTE_ERRORS) {
     operation.responses[ERROR_CODE_MAPPING[code].httpStatus] ??= {
       description: code,
-      content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorEnvelopeDoc) } } },
+      content: {
+        'application/json': {
+          schema: { $ref: getSchemaPath(ErrorEnvelopeDoc) },
+          examples: errorExamples([code]),
+        },
+      },
     };
+  }
+}
+
+/**
+ * The refresh cookie is a cookie parameter of the routes that read it, not a security scheme:
+ * a scheme would put a value field into "Authorize" that does nothing while the real HttpOnly
+ * cookie exists, and that Swagger UI writes as a script-readable cookie when it does not.
+ */
+function documentRefreshCookie(operation: OperationObject, cookieName: string): void {
+  const extensions = operation as unknown as Record<string, unknown>;
+  const marker = extensions[REFRESH_COOKIE_EXTENSION] as { description: string } | undefined;
+  if (marker === undefined) return;
+  delete extensions[REFRESH_COOKIE_EXTENSION];
+  const parameter: ParameterObject = {
+    name: cookieName,
+    in: 'cookie',
+    required: false,
+    description: marker.description,
+    schema: { type: 'string' },
+  };
+  operation.parameters = [...(operation.parameters ?? []), parameter];
+}
+
+/** The path an answer would show: path parameters replaced by their documented examples. */
+function concretePath(path: string, operation: OperationObject): string {
+  return path.replace(/\{([^}]+)\}/g, (template, name: string) => {
+    const parameter = (operation.parameters ?? []).find(
+      (each): each is ParameterObject => 'in' in each && each.in === 'path' && each.name === name,
+    );
+    const example: unknown =
+      (parameter?.schema as SchemaObject | undefined)?.example ?? parameter?.example;
+    return typeof example === 'string' ? example : template;
+  });
+}
+
+/**
+ * Each answer's example shows its own status code and its route's path. New objects replace the
+ * decorators' ones, which every document built in this process shares.
+ */
+function giveExamplesTheirRoute(operation: OperationObject, path: string): void {
+  for (const [status, response] of Object.entries(operation.responses)) {
+    const content = (response as ResponseObject).content?.['application/json'];
+    if (content === undefined) continue;
+    if (content.examples !== undefined) {
+      content.examples = Object.fromEntries(
+        Object.entries(content.examples).map(([name, example]) => [
+          name,
+          'value' in example
+            ? { ...example, value: { ...(example.value as object), path } }
+            : example,
+        ]),
+      );
+    }
+    const schema = content.schema as SchemaObject | undefined;
+    const envelope = schema?.allOf?.[0];
+    if (
+      envelope !== undefined &&
+      '$ref' in envelope &&
+      envelope.$ref === getSchemaPath(SuccessEnvelopeDoc)
+    ) {
+      content.schema = {
+        ...schema,
+        allOf: [
+          ...schema!.allOf!,
+          {
+            type: 'object',
+            properties: {
+              statusCode: { type: 'integer', example: Number(status) },
+              path: { type: 'string', example: path },
+            },
+          },
+        ],
+      };
+    }
   }
 }
 

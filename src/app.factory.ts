@@ -34,7 +34,6 @@ export async function createApp(
       exposedHeaders: ['X-Request-Id', 'Retry-After'],
     });
   }
-  app.enableShutdownHooks();
   setupApiDocs(app, config);
   return app;
 }

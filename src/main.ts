@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/load-config';
 import { EmbeddedDatabaseError, ensureFerretDbBinary } from './database/embedded-database';
+import { closeGracefullyOnSignals } from './graceful-shutdown';
 import { createLogger } from './logging/json-logger';
 
 async function bootstrap(): Promise<void> {
@@ -17,6 +18,7 @@ async function bootstrap(): Promise<void> {
     await ensureFerretDbBinary();
   }
   const app = await createApp(config, logger);
+  closeGracefullyOnSignals(app);
   await app.listen(config.port);
   Logger.log(`Listening on http://localhost:${config.port} (API docs at /api-docs)`, 'Bootstrap');
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiAuthenticated, ApiEnvelope, ApiErrors, COOKIE_AUTH } from '../common/api-docs';
+import { ApiAuthenticated, ApiEnvelope, ApiErrors, ApiRefreshCookie } from '../common/api-docs';
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
@@ -57,7 +57,9 @@ export class AuthController {
   @Public()
   @Post('refresh-token')
   @HttpCode(200)
-  @ApiCookieAuth(COOKIE_AUTH)
+  @ApiRefreshCookie(
+    'The refresh token to rotate (required). The browser sends this HttpOnly cookie by itself: leave it empty in Swagger UI.',
+  )
   @ApiOperation({
     summary: 'Rotate the refresh-token cookie',
     description:
@@ -80,11 +82,31 @@ export class AuthController {
 
   @Post('revoke-token')
   @HttpCode(200)
-  @ApiCookieAuth(COOKIE_AUTH)
+  @ApiRefreshCookie(
+    'Revoked when the body has no `token`. The browser sends this HttpOnly cookie by itself: leave it empty in Swagger UI.',
+  )
   @ApiOperation({
     summary: 'Revoke a refresh token',
-    description:
+    description: [
       'Revokes the token in the body, else the one in the refresh cookie (the body wins). The caller must own it or be admin. Clears the cookie when its token was revoked.',
+      "Revoking a session's active token ends the session: its access tokens, including the one that sent this request, are refused with 401 from the next call on (by other instances within SESSION_CHECK_CACHE_SECONDS).",
+    ].join('\n\n'),
+  })
+  @ApiBody({
+    type: RevokeTokenArgs,
+    required: false,
+    examples: {
+      cookie: {
+        summary: 'Revoke the refresh cookie',
+        description: 'No `token`: the refresh cookie the browser sends is revoked.',
+        value: {},
+      },
+      token: {
+        summary: 'Revoke a given refresh token',
+        description: 'A refresh token value, for example one an admin revokes for a user.',
+        value: { token: '<refresh token>' },
+      },
+    },
   })
   @ApiEnvelope(200, 'boolean', 'Revoked')
   @ApiAuthenticated(
@@ -118,6 +140,9 @@ export class AuthController {
     description:
       'Optional body `{ "scope": "current" | "others" | "all" }` (default `current`). `current` and `all` clear the cookie; `others` keeps this session and its cookie.',
   })
+  @ApiRefreshCookie(
+    "Not needed: the session is the bearer token's. Cleared by the answer. The browser sends this HttpOnly cookie by itself: leave it empty in Swagger UI.",
+  )
   @ApiEnvelope(200, 'boolean', 'Logged out')
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.PAYLOAD_TOO_LARGE)
   async logout(

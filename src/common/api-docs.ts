@@ -1,6 +1,7 @@
 import { applyDecorators, Type } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiExtension,
   ApiExtraModels,
   ApiParam,
   ApiProperty,
@@ -25,7 +26,10 @@ export const CANDIDATE_PASSWORD_DOC = {
   maxLength: PASSWORD_MAX_BYTES,
 };
 export const OBJECT_ID_PATTERN = '^[0-9a-fA-F]{24}$';
-export const COOKIE_AUTH = 'refreshCookie';
+/** Marks the routes that read the refresh cookie; the document builder turns it into a cookie parameter. */
+export const REFRESH_COOKIE_EXTENSION = 'x-reads-refresh-cookie';
+const EXAMPLE_TIMESTAMP = '2026-01-01T00:00:00.000Z';
+const EXAMPLE_REQUEST_ID = '0b8c6a9e-2f7d-4e0a-9a51-3c1d2e4f5a6b';
 
 class FieldErrorDoc {
   @ApiProperty({ example: 'password' })
@@ -49,19 +53,20 @@ class ErrorBodyDoc {
   details!: FieldErrorDoc[];
 }
 
+/** `statusCode` and `path` get each answer's own example when the document is built. */
 class EnvelopeDoc {
-  @ApiProperty({ example: 200 })
+  @ApiProperty({ description: 'Equals the HTTP status.' })
   statusCode!: number;
 
-  @ApiProperty({ example: '/auth/sign-in' })
+  @ApiProperty({ description: 'The request path, without the query string.' })
   path!: string;
 
-  @ApiProperty({ format: 'date-time', example: '2026-01-01T00:00:00.000Z' })
+  @ApiProperty({ format: 'date-time', example: EXAMPLE_TIMESTAMP })
   timestamp!: string;
 
   @ApiProperty({
     description: 'Equals the X-Request-Id response header.',
-    example: '0b8c6a9e-2f7d-4e0a-9a51-3c1d2e4f5a6b',
+    example: EXAMPLE_REQUEST_ID,
   })
   requestId!: string;
 }
@@ -105,7 +110,32 @@ export function ApiEnvelope(status: number, shape: DataShape, description: strin
   );
 }
 
-/** Documents error answers, grouped by status, each listing its codes. */
+/**
+ * The error envelope a code is answered with on `path`. `ApiErrors` leaves the path empty; the
+ * document builder fills in each route's own.
+ */
+export function errorEnvelopeExample(code: ErrorCode, path = '') {
+  const { httpStatus, defaultMessage } = ERROR_CODE_MAPPING[code];
+  const details =
+    code === ErrorCode.VALIDATION_ERROR ? [{ field: '<field>', message: '<what is wrong>' }] : [];
+  return {
+    success: false,
+    statusCode: httpStatus,
+    error: { code, message: defaultMessage, details },
+    path,
+    timestamp: EXAMPLE_TIMESTAMP,
+    requestId: EXAMPLE_REQUEST_ID,
+  };
+}
+
+/** One example per code, named by the code. */
+export function errorExamples(codes: ErrorCode[]) {
+  return Object.fromEntries(
+    codes.map((code) => [code, { summary: code, value: errorEnvelopeExample(code) }]),
+  );
+}
+
+/** Documents error answers, grouped by status, each listing its codes with an example of each. */
 export function ApiErrors(...codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) {
@@ -119,9 +149,18 @@ export function ApiErrors(...codes: ErrorCode[]) {
         status,
         description: statusCodes.join(', '),
         schema: { $ref: getSchemaPath(ErrorEnvelopeDoc) },
+        examples: errorExamples(statusCodes),
       }),
     ),
   );
+}
+
+/**
+ * Documents that a route reads the refresh cookie: a cookie parameter named `REFRESH_COOKIE_NAME`,
+ * never required (the browser sends the HttpOnly cookie by itself, and Swagger UI cannot set it).
+ */
+export function ApiRefreshCookie(description: string) {
+  return ApiExtension(REFRESH_COOKIE_EXTENSION, { description });
 }
 
 /** Documents that a route needs a bearer access token (the global guard enforces it). */

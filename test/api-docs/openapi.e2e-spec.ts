@@ -11,7 +11,30 @@ const PUBLIC_OPERATIONS = [
   'POST /auth/refresh-token',
 ];
 
-type Operation = { security?: Record<string, string[]>[]; responses: Record<string, unknown> };
+interface Example {
+  value: { statusCode: number; path: string; error: { code: string } };
+}
+interface Response {
+  content?: {
+    'application/json'?: {
+      examples?: Record<string, Example>;
+      schema?: { allOf?: { properties?: Record<string, { example?: unknown }> }[] };
+    };
+  };
+}
+type Operation = {
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string; schema?: { example?: string } }[];
+  responses: Record<string, Response>;
+};
+
+/** The path an answer shows: path parameters replaced by their documented examples, if any. */
+function concretePath(path: string, operation: Operation): string {
+  return path.replace(/\{([^}]+)\}/g, (template, name: string) => {
+    const parameter = (operation.parameters ?? []).find((each) => each.name === name);
+    return parameter?.schema?.example ?? template;
+  });
+}
 
 describe('OpenAPI document', () => {
   let t: TestApp;
@@ -42,6 +65,55 @@ describe('OpenAPI document', () => {
           const response = await t.http[method as 'get' | 'post'](concretePath);
           expect({ name, status: response.status }).toEqual({ name, status: 401 });
           expect(operation.responses['401']).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it("gives every error example its own status code, its code and its route's path", () => {
+    let examples = 0;
+    for (const [path, operations] of Object.entries(served.paths)) {
+      for (const operation of Object.values(operations)) {
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (Number(status) < 400) continue;
+          const documented = response.content?.['application/json']?.examples ?? {};
+          expect({ path, status, codes: Object.keys(documented).length > 0 }).toEqual({
+            path,
+            status,
+            codes: true,
+          });
+          for (const [code, example] of Object.entries(documented)) {
+            examples += 1;
+            expect({
+              statusCode: example.value.statusCode,
+              path: example.value.path,
+              code,
+            }).toEqual({
+              statusCode: Number(status),
+              path: concretePath(path, operation),
+              code: example.value.error.code,
+            });
+          }
+        }
+      }
+    }
+    expect(examples).toBeGreaterThan(30);
+  });
+
+  it("gives every success example its own status code and its route's path", () => {
+    for (const [path, operations] of Object.entries(served.paths)) {
+      for (const operation of Object.values(operations)) {
+        for (const [status, response] of Object.entries(operation.responses)) {
+          const allOf = response.content?.['application/json']?.schema?.allOf;
+          if (Number(status) >= 400 || allOf === undefined) continue;
+          const shown = Object.assign({}, ...allOf.map((part) => part.properties ?? {})) as Record<
+            string,
+            { example?: unknown }
+          >;
+          expect({ statusCode: shown.statusCode?.example, path: shown.path?.example }).toEqual({
+            statusCode: Number(status),
+            path: concretePath(path, operation),
+          });
         }
       }
     }

@@ -2,6 +2,7 @@ import { createTestApp, TestApp } from '../support/test-app';
 
 interface OpenApiOperation {
   security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string; required?: boolean }[];
   responses: Record<string, unknown>;
 }
 
@@ -55,32 +56,36 @@ describe('API docs', () => {
     expect(doc).not.toHaveProperty('success');
   });
 
-  it('declares a bearer scheme and a cookie scheme named after REFRESH_COOKIE_NAME', () => {
-    const schemes = Object.values(doc.components.securitySchemes);
-    expect(schemes).toContainEqual(
-      expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
-    );
-    expect(schemes).toContainEqual(
-      expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'docs_rt' }),
-    );
+  it('declares the bearer scheme only: the refresh cookie is no scheme to fill in under Authorize', () => {
+    expect(doc.components.securitySchemes).toEqual({
+      bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+    });
   });
 
   it.each(CONTRACT_ROUTES)('documents %s %s with its security', (method, path, bearer) => {
     const operation = doc.paths[path]?.[method];
     expect(operation).toBeDefined();
-    const bearerName = Object.entries(doc.components.securitySchemes).find(
-      ([, scheme]) => scheme.scheme === 'bearer',
-    )![0];
-    const secured = (operation.security ?? []).some((requirement) => bearerName in requirement);
-    expect(secured).toBe(bearer);
+    // exactly what the server enforces: the bearer, with no alternative
+    expect(operation.security ?? []).toEqual(bearer ? [{ bearer: [] }] : []);
     if (bearer) expect(operation.responses).toHaveProperty('401');
   });
 
-  it('documents the cookie on the refresh route', () => {
-    const cookieName = Object.entries(doc.components.securitySchemes).find(
-      ([, scheme]) => scheme.in === 'cookie',
-    )![0];
-    const operation = doc.paths['/auth/refresh-token'].post;
-    expect((operation.security ?? []).some((requirement) => cookieName in requirement)).toBe(true);
+  it('documents the refresh cookie, named after REFRESH_COOKIE_NAME, as a cookie parameter of exactly the routes that read it', () => {
+    const readers = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, operation]) =>
+          (operation.parameters ?? []).some((parameter) => parameter.in === 'cookie'),
+        )
+        .map(([method, operation]) => ({
+          route: `${method.toUpperCase()} ${path}`,
+          cookies: operation.parameters!.filter((parameter) => parameter.in === 'cookie'),
+        })),
+    );
+    const cookie = { name: 'docs_rt', in: 'cookie', required: false };
+    expect(readers).toEqual([
+      { route: 'POST /auth/refresh-token', cookies: [expect.objectContaining(cookie)] },
+      { route: 'POST /auth/revoke-token', cookies: [expect.objectContaining(cookie)] },
+      { route: 'POST /auth/logout', cookies: [expect.objectContaining(cookie)] },
+    ]);
   });
 });
