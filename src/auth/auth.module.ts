@@ -3,13 +3,13 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UsersModule } from '../users/users.module';
 import { AdminSeeder } from './admin-seeder';
 import { AuthController } from './auth.controller';
 import { AuthResolver } from './auth.resolver';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
+import { JwksController } from './jwks.controller';
 import { JwtStrategy } from './jwt.strategy';
 import { PasswordHasher } from './password-hasher.service';
 import { RefreshCookie } from './refresh-cookie';
@@ -21,25 +21,20 @@ import { RefreshTokensService } from './refresh-tokens.service';
 import { SessionStatusService } from './session-status.service';
 import { SessionDocument, SessionSchema } from './session.schema';
 import { SessionsRepository } from './sessions.repository';
-import { accessTokenKey, TokenService } from './token.service';
+import { TokenService } from './token.service';
 
 @Module({
   imports: [
     UsersModule,
     PassportModule,
-    JwtModule.registerAsync({
-      inject: [APP_CONFIG],
-      // jsonwebtoken takes a KeyObject; @nestjs/jwt's types predate that
-      useFactory: (config: AppConfig) => ({
-        secret: accessTokenKey(config.jwt.secret) as unknown as Buffer,
-      }),
-    }),
+    // TokenService passes the imported key with every call
+    JwtModule.register({}),
     MongooseModule.forFeature([
       { name: RefreshTokenDocument.name, schema: RefreshTokenSchema },
       { name: SessionDocument.name, schema: SessionSchema },
     ]),
   ],
-  controllers: [AuthController, RefreshTokensController],
+  controllers: [AuthController, RefreshTokensController, JwksController],
   providers: [
     AuthService,
     RefreshTokensService,

@@ -1,3 +1,5 @@
+import type { JwtKeys } from './jwt-keys';
+
 export type SameSite = 'strict' | 'lax' | 'none';
 
 /** The validated, typed configuration. Built once by `loadConfig`; every setting lives here. */
@@ -9,7 +11,8 @@ export interface AppConfig {
   readonly mongodbUri: string | undefined;
   readonly dataDir: string;
   readonly jwt: {
-    readonly secret: string;
+    /** JWT_ALGORITHM and its keys, imported once. */
+    readonly keys: JwtKeys;
     readonly accessTtlSeconds: number;
     readonly issuer: string;
     readonly audience: string;

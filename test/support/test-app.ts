@@ -36,7 +36,7 @@ export async function createTestApp(
       NODE_ENV: 'test',
       MONGODB_URI: testDatabaseUri(),
       DATA_DIR: mkdtempSync(join(tmpdir(), 'auth-e2e-app-')),
-      JWT_ACCESS_SECRET: 'e2e-secret-that-is-long-enough-0123456789',
+      // JWT_ALGORITHM defaults to ES256: a key is generated into this app's own DATA_DIR
       BCRYPT_COST: '4',
       // every test request comes from 127.0.0.1: rate-limit specs turn the limits on themselves
       AUTH_RATE_LIMIT: '0',
