@@ -4,6 +4,7 @@
  * See bench/README.md.
  */
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { markdown, Report, Row, ScaleRow } from './report';
 import { BENCH_PASSWORD, SeededUsers, Seeder } from './seed';
 import { BenchServer, readMemoryMb, RssSampler, waitForIdle } from './server';
 import { median, serialBound } from './stats';
+import { measureTokenCost } from './token-cost';
 
 const ADMIN = { username: 'bench-admin', password: 'bench-admin-password' };
 const RSS_LIMIT_MB = 250;
@@ -31,9 +33,13 @@ const NEEDS: Record<string, string[]> = {
   'sign-in': ['bcrypt-bound'],
   'gql-user': ['user-by-id', 'baseline', 'db-read-bound'],
   'gql-users-tokens': ['users-list', 'baseline', 'db-list-bound'],
+  'user-by-id-es256': ['user-by-id-hs256', 'token-cost'],
 };
+const HS256_SECRET = 'bench-only-secret-0123456789-abcdefghijklmnop';
 
 let server: BenchServer | undefined;
+/** The HS256 twin of the server, up only for its scenario. */
+let hsServer: BenchServer | undefined;
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -63,23 +69,28 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
 
   const passwordHash = await bcrypt.hash(BENCH_PASSWORD, config.bcryptCost);
+  // production needs a signing key: a fresh P-256 key per run, known to no one else
+  const privateKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+    .privateKey.export({ format: 'pem', type: 'pkcs8' })
+    .toString();
+  writeFileSync(join(config.workDir, 'jwt-es256-private-key.pem'), privateKey, { mode: 0o600 });
+  const serverEnv = {
+    NODE_ENV: 'production',
+    BCRYPT_COST: String(config.bcryptCost),
+    AUTH_RATE_LIMIT: '0',
+    API_RATE_LIMIT: '0',
+    COOKIE_SECURE: 'false',
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    ...(config.serverNodeOptions !== '' && { NODE_OPTIONS: config.serverNodeOptions }),
+  };
   log('starting the production server (node dist/main) on a fresh embedded FerretDB');
   server = await BenchServer.start({
     projectRoot: config.projectRoot,
     dataDir,
     logFile: join(config.workDir, 'server.log'),
     ...(config.cpuProfile && { cpuProfileDir: profileDir }),
-    env: {
-      NODE_ENV: 'production',
-      JWT_ACCESS_SECRET: 'bench-only-secret-0123456789-abcdefghijklmnop',
-      BCRYPT_COST: String(config.bcryptCost),
-      AUTH_RATE_LIMIT: '0',
-      API_RATE_LIMIT: '0',
-      COOKIE_SECURE: 'false',
-      ADMIN_USERNAME: ADMIN.username,
-      ADMIN_PASSWORD: ADMIN.password,
-      ...(config.serverNodeOptions !== '' && { NODE_OPTIONS: config.serverNodeOptions }),
-    },
+    env: { ...serverEnv, JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: privateKey },
   });
   const live = server;
   log(
@@ -108,7 +119,8 @@ async function main(): Promise<void> {
   const random = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
 
   const settle = async (): Promise<void> => {
-    const waited = await waitForIdle([live.pid, live.ferretPid]);
+    const pids = [live.pid, live.ferretPid, ...(hsServer === undefined ? [] : [hsServer.pid])];
+    const waited = await waitForIdle(pids);
     if (waited > 2) log(`waited ${waited.toFixed(0)} s for the server and FerretDB to go idle`);
   };
 
@@ -117,11 +129,12 @@ async function main(): Promise<void> {
     detail: string,
     spec: LoadSpec,
     extra: Partial<Row> = {},
+    target: { baseUrl: string; rss: RssSampler } = loadOptions,
   ): Promise<void> => {
     if (!wanted(name)) return;
     await settle();
     log(`${name}: ${config.durationS} s at ${config.connections} connections`);
-    const result = await runLoad(spec, loadOptions);
+    const result = await runLoad(spec, { ...loadOptions, ...target });
     const codes = Object.entries(result.statusCodes)
       .map(([code, count]) => `${code}×${count}`)
       .join(', ');
@@ -185,6 +198,62 @@ async function main(): Promise<void> {
     { method: 'GET', next: () => ({ path: `/users/${random(users.ids)}`, headers: bearer }) },
     { bound: withDb('db-read-bound'), target: 0.75 },
   );
+  if (wanted('user-by-id-hs256')) {
+    // the same request against a twin server on the same FerretDB, signing and verifying HS256
+    log('starting the HS256 twin of the server on the same FerretDB');
+    const hsDataDir = join(config.workDir, 'data-hs256');
+    mkdirSync(hsDataDir, { recursive: true });
+    hsServer = await BenchServer.start({
+      projectRoot: config.projectRoot,
+      dataDir: hsDataDir,
+      logFile: join(config.workDir, 'server-hs256.log'),
+      database: { mongoUri: live.mongoUri, ferretPid: live.ferretPid },
+      env: { ...serverEnv, JWT_ALGORITHM: 'HS256', JWT_ACCESS_SECRET: HS256_SECRET },
+    });
+    const hs = hsServer;
+    const hsRss = new RssSampler(hs.pid).start();
+    const hsBearer = {
+      authorization: `Bearer ${await signIn(hs.baseUrl, ADMIN.username, ADMIN.password)}`,
+    };
+    await http(
+      'user-by-id-hs256',
+      `GET /users/{id} as user-by-id, on a twin server with JWT_ALGORITHM=HS256`,
+      { method: 'GET', next: () => ({ path: `/users/${random(users.ids)}`, headers: hsBearer }) },
+      {},
+      { baseUrl: hs.baseUrl, rss: hsRss },
+    );
+    hsRss.stop();
+    await hs.stop();
+    hsServer = undefined;
+  }
+  // right after its HS256 twin, so both see the same machine
+  await http(
+    'user-by-id-es256',
+    `GET /users/{id} with an ES256 bearer token (the default), right after user-by-id-hs256`,
+    { method: 'GET', next: () => ({ path: `/users/${random(users.ids)}`, headers: bearer }) },
+    { bound: { value: rate('user-by-id-hs256'), label: 'user-by-id-hs256' }, target: 0.9 },
+  );
+  if (wanted('token-cost')) {
+    const seconds = Math.max(1, Math.min(3, config.durationS));
+    for (const algorithm of ['ES256', 'HS256'] as const) {
+      log(`token-cost: ${algorithm} sign and verify, ${seconds} s each, in this process`);
+      const cost = measureTokenCost(algorithm, seconds);
+      for (const [op, result] of Object.entries(cost)) {
+        rows.set(`${algorithm.toLowerCase()}-${op}`, {
+          name: `${algorithm.toLowerCase()}-${op}`,
+          kind: 'limit',
+          requestsPerSecond: result.opsPerSecond,
+          p50: result.p50,
+          p99: result.p99,
+          errors: 0,
+          detail:
+            `${op === 'sign' ? 'TokenService.signAccessToken' : 'the strategy’s check: key by kid, then jsonwebtoken.verify'} ` +
+            `with ${algorithm}, one thread, ${(1000 / result.opsPerSecond).toFixed(3)} ms per token (ops/s in the req/s column)`,
+        });
+      }
+    }
+  }
+
   await http(
     'users-list',
     `GET /users?limit=100 on ${config.users} users`,
@@ -414,6 +483,7 @@ async function unpagedList(
 
 function cleanUp(): void {
   killBoundWorkers();
+  hsServer?.killNow();
   server?.killNow();
 }
 
@@ -424,7 +494,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     interrupted = true;
     log(`${signal}: stopping the server and FerretDB`);
     killBoundWorkers();
-    void (server?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    void Promise.all([hsServer?.stop(), server?.stop()]).finally(() => process.exit(130));
   });
 }
 
@@ -432,6 +502,7 @@ main().catch(async (error: unknown) => {
   if (interrupted) return; // the signal handler is stopping everything
   log(`failed: ${error instanceof Error ? error.message : String(error)}`);
   killBoundWorkers();
+  await hsServer?.stop().catch(() => hsServer?.killNow());
   await server?.stop().catch(() => server?.killNow());
   process.exit(1);
 });

@@ -13,6 +13,8 @@ export interface ServerOptions {
   env: Record<string, string>;
   /** Write a V8 CPU profile into this directory on exit. */
   cpuProfileDir?: string;
+  /** Use another server's FerretDB instead of starting one (it stays up when this server stops). */
+  database?: { mongoUri: string; ferretPid: number };
 }
 
 /** The production server (`node dist/main`) and the embedded FerretDB it started. */
@@ -24,6 +26,7 @@ export class BenchServer {
     /** The FerretDB the server uses, with the server's database name. */
     readonly mongoUri: string,
     private readonly profiling: boolean,
+    private readonly ownsDatabase: boolean,
   ) {}
 
   get pid(): number {
@@ -54,6 +57,7 @@ export class BenchServer {
           ...options.env,
           PORT: String(port),
           DATA_DIR: options.dataDir,
+          ...(options.database !== undefined && { MONGODB_URI: options.database.mongoUri }),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -63,14 +67,16 @@ export class BenchServer {
     const baseUrl = `http://127.0.0.1:${port}`;
     try {
       await waitUntilLive(child, baseUrl, options.logFile);
-      const ferretPid = findFerretDbChild(child.pid!);
-      const mongoUri = `mongodb://127.0.0.1:${listeningPort(ferretPid)}/auth`;
+      const ferretPid = options.database?.ferretPid ?? findFerretDbChild(child.pid!);
+      const mongoUri =
+        options.database?.mongoUri ?? `mongodb://127.0.0.1:${listeningPort(ferretPid)}/auth`;
       return new BenchServer(
         child,
         baseUrl,
         ferretPid,
         mongoUri,
         options.cpuProfileDir !== undefined,
+        options.database === undefined,
       );
     } catch (error) {
       child.kill('SIGKILL');
@@ -87,12 +93,13 @@ export class BenchServer {
       await exited;
       clearTimeout(timer);
     }
-    await stopPid(this.ferretPid);
+    if (this.ownsDatabase) await stopPid(this.ferretPid);
   }
 
   /** Last resort from an exit handler: synchronous, no waiting. */
   killNow(): void {
     if (isAlive(this.child)) this.child.kill('SIGKILL');
+    if (!this.ownsDatabase) return;
     try {
       process.kill(this.ferretPid, 'SIGKILL');
     } catch {

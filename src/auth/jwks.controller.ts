@@ -2,7 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public, Unenveloped } from '../common/decorators';
-import { JwkDoc, JwkSetDoc } from './jwk-set.doc';
+import { Jwk, JwkSet } from './jwk-set';
 import { TokenService } from './token.service';
 
 @ApiTags('keys')
@@ -19,9 +19,9 @@ export class JwksController {
       'Every key a token may be verified with: the current signing key and those in `JWT_PREVIOUS_PUBLIC_KEYS`; ' +
       'a token names its key in the `kid` header. Served as is, not in the envelope. Empty with `JWT_ALGORITHM=HS256`.',
   })
-  @ApiExtraModels(JwkDoc)
+  @ApiExtraModels(Jwk)
   @ApiOkResponse({
-    type: JwkSetDoc,
+    type: JwkSet,
     description: 'The JWK Set',
     headers: {
       'Cache-Control': {
@@ -30,7 +30,7 @@ export class JwksController {
       },
     },
   })
-  publicKeys(@Res({ passthrough: true }) res: Response): JwkSetDoc {
+  publicKeys(@Res({ passthrough: true }) res: Response): JwkSet {
     res.setHeader('Cache-Control', `public, max-age=${this.tokens.publicKeySetMaxAgeSeconds}`);
     return this.tokens.publicKeySet();
   }

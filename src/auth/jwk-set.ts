@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { PublicJwk } from '../config/jwt-keys';
 
-/** OpenAPI shape of one published key (the values come from `PublicJwk`). */
-export class JwkDoc implements PublicJwk {
+/** OpenAPI shape of one published key (the values are `PublicJwk`s). */
+export class Jwk implements PublicJwk {
   @ApiProperty({ enum: ['EC'] })
   kty!: 'EC';
 
@@ -34,9 +34,9 @@ export class JwkDoc implements PublicJwk {
   use!: 'sig';
 }
 
-export class JwkSetDoc {
+export class JwkSet {
   @ApiProperty({
-    type: [JwkDoc],
+    type: [Jwk],
     description: 'Current signing key first, then the previous keys still accepted',
   })
   keys!: readonly PublicJwk[];
