@@ -4,6 +4,7 @@
  * See bench/README.md.
  */
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { markdown, Report, Row, ScaleRow } from './report';
 import { BENCH_PASSWORD, SeededUsers, Seeder } from './seed';
 import { BareNestServer, BenchServer, readMemoryMb, RssSampler, waitForIdle } from './server';
 import { median, serialBound } from './stats';
+import { measureTokenCost } from './token-cost';
 
 const ADMIN = { username: 'bench-admin', password: 'bench-admin-password' };
 const RSS_LIMIT_MB = 250;
@@ -38,6 +40,7 @@ const NEEDS: Record<string, string[]> = {
   'sessions-of-user': ['user-by-id', 'baseline', 'db-read-bound'],
   'revoke-session': ['baseline', 'db-write-bound'],
 };
+const HS256_SECRET = 'bench-only-secret-0123456789-abcdefghijklmnop';
 
 /** Every brute-force layer on, for `sign-in-limited`. All its requests come from 127.0.0.1, so
  * the per-IP limit is set out of reach: it still claims its slot on every request. */
@@ -55,6 +58,8 @@ let server: BenchServer | undefined;
 /** The second server of `sign-in-limited`, on the first one's FerretDB. */
 let limitedServer: BenchServer | undefined;
 let bareNest: BareNestServer | undefined;
+/** The HS256 twin of the server, up only for its scenario. */
+let hsServer: BenchServer | undefined;
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -94,10 +99,16 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
 
   const passwordHash = await bcrypt.hash(BENCH_PASSWORD, config.bcryptCost);
+  // production needs a signing key: a fresh P-256 key per run, known to no one else
+  const privateKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+    .privateKey.export({ format: 'pem', type: 'pkcs8' })
+    .toString();
+  writeFileSync(join(config.workDir, 'jwt-es256-private-key.pem'), privateKey, { mode: 0o600 });
   log('starting the production server (node dist/main) on a fresh embedded FerretDB');
   const serverEnv = {
     NODE_ENV: 'production',
-    JWT_ACCESS_SECRET: 'bench-only-secret-0123456789-abcdefghijklmnop',
+    JWT_ALGORITHM: 'ES256',
+    JWT_PRIVATE_KEY: privateKey,
     BCRYPT_COST: String(config.bcryptCost),
     AUTH_RATE_LIMIT: '0',
     AUTH_IP_RATE_LIMIT: '0',
@@ -141,11 +152,8 @@ async function main(): Promise<void> {
   const random = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
 
   const settle = async (): Promise<void> => {
-    const waited = await waitForIdle([
-      live.pid,
-      live.ferretPid,
-      ...(limitedServer === undefined ? [] : [limitedServer.pid]),
-    ]);
+    const twins = [limitedServer, hsServer].flatMap((twin) => (twin === undefined ? [] : [twin.pid]));
+    const waited = await waitForIdle([live.pid, live.ferretPid, ...twins]);
     if (waited > 2) log(`waited ${waited.toFixed(0)} s for the server and FerretDB to go idle`);
   };
 
@@ -245,6 +253,62 @@ async function main(): Promise<void> {
     { method: 'GET', next: () => ({ path: `/users/${random(users.ids)}`, headers: bearer }) },
     { bound: withDb('db-read-bound'), target: 0.75 },
   );
+  if (wanted('user-by-id-hs256')) {
+    // the same request against a twin server on the same FerretDB, signing and verifying HS256
+    log('starting the HS256 twin of the server on the same FerretDB');
+    const hsDataDir = join(config.workDir, 'data-hs256');
+    mkdirSync(hsDataDir, { recursive: true });
+    hsServer = await BenchServer.start({
+      projectRoot: config.projectRoot,
+      dataDir: hsDataDir,
+      logFile: join(config.workDir, 'server-hs256.log'),
+      sharedDatabaseOf: live,
+      env: { ...serverEnv, JWT_ALGORITHM: 'HS256', JWT_ACCESS_SECRET: HS256_SECRET },
+    });
+    const hs = hsServer;
+    const hsRss = new RssSampler(hs.pid).start();
+    const hsBearer = {
+      authorization: `Bearer ${await signIn(hs.baseUrl, ADMIN.username, ADMIN.password)}`,
+    };
+    await http(
+      'user-by-id-hs256',
+      `GET /users/{id} as user-by-id, on a twin server with JWT_ALGORITHM=HS256`,
+      { method: 'GET', next: () => ({ path: `/users/${random(users.ids)}`, headers: hsBearer }) },
+      {},
+      { baseUrl: hs.baseUrl, rss: hsRss, pid: hs.pid },
+    );
+    hsRss.stop();
+    await hs.stop();
+    hsServer = undefined;
+  }
+  // right after its HS256 twin, so both see the same machine
+  await http(
+    'user-by-id-es256',
+    `GET /users/{id} with an ES256 bearer token (the default), right after user-by-id-hs256`,
+    { method: 'GET', next: () => ({ path: `/users/${random(users.ids)}`, headers: bearer }) },
+    { bound: { value: rate('user-by-id-hs256'), label: 'user-by-id-hs256' }, target: 0.9 },
+  );
+  if (wanted('token-cost')) {
+    const seconds = Math.max(1, Math.min(3, config.durationS));
+    for (const algorithm of ['ES256', 'HS256'] as const) {
+      log(`token-cost: ${algorithm} sign and verify, ${seconds} s each, in this process`);
+      const cost = measureTokenCost(algorithm, seconds);
+      for (const [op, result] of Object.entries(cost)) {
+        rows.set(`${algorithm.toLowerCase()}-${op}`, {
+          name: `${algorithm.toLowerCase()}-${op}`,
+          kind: 'limit',
+          requestsPerSecond: result.opsPerSecond,
+          p50: result.p50,
+          p99: result.p99,
+          errors: 0,
+          detail:
+            `${op === 'sign' ? 'TokenService.signAccessToken' : 'the strategy’s check: key by kid, then jsonwebtoken.verify'} ` +
+            `with ${algorithm}, one thread, ${(1000 / result.opsPerSecond).toFixed(3)} ms per token (ops/s in the req/s column)`,
+        });
+      }
+    }
+  }
+
   await http(
     'users-list',
     `GET /users?limit=100 on ${config.users} users`,
@@ -598,6 +662,7 @@ function cleanUp(): void {
   killBoundWorkers();
   limitedServer?.killNow();
   bareNest?.killNow();
+  hsServer?.killNow();
   server?.killNow();
 }
 

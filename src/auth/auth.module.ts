@@ -11,6 +11,7 @@ import { AuthController } from './auth.controller';
 import { AuthResolver } from './auth.resolver';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
+import { JwksController } from './jwks.controller';
 import { JwtStrategy } from './jwt.strategy';
 import { PasswordHasher } from './password-hasher.service';
 import { RefreshCookie } from './refresh-cookie';
@@ -30,27 +31,22 @@ import { SessionsController } from './sessions.controller';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsResolver } from './sessions.resolver';
 import { SessionsService } from './sessions.service';
-import { accessTokenKey, TokenService } from './token.service';
+import { TokenService } from './token.service';
 
 @Module({
   imports: [
     UsersModule,
     RateLimitModule,
     PassportModule,
-    JwtModule.registerAsync({
-      inject: [APP_CONFIG],
-      // jsonwebtoken takes a KeyObject; @nestjs/jwt's types predate that
-      useFactory: (config: AppConfig) => ({
-        secret: accessTokenKey(config.jwt.secret) as unknown as Buffer,
-      }),
-    }),
+    // TokenService passes the imported key with every call
+    JwtModule.register({}),
     MongooseModule.forFeature([
       { name: RefreshTokenDocument.name, schema: RefreshTokenSchema },
       { name: SessionDocument.name, schema: SessionSchema },
       { name: SessionActivityDocument.name, schema: SessionActivitySchema },
     ]),
   ],
-  controllers: [AuthController, RefreshTokensController, SessionsController],
+  controllers: [AuthController, RefreshTokensController, SessionsController, JwksController],
   providers: [
     AuthService,
     RefreshTokensService,

@@ -3,6 +3,7 @@ import { Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, Role } from '../common/auth-user';
 import { AppConfig } from '../config/app-config';
+import { loadJwtKeys } from '../config/jwt-keys';
 import { SecurityEvents } from '../logging/security-events';
 import { AccountThrottle } from '../rate-limit/account-throttle.service';
 import { UsersRepository } from '../users/users.repository';
@@ -16,14 +17,21 @@ import { TokenService } from './token.service';
 
 const config = {
   jwt: {
-    secret: 'unit-test-secret-that-is-long-enough-42',
+    keys: loadJwtKeys({
+      algorithm: 'HS256',
+      isProduction: false,
+      dataDir: '/nonexistent',
+      privateKey: undefined,
+      previousPublicKeys: undefined,
+      secret: 'unit-test-secret-that-is-long-enough-42',
+    }),
     accessTtlSeconds: 900,
     issuer: 'i',
     audience: 'a',
   },
   refresh: { ttlSeconds: 3600, reuseGraceSeconds: 10, cookieName: 'refreshToken' },
   freshLoginMaxAgeSeconds: 600,
-} as AppConfig;
+} as unknown as AppConfig;
 const client = { ip: '203.0.113.7', userAgent: 'jest' };
 const user = {
   _id: new Types.ObjectId(),
@@ -35,7 +43,7 @@ const user = {
   createdAt: new Date(),
   updatedAt: new Date(),
 };
-const tokenService = new TokenService(new JwtService({ secret: config.jwt.secret }), config);
+const tokenService = new TokenService(new JwtService(), config);
 const PRESENTED = tokenService.generateRefreshToken(new Types.ObjectId()).token;
 const BODY_TOKEN = tokenService.generateRefreshToken(new Types.ObjectId()).token;
 const SID = new Types.ObjectId().toHexString();

@@ -1,31 +1,34 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Jwt, JwtPayload } from 'jsonwebtoken';
+import type { Algorithm, Jwt, JwtPayload } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, Role } from '../common/auth-user';
 import { isObjectIdString } from '../common/parse-object-id.pipe';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SessionStore } from './session-store';
-import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE, accessTokenKey } from './token.service';
+import { ACCESS_TOKEN_TYPE, TokenService } from './token.service';
 
 /**
- * Verifies the bearer access token: pinned algorithm, issuer, audience, `typ` at+jwt and the
- * expected claims; then that its session is one of its user's and has not ended.
+ * Verifies the bearer access token: the key its `kid` names, the pinned algorithm, issuer,
+ * audience, `typ` at+jwt and the expected claims; then that its session is one of its user's and
+ * has not ended.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    tokens: TokenService,
     private readonly sessions: SessionStore,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      // passed straight to jsonwebtoken, which takes a KeyObject; passport-jwt's types predate that
-      secretOrKey: accessTokenKey(config.jwt.secret) as unknown as Buffer,
-      algorithms: [ACCESS_TOKEN_ALGORITHM],
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
+      secretOrKeyProvider: (_request: unknown, rawJwt: string, done: KeyCallback) => {
+        const key = tokens.verificationKey(rawJwt);
+        // passed straight to jsonwebtoken, which takes a KeyObject; passport-jwt's types predate that
+        if (key === undefined) done(new AppError(ErrorCode.UNAUTHORIZED));
+        else done(null, key as unknown as Buffer);
+      },
+      ...(tokens.verifyOptions as { algorithms: Algorithm[]; issuer: string; audience: string }),
       jsonWebTokenOptions: { complete: true },
     });
   }
@@ -38,6 +41,8 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
     return user;
   }
 }
+
+type KeyCallback = (error: unknown, key?: Buffer) => void;
 
 function toAuthUser(payload: string | JwtPayload): AuthUser | undefined {
   if (typeof payload === 'string') return undefined;

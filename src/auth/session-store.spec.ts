@@ -1,6 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
 import { Types } from 'mongoose';
 import { AppConfig } from '../config/app-config';
+import { loadJwtKeys } from '../config/jwt-keys';
 import { refreshTokenRecord } from './refresh-token.fixture';
 import { RefreshTokenRecord, RevokedReason } from './refresh-token.schema';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
@@ -12,13 +13,23 @@ import { TokenService } from './token.service';
 const GRACE_SECONDS = 10;
 const TTL_SECONDS = 3600;
 const config = {
-  jwt: { secret: 'unit-test-secret-that-is-long-enough-42', accessTtlSeconds: 900 },
+  jwt: {
+    keys: loadJwtKeys({
+      algorithm: 'HS256',
+      isProduction: false,
+      dataDir: '/nonexistent',
+      privateKey: undefined,
+      previousPublicKeys: undefined,
+      secret: 'unit-test-secret-that-is-long-enough-42',
+    }),
+    accessTtlSeconds: 900,
+  },
   refresh: { ttlSeconds: TTL_SECONDS, reuseGraceSeconds: GRACE_SECONDS, cookieName: 'rt' },
   sessionCheckCacheSeconds: 0,
   sessionMaxLifetimeSeconds: 30 * 86400,
-} as AppConfig;
+} as unknown as AppConfig;
 const client = { ip: '203.0.113.7', userAgent: 'jest' };
-const tokenService = new TokenService(new JwtService({ secret: config.jwt.secret }), config);
+const tokenService = new TokenService(new JwtService(), config);
 const PRESENTED = tokenService.generateRefreshToken(new Types.ObjectId()).token;
 const userId = new Types.ObjectId();
 const sessionId = new Types.ObjectId();

@@ -1,3 +1,5 @@
+import type { JwtKeys } from './jwt-keys';
+
 export type SameSite = 'strict' | 'lax' | 'none';
 
 /** `json`: one object a line, for machines; `pretty`: Nest-style lines, for a person. */
@@ -12,7 +14,8 @@ export interface AppConfig {
   readonly mongodbUri: string | undefined;
   readonly dataDir: string;
   readonly jwt: {
-    readonly secret: string;
+    /** JWT_ALGORITHM and its keys, imported once. */
+    readonly keys: JwtKeys;
     readonly accessTtlSeconds: number;
     readonly issuer: string;
     readonly audience: string;

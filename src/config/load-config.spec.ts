@@ -1,7 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseByteSize, parseDurationSeconds } from './duration';
+import { ENV_EXAMPLE_SECRET } from './jwt-keys';
 import { ConfigError, Env, loadConfig } from './load-config';
 
 const SECRET = 'a-secret-that-is-at-least-32-characters-long';
@@ -10,6 +12,22 @@ function load(env: Env) {
   const cwd = mkdtempSync(join(tmpdir(), 'config-spec-'));
   return loadConfig({ JWT_ACCESS_SECRET: SECRET, ...env }, cwd);
 }
+
+type Curve = 'prime256v1' | 'secp384r1';
+function ecKeyPem(namedCurve: Curve = 'prime256v1'): { privatePem: string; publicPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve });
+  return {
+    privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    publicPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+  };
+}
+const rsaPem = () =>
+  generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+    format: 'pem',
+    type: 'pkcs8',
+  }) as string;
+const ed25519PublicPem = () =>
+  generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }) as string;
 
 function errorOf(env: Env): string {
   try {
@@ -28,7 +46,7 @@ describe(loadConfig.name, () => {
       nodeEnv: 'development',
       port: 3000,
       mongodbUri: undefined,
-      jwt: { accessTtlSeconds: 900 },
+      jwt: { accessTtlSeconds: 900, keys: expect.objectContaining({ algorithm: 'ES256' }) },
       refresh: { ttlSeconds: 7 * 86400, reuseGraceSeconds: 10, cookieName: 'refreshToken' },
       cookie: { secure: false, sameSite: 'strict' },
       bcryptCost: 12,
@@ -91,26 +109,158 @@ describe(loadConfig.name, () => {
     });
   });
 
-  it('requires JWT_ACCESS_SECRET in production and defaults Secure cookies there', () => {
-    expect(errorOf({ NODE_ENV: 'production', JWT_ACCESS_SECRET: '' })).toContain(
-      'JWT_ACCESS_SECRET',
-    );
-    expect(load({ NODE_ENV: 'production' }).cookie.secure).toBe(true);
+  it('defaults Secure cookies in production', () => {
+    expect(
+      load({ NODE_ENV: 'production', JWT_PRIVATE_KEY: ecKeyPem().privatePem }).cookie.secure,
+    ).toBe(true);
   });
 
-  it('generates a secret once outside production and keeps it in DATA_DIR', () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'config-spec-'));
-    const first = loadConfig({ DATA_DIR: 'data' }, cwd);
-    const second = loadConfig({ DATA_DIR: 'data' }, cwd);
-    expect(first.jwt.secret.length).toBeGreaterThanOrEqual(32);
-    expect(second.jwt.secret).toBe(first.jwt.secret);
-    expect(readFileSync(join(cwd, 'data', 'jwt-access-secret'), 'utf8')).toBe(first.jwt.secret);
+  describe('signing keys', () => {
+    const production = { NODE_ENV: 'production' };
+    const oneLine = (message: string) => {
+      expect(message).not.toContain('\n');
+      expect(message).not.toContain('BEGIN');
+      return message;
+    };
+
+    it('defaults to ES256 and generates a P-256 key once outside production, mode 0600 in DATA_DIR', () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'config-spec-'));
+      const first = loadConfig({ DATA_DIR: 'data' }, cwd).jwt.keys;
+      const second = loadConfig({ DATA_DIR: 'data' }, cwd).jwt.keys;
+      expect(first.algorithm).toBe('ES256');
+      expect(first.signingKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+      expect(second.signingKeyId).toBe(first.signingKeyId);
+      const file = join(cwd, 'data', 'jwt-es256-private-key.pem');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(createPublicKey(readFileSync(file, 'utf8')).export({ format: 'jwk' })).toEqual(
+        createPublicKey(first.signingKey).export({ format: 'jwk' }),
+      );
+      expect(existsSync(join(cwd, 'data', 'jwt-access-secret'))).toBe(false);
+    });
+
+    it('generates an HS256 secret once outside production, mode 0600 in DATA_DIR', () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'config-spec-'));
+      const env = { DATA_DIR: 'data', JWT_ALGORITHM: 'HS256' };
+      const first = loadConfig(env, cwd).jwt.keys;
+      const second = loadConfig(env, cwd).jwt.keys;
+      expect(first.algorithm).toBe('HS256');
+      const file = join(cwd, 'data', 'jwt-access-secret');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const secret = Buffer.from(readFileSync(file, 'utf8'));
+      expect(secret.length).toBeGreaterThanOrEqual(32);
+      expect(first.signingKey.export()).toEqual(secret);
+      expect(second.signingKey.export()).toEqual(secret);
+      expect(first.jwks).toEqual({ keys: [] });
+    });
+
+    it('stops production with ES256 and no JWT_PRIVATE_KEY, in one line naming it', () => {
+      expect(oneLine(errorOf({ ...production, JWT_ACCESS_SECRET: '' }))).toContain(
+        'JWT_PRIVATE_KEY is required in production',
+      );
+    });
+
+    it('stops production with HS256 and no JWT_ACCESS_SECRET, in one line naming it', () => {
+      expect(
+        oneLine(errorOf({ ...production, JWT_ALGORITHM: 'HS256', JWT_ACCESS_SECRET: '' })),
+      ).toContain('JWT_ACCESS_SECRET is required in production');
+    });
+
+    it('refuses a secret under 32 bytes, counting bytes, not characters', () => {
+      const env = { ...production, JWT_ALGORITHM: 'HS256' };
+      expect(oneLine(errorOf({ ...env, JWT_ACCESS_SECRET: 'x'.repeat(31) }))).toContain(
+        'JWT_ACCESS_SECRET must be at least 32 bytes',
+      );
+      expect(load({ ...env, JWT_ACCESS_SECRET: 'x'.repeat(32) }).jwt.keys.algorithm).toBe('HS256');
+      // 11 three-byte characters: 33 bytes
+      expect(load({ ...env, JWT_ACCESS_SECRET: '€'.repeat(11) }).jwt.keys.algorithm).toBe('HS256');
+    });
+
+    it('refuses the .env.example placeholder secret in production', () => {
+      const example = readFileSync(resolve(__dirname, '../../.env.example'), 'utf8');
+      expect(example).toContain(`JWT_ACCESS_SECRET=${ENV_EXAMPLE_SECRET}\n`);
+      const env = { JWT_ALGORITHM: 'HS256', JWT_ACCESS_SECRET: ENV_EXAMPLE_SECRET };
+      expect(oneLine(errorOf({ ...production, ...env }))).toContain(
+        'JWT_ACCESS_SECRET is the .env.example placeholder',
+      );
+      expect(load(env).jwt.keys.algorithm).toBe('HS256');
+    });
+
+    it.each([
+      ['an RSA key', rsaPem],
+      ['a P-384 key', () => ecKeyPem('secp384r1').privatePem],
+    ])('refuses %s as JWT_PRIVATE_KEY in one line', (_what, makePem) => {
+      expect(oneLine(errorOf({ JWT_PRIVATE_KEY: makePem() }))).toMatch(
+        /^JWT_PRIVATE_KEY must be an EC P-256 key for ES256, got (rsa|EC secp384r1)$/,
+      );
+    });
+
+    it.each([
+      ['text', 'not a key'],
+      ['a public key', ecKeyPem().publicPem],
+    ])('refuses %s as JWT_PRIVATE_KEY in one line', (_what, value) => {
+      expect(oneLine(errorOf({ JWT_PRIVATE_KEY: value }))).toMatch(
+        /^JWT_PRIVATE_KEY is not an unencrypted PEM private key/,
+      );
+    });
+
+    it('takes PEMs with \\n escapes, as .env files and container settings carry them', () => {
+      const current = ecKeyPem();
+      const previous = ecKeyPem();
+      const keys = load({
+        JWT_PRIVATE_KEY: current.privatePem.replace(/\n/g, '\\n'),
+        JWT_PREVIOUS_PUBLIC_KEYS: previous.publicPem.replace(/\n/g, '\\n'),
+      }).jwt.keys;
+      expect(keys.jwks.keys).toHaveLength(2);
+    });
+
+    it('accepts several previous keys as concatenated PEM blocks, each under its own kid', () => {
+      const previous = [ecKeyPem(), ecKeyPem(), ecKeyPem()];
+      const keys = load({
+        JWT_PRIVATE_KEY: ecKeyPem().privatePem,
+        JWT_PREVIOUS_PUBLIC_KEYS: previous.map((key) => key.publicPem).join('\n'),
+      }).jwt.keys;
+      expect(keys.jwks.keys).toHaveLength(4);
+      expect(keys.verificationKeys.size).toBe(4);
+      expect(keys.jwks.keys[0].kid).toBe(keys.signingKeyId);
+      for (const jwk of keys.jwks.keys) {
+        expect(Object.keys(jwk).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+      }
+    });
+
+    it.each([
+      ['text', () => 'garbage'],
+      ['a damaged block', () => ecKeyPem().publicPem.replace(/\n[A-Za-z0-9+/]{10}/, '\n!')],
+      ['text between blocks', () => `${ecKeyPem().publicPem}junk\n${ecKeyPem().publicPem}`],
+      ['an Ed25519 key', ed25519PublicPem],
+      ['a P-384 key', () => ecKeyPem('secp384r1').publicPem],
+    ])('refuses %s in JWT_PREVIOUS_PUBLIC_KEYS in one line', (_what, makeValue) => {
+      expect(oneLine(errorOf({ JWT_PREVIOUS_PUBLIC_KEYS: makeValue() }))).toMatch(
+        /^JWT_PREVIOUS_PUBLIC_KEYS /,
+      );
+    });
+
+    it('refuses previous public keys with HS256, which accepts no other key', () => {
+      expect(
+        oneLine(
+          errorOf({ JWT_ALGORITHM: 'HS256', JWT_PREVIOUS_PUBLIC_KEYS: ecKeyPem().publicPem }),
+        ),
+      ).toContain('JWT_PREVIOUS_PUBLIC_KEYS applies only with JWT_ALGORITHM=ES256');
+    });
+
+    it('refuses an unknown JWT_ALGORITHM and takes the names in any case', () => {
+      expect(oneLine(errorOf({ JWT_ALGORITHM: 'RS256' }))).toContain('JWT_ALGORITHM');
+      expect(oneLine(errorOf({ JWT_ALGORITHM: 'none' }))).toContain('JWT_ALGORITHM');
+      expect(load({ JWT_ALGORITHM: 'hs256' }).jwt.keys.algorithm).toBe('HS256');
+    });
   });
 
   it('reads .env, with the process environment taking precedence', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'config-spec-'));
     writeFileSync(join(cwd, '.env'), 'BCRYPT_COST=5\nPORT=4000\n');
-    const config = loadConfig({ JWT_ACCESS_SECRET: SECRET, PORT: '5000' }, cwd);
+    const config = loadConfig(
+      { JWT_PRIVATE_KEY: ecKeyPem().privatePem, JWT_ACCESS_SECRET: SECRET, PORT: '5000' },
+      cwd,
+    );
     expect(config.bcryptCost).toBe(5);
     expect(config.port).toBe(5000);
     expect(existsSync(join(cwd, '.data'))).toBe(false);

@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { isIP } from 'node:net';
 import { AppConfig, LogFormat, SameSite, TrustProxy } from './app-config';
+import { ConfigError } from './config-error';
 import { parseByteSize, parseDurationSeconds } from './duration';
+import { JWT_ALGORITHMS, JwtAlgorithm, loadJwtKeys } from './jwt-keys';
 import {
   isValidPassword,
   isValidUsername,
@@ -14,13 +15,7 @@ import {
 
 export type Env = Record<string, string | undefined>;
 
-/** Thrown for a bad setting; its message is the one line start-up prints. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-const SECRET_FILE = 'jwt-access-secret';
-const MIN_SECRET_LENGTH = 32;
+export { ConfigError };
 
 /**
  * Reads `.env` (the process environment wins), validates every variable of the contract and
@@ -57,7 +52,14 @@ export function loadConfig(processEnv: Env = process.env, cwd = process.cwd()): 
     mongodbUri: read.mongodbUri('MONGODB_URI'),
     dataDir,
     jwt: {
-      secret: read.optional('JWT_ACCESS_SECRET') ?? fallbackSecret(isProduction, dataDir),
+      keys: loadJwtKeys({
+        algorithm: read.jwtAlgorithm('JWT_ALGORITHM', 'ES256'),
+        isProduction,
+        dataDir,
+        privateKey: read.optional('JWT_PRIVATE_KEY'),
+        previousPublicKeys: read.optional('JWT_PREVIOUS_PUBLIC_KEYS'),
+        secret: read.optional('JWT_ACCESS_SECRET'),
+      }),
       accessTtlSeconds: read.duration('JWT_ACCESS_TTL', '15m'),
       issuer: read.string('JWT_ISSUER', 'nest-auth-service'),
       audience: read.string('JWT_AUDIENCE', 'nest-auth-service-clients'),
@@ -104,28 +106,12 @@ function readDotenv(cwd: string): Env {
   return existsSync(file) ? parseDotenv(readFileSync(file)) : {};
 }
 
-/** Outside production a missing secret is generated once and kept in DATA_DIR, so tokens survive restarts. */
-function fallbackSecret(isProduction: boolean, dataDir: string): string {
-  if (isProduction) {
-    throw new ConfigError('JWT_ACCESS_SECRET is required in production (at least 32 characters)');
-  }
-  const file = join(dataDir, SECRET_FILE);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
-  return secret;
-}
-
 class EnvReader {
   constructor(private readonly env: Env) {}
 
   optional(name: string): string | undefined {
     const value = this.env[name];
     if (value === undefined || value.trim() === '') return undefined;
-    if (name === 'JWT_ACCESS_SECRET' && value.length < MIN_SECRET_LENGTH) {
-      throw new ConfigError(`JWT_ACCESS_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
-    }
     return value;
   }
 
@@ -145,6 +131,15 @@ class EnvReader {
       throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${value}"`);
     }
     return value as T;
+  }
+
+  /** Upper case, as the JOSE names are written (`es256` is taken too). */
+  jwtAlgorithm(name: string, fallback: JwtAlgorithm): JwtAlgorithm {
+    const value = this.optional(name)?.trim().toUpperCase() ?? fallback;
+    if (!(JWT_ALGORITHMS as readonly string[]).includes(value)) {
+      throw new ConfigError(`${name} must be one of ${JWT_ALGORITHMS.join(', ')}, got "${value}"`);
+    }
+    return value as JwtAlgorithm;
   }
 
   integer(name: string, fallback: number, min: number, max: number): number {

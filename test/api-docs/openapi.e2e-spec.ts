@@ -9,6 +9,7 @@ const PUBLIC_OPERATIONS = [
   'POST /auth/sign-up',
   'POST /auth/sign-in',
   'POST /auth/refresh-token',
+  'GET /.well-known/jwks.json',
 ];
 
 interface Example {
@@ -117,6 +118,18 @@ describe('OpenAPI document', () => {
         }
       }
     }
+  });
+
+  it('documents the JWK Set outside the envelope, with its schema and Cache-Control', () => {
+    const operation = served.paths['/.well-known/jwks.json'].get as Operation & {
+      responses: Record<string, { content: Record<string, { schema: { $ref: string } }> }>;
+    };
+    const ok = operation.responses['200'] as {
+      headers: Record<string, unknown>;
+      content: Record<string, { schema: { $ref: string } }>;
+    };
+    expect(ok.content['application/json'].schema.$ref).toBe('#/components/schemas/JwkSet');
+    expect(ok.headers).toHaveProperty('Cache-Control');
   });
 
   it('documents 429, 500 and 503 on every operation', () => {

@@ -31,7 +31,7 @@ describe('embedded database', () => {
     const second = await startApp({ DATA_DIR: dataDir });
     try {
       await second.http.post('/auth/sign-in').send({ username, password: PASSWORD }).expect(200);
-      // the generated JWT_ACCESS_SECRET was kept in DATA_DIR, so tokens survive the restart
+      // the generated signing key was kept in DATA_DIR, so tokens survive the restart
       const me = await second.http
         .get('/auth/me')
         .set('Authorization', `Bearer ${accessToken}`)
@@ -53,7 +53,6 @@ describe('embedded database', () => {
     const { app, http } = await startApp({
       DATA_DIR: dataDir,
       MONGODB_URI: `${database.uri}outage`,
-      JWT_ACCESS_SECRET: 'outage-secret-that-is-long-enough-0123456789',
     });
     try {
       const username = uniqueUsername('outage');

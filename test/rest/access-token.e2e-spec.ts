@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
 import { newSession, SignedIn } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import {
@@ -6,6 +6,8 @@ import {
   decodeAccessToken,
   expectError,
   expectSuccess,
+  hmacForgery,
+  newEcKey,
   nowSeconds,
   resign,
   unsigned,
@@ -68,14 +70,10 @@ describe('access tokens', () => {
     );
   });
 
-  it('refuses a token signed with another secret', async () => {
-    await expectRefused(
-      bearer(
-        resign(session.accessToken, t.config, {
-          secret: 'another-secret-that-is-long-enough-0123456789',
-        }),
-      ),
-    );
+  it('refuses a token signed with another key under our kid', async () => {
+    const forged = resign(session.accessToken, t.config, { key: newEcKey().privateKey });
+    expect(decodeAccessToken(forged).header.kid).toBe(t.config.jwt.keys.signingKeyId);
+    await expectRefused(bearer(forged));
   });
 
   it('refuses a token whose claims were changed after signing', async () => {
@@ -91,12 +89,34 @@ describe('access tokens', () => {
     await expectRefused(bearer(token + session.accessToken.split('.')[2]));
   });
 
-  it.each(['HS384', 'HS512'] as const)(
-    'refuses %s, though signed with the same secret',
+  it.each(['HS256', 'HS384', 'HS512'] as const)(
+    'refuses %s made with our public key (PEM or JWK) as the HMAC secret',
     async (algorithm) => {
-      await expectRefused(bearer(resign(session.accessToken, t.config, { algorithm })));
+      const publicKey = createPublicKey(t.config.jwt.keys.signingKey);
+      for (const secret of [
+        publicKey.export({ format: 'pem', type: 'spki' }),
+        publicKey.export({ format: 'der', type: 'spki' }),
+        JSON.stringify(publicKey.export({ format: 'jwk' })),
+      ]) {
+        await expectRefused(bearer(hmacForgery(session.accessToken, secret, {}, algorithm)));
+      }
     },
   );
+
+  it('refuses a token whose kid names no key we accept, or that names none', async () => {
+    const stranger = newEcKey();
+    await expectRefused(
+      bearer(
+        resign(session.accessToken, t.config, {
+          key: stranger.privateKey,
+          header: { kid: stranger.kid },
+        }),
+      ),
+    );
+    await expectRefused(
+      bearer(resign(session.accessToken, t.config, { header: { kid: undefined } })),
+    );
+  });
 
   it('refuses another issuer', async () => {
     await expectRefused(

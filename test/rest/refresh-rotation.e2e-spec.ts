@@ -152,7 +152,7 @@ describe('POST /auth/refresh-token', () => {
 
     const before = decodeAccessToken(session.accessToken).payload;
     const after = decodeAccessToken(payload.accessToken);
-    expect(after.header).toEqual(expect.objectContaining({ alg: 'HS256', typ: 'at+jwt' }));
+    expect(after.header).toEqual(expect.objectContaining({ alg: 'ES256', typ: 'at+jwt' }));
     expect(after.payload).toEqual(
       expect.objectContaining({
         sub: session.userId,

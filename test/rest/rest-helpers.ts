@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Response } from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -133,8 +133,10 @@ export interface ResignOptions {
   claims?: Record<string, unknown>;
   /** Header fields to set; `undefined` leaves the field out. */
   header?: Record<string, unknown>;
+  /** The app's JWT_ALGORITHM unless told otherwise. */
   algorithm?: jwt.Algorithm;
-  secret?: string;
+  /** The app's signing key (EC private key or HMAC secret) unless told otherwise. */
+  key?: KeyObject | string;
 }
 
 function withChanges(
@@ -147,17 +149,45 @@ function withChanges(
 }
 
 /**
- * Signs `token`'s claims again, changed as asked, with the app's secret unless told otherwise, so
- * that a rejection proves the one change is refused.
+ * Signs `token`'s claims again, changed as asked, with the app's algorithm and key (and the same
+ * `kid`) unless told otherwise, so that a rejection proves the one change is refused.
  */
 export function resign(token: string, config: AppConfig, options: ResignOptions = {}): string {
   const { header, payload } = decodeAccessToken(token);
-  const algorithm = options.algorithm ?? 'HS256';
-  return jwt.sign(withChanges(payload, options.claims), options.secret ?? config.jwt.secret, {
+  const algorithm = options.algorithm ?? config.jwt.keys.algorithm;
+  return jwt.sign(withChanges(payload, options.claims), options.key ?? config.jwt.keys.signingKey, {
     algorithm,
     // jsonwebtoken fills in `typ: JWT` unless the key is present, even as undefined
     header: { ...header, alg: algorithm, ...options.header },
   });
+}
+
+/**
+ * `token`'s header and claims, changed as asked, HMAC-signed with the raw bytes of `secret`
+ * whatever they are (jsonwebtoken refuses to use a public key as an HMAC secret; an attacker's
+ * code does not).
+ */
+export function hmacForgery(
+  token: string,
+  secret: Buffer | string,
+  header: Record<string, unknown> = {},
+  algorithm: 'HS256' | 'HS384' | 'HS512' = 'HS256',
+): string {
+  const decoded = decodeAccessToken(token);
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${part({ ...decoded.header, ...header, alg: algorithm })}.${part(decoded.payload)}`;
+  const hash = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }[algorithm];
+  return `${input}.${createHmac(hash, secret).update(input).digest('base64url')}`;
+}
+
+/** A fresh P-256 key pair and the RFC 7638 thumbprint of its public key. */
+export function newEcKey(): { privateKey: KeyObject; publicKey: KeyObject; kid: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const { x, y } = publicKey.export({ format: 'jwk' });
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ crv: 'P-256', kty: 'EC', x, y }))
+    .digest('base64url');
+  return { privateKey, publicKey, kid };
 }
 
 /** An unsigned token (`alg: none`) carrying `token`'s claims. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { getConnectionToken } from '@nestjs/mongoose';
 import jwt from 'jsonwebtoken';
 import { Connection, Types } from 'mongoose';
@@ -70,12 +70,12 @@ describe('POST /auth/sign-in', () => {
     expect(JSON.stringify(res.body)).not.toContain(theRefreshCookie(res).value);
   });
 
-  it('issues an HS256 at+jwt access token with every contract claim', async () => {
+  it('issues an ES256 at+jwt access token naming its key, with every contract claim', async () => {
     const before = Math.floor(Date.now() / 1000);
     const res = await signIn({ username, password: PASSWORD });
     const { accessToken } = expectSuccess<AuthPayloadBody>(res);
     const { header, payload } = decodeAccessToken(accessToken);
-    expect(header).toEqual(expect.objectContaining({ alg: 'HS256', typ: 'at+jwt' }));
+    expect(header).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: t.config.jwt.keys.signingKeyId });
     expect(payload).toEqual(
       expect.objectContaining({
         sub: userId,
@@ -95,10 +95,10 @@ describe('POST /auth/sign-in', () => {
     expect(payload.iat).toBeGreaterThanOrEqual(before - 1);
     expect(payload.iat).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 1);
     expect(payload.exp - payload.iat).toBe(t.config.jwt.accessTtlSeconds);
-    // the signature holds with the configured secret and pinned options
+    // the signature holds with the configured key's public half and pinned options
     expect(() =>
-      jwt.verify(accessToken, t.config.jwt.secret, {
-        algorithms: ['HS256'],
+      jwt.verify(accessToken, createPublicKey(t.config.jwt.keys.signingKey), {
+        algorithms: ['ES256'],
         issuer: t.config.jwt.issuer,
         audience: t.config.jwt.audience,
       }),

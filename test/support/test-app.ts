@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,15 @@ export function testDatabaseUri(name = `e2e_${randomBytes(6).toString('hex')}`):
   return `${match[1]}/${name}${match[2] ?? ''}`;
 }
 
+/** A P-256 signing key for the apps of this test file that run with NODE_ENV=production. */
+let productionKey: string | undefined;
+function productionSigningKey(): string {
+  productionKey ??= generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+    .privateKey.export({ format: 'pem', type: 'pkcs8' })
+    .toString();
+  return productionKey;
+}
+
 /** The real app on a real database, configured like production would be but with fast bcrypt. */
 export async function createTestApp(
   env: Env = {},
@@ -36,13 +45,15 @@ export async function createTestApp(
       NODE_ENV: 'test',
       MONGODB_URI: testDatabaseUri(),
       DATA_DIR: mkdtempSync(join(tmpdir(), 'auth-e2e-app-')),
-      JWT_ACCESS_SECRET: 'e2e-secret-that-is-long-enough-0123456789',
+      // JWT_ALGORITHM defaults to ES256: a key is generated into this app's own DATA_DIR
       BCRYPT_COST: '4',
       // every test request comes from 127.0.0.1: brute-force specs turn the layers on themselves
       AUTH_RATE_LIMIT: '0',
       AUTH_IP_RATE_LIMIT: '0',
       ACCOUNT_LOCKOUT_THRESHOLD: '0',
       API_RATE_LIMIT: '0',
+      // production generates no key: it needs one, as a real deployment does
+      ...(env.NODE_ENV === 'production' && { JWT_PRIVATE_KEY: productionSigningKey() }),
       ...env,
     },
     tmpdir(),
