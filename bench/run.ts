@@ -152,7 +152,9 @@ async function main(): Promise<void> {
   const random = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
 
   const settle = async (): Promise<void> => {
-    const twins = [limitedServer, hsServer].flatMap((twin) => (twin === undefined ? [] : [twin.pid]));
+    const twins = [limitedServer, hsServer].flatMap((twin) =>
+      twin === undefined ? [] : [twin.pid],
+    );
     const waited = await waitForIdle([live.pid, live.ferretPid, ...twins]);
     if (waited > 2) log(`waited ${waited.toFixed(0)} s for the server and FerretDB to go idle`);
   };

@@ -5,7 +5,6 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, Role } from '../common/auth-user';
 import { isObjectIdString } from '../common/parse-object-id.pipe';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SessionStore } from './session-store';
 import { ACCESS_TOKEN_TYPE, TokenService } from './token.service';
 
