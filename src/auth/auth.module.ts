@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SecurityEventsModule } from '../security-events/security-events.module';
 import { UsersModule } from '../users/users.module';
 import { AdminSeeder } from './admin-seeder';
 import { AuthController } from './auth.controller';
@@ -26,6 +27,7 @@ import { accessTokenKey, TokenService } from './token.service';
 @Module({
   imports: [
     UsersModule,
+    SecurityEventsModule,
     PassportModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],

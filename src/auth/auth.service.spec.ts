@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, Role } from '../common/auth-user';
 import { AppConfig } from '../config/app-config';
-import { SecurityEvents } from '../logging/security-events';
+import { SecurityEventsService } from '../security-events/security-events.service';
 import { UsersRepository } from '../users/users.repository';
 import { AuthService } from './auth.service';
 import { PasswordHasher } from './password-hasher.service';
@@ -89,10 +89,8 @@ describe(AuthService.name, () => {
     advanceHead: jest.fn().mockResolvedValue(undefined),
   };
   const securityEvents = {
-    signInFailed: jest.fn(),
-    refreshReuseDetected: jest.fn(),
-    tokenRevoked: jest.fn(),
-    passwordChanged: jest.fn(),
+    record: jest.fn().mockResolvedValue(undefined),
+    sessionRevoked: jest.fn().mockResolvedValue(undefined),
   };
   let service: AuthService;
 
@@ -123,7 +121,7 @@ describe(AuthService.name, () => {
       passwords as unknown as PasswordHasher,
       sessionsRepository as unknown as SessionsRepository,
       sessions as unknown as SessionStatusService,
-      securityEvents as unknown as SecurityEvents,
+      securityEvents as unknown as SecurityEventsService,
       config,
     );
   });

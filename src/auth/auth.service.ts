@@ -2,10 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, ClientInfo, Role } from '../common/auth-user';
+import { assertFreshLogin, assertOwnerOrAdmin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { User } from '../users/user.model';
 import { PublicUserRecord } from '../users/user.schema';
-import { SecurityEvents } from '../logging/security-events';
+import { SecurityEventType } from '../security-events/security-event.schema';
+import { SecurityEventsService } from '../security-events/security-events.service';
 import { UsersRepository } from '../users/users.repository';
 import { AuthPayload } from './auth-payload.model';
 import { ChangePasswordInput } from './change-password.input';
@@ -45,7 +47,7 @@ export class AuthService {
     private readonly passwords: PasswordHasher,
     private readonly sessions: SessionsRepository,
     private readonly sessionStatus: SessionStatusService,
-    private readonly securityEvents: SecurityEvents,
+    private readonly securityEvents: SecurityEventsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -60,15 +62,28 @@ export class AuthService {
     const user = await this.users.findByUsername(input.username);
     const matches = await this.passwords.verify(input.password, user?.passwordHash);
     if (user === null || !matches) {
-      this.securityEvents.signInFailed(input.username, client.ip);
+      await this.securityEvents.record({
+        type: SecurityEventType.SIGN_IN_FAILED,
+        userId: user?._id ?? null,
+        client,
+      });
       throw new AppError(ErrorCode.INVALID_CREDENTIALS);
     }
+    // only after the password check, so a wrong password does not tell that the account is disabled
+    if (user.disabled === true) throw new AppError(ErrorCode.ACCOUNT_DISABLED);
 
     const sessionId = this.tokens.newSessionId();
     const now = new Date();
     const refreshToken = this.newRefreshToken(user._id, sessionId, client, now);
     await this.sessions.create(sessionId, user._id, refreshToken.record._id, now);
     await this.refreshTokens.insert(refreshToken.record);
+    await this.securityEvents.record({
+      type: SecurityEventType.SIGN_IN,
+      userId: user._id,
+      sessionId,
+      actorId: user._id.toHexString(),
+      client,
+    });
     return { payload: this.authPayload(user, sessionId, true), refreshToken: refreshToken.token };
   }
 
@@ -102,8 +117,7 @@ export class AuthService {
     if (token === undefined) throw new AppError(ErrorCode.TOKEN_REQUIRED);
     const record = await this.findPresentedToken(token);
     if (record === null) throw new AppError(ErrorCode.INVALID_TOKEN);
-    if (!record.userId.equals(caller.id) && caller.role !== Role.ADMIN)
-      throw new AppError(ErrorCode.FORBIDDEN);
+    assertOwnerOrAdmin(caller, record.userId.toHexString());
 
     const revoked = await this.refreshTokens.revokeIfActive(
       record._id,
@@ -111,11 +125,12 @@ export class AuthService {
     );
     if (!revoked) throw new AppError(ErrorCode.INVALID_TOKEN);
     this.sessionStatus.forget(record.sessionId);
-    this.securityEvents.tokenRevoked(
+    // the token was active, so it was its session's head: revoking it ended the session
+    await this.securityEvents.sessionRevoked(
       record.userId.toHexString(),
-      record._id.toHexString(),
-      caller.id,
-      client.ip,
+      record.sessionId,
+      caller,
+      client,
     );
     return { cookieRevoked: token === sources.cookieToken };
   }
@@ -127,6 +142,13 @@ export class AuthService {
       this.revocation(client, RevokedReason.LOGOUT),
     );
     this.sessionStatus.forget(caller.sessionId);
+    await this.securityEvents.record({
+      type: SecurityEventType.LOGOUT,
+      userId: caller.id,
+      sessionId: caller.sessionId,
+      actorId: caller.id,
+      client,
+    });
   }
 
   /** Needs a fresh password sign-in; ends every other session of the user. */
@@ -135,10 +157,7 @@ export class AuthService {
     input: ChangePasswordInput,
     client: ClientInfo,
   ): Promise<void> {
-    const ageSeconds = Date.now() / 1000 - caller.issuedAt;
-    if (!caller.fresh || ageSeconds > this.config.freshLoginMaxAgeSeconds) {
-      throw new AppError(ErrorCode.FRESH_LOGIN_REQUIRED);
-    }
+    assertFreshLogin(caller, this.config.freshLoginMaxAgeSeconds);
     const currentHash = await this.users.findPasswordHash(caller.id);
     if (!(await this.passwords.verify(input.currentPassword, currentHash))) {
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'The current password is wrong');
@@ -150,7 +169,16 @@ export class AuthService {
       this.revocation(client, RevokedReason.PASSWORD_CHANGED),
     );
     this.sessionStatus.forget(...ended);
-    this.securityEvents.passwordChanged(caller.id, ended.length, client.ip);
+    await this.securityEvents.record(
+      {
+        type: SecurityEventType.PASSWORD_CHANGED,
+        userId: caller.id,
+        sessionId: caller.sessionId,
+        actorId: caller.id,
+        client,
+      },
+      { endedSessions: ended.length },
+    );
   }
 
   private async rotate(
@@ -208,11 +236,12 @@ export class AuthService {
       this.revocation(client, RevokedReason.REUSE_DETECTED),
     );
     this.sessionStatus.forget(parent.sessionId);
-    this.securityEvents.refreshReuseDetected(
-      parent.userId.toHexString(),
-      parent.sessionId,
-      client.ip,
-    );
+    await this.securityEvents.record({
+      type: SecurityEventType.REFRESH_REUSE_DETECTED,
+      userId: parent.userId,
+      sessionId: parent.sessionId,
+      client,
+    });
     throw new AppError(ErrorCode.REFRESH_TOKEN_REUSED);
   }
 
@@ -230,7 +259,9 @@ export class AuthService {
 
   private async requireUser(id: Types.ObjectId): Promise<PublicUserRecord> {
     const user = await this.users.findById(id.toHexString());
-    if (user === null) throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
+    // a disabled user's sessions were ended; this also closes a refresh racing the disabling
+    if (user === null || user.disabled === true)
+      throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
     return user;
   }
 
@@ -269,5 +300,29 @@ export class AuthService {
 
   private revocation(client: ClientInfo, reason: RevokedReason) {
     return { at: new Date(), byIp: client.ip, reason };
+  }
+
+  // --- Account hooks (issue 9, accounts): called by AccountsService. The sessions module replaces
+  // both with its store's endAllForUser / deletion at merge; nothing else here depends on them.
+
+  /**
+   * Ends every session of the user at once: revokes all its refresh tokens (so no refresh works and
+   * the session check refuses its access tokens: at once on this instance, within
+   * SESSION_CHECK_CACHE_SECONDS on the others).
+   */
+  async endAllSessionsOfUser(
+    userId: string,
+    reason: RevokedReason,
+    client: ClientInfo,
+  ): Promise<void> {
+    const ended = await this.refreshTokens.revokeAllOfUser(userId, this.revocation(client, reason));
+    this.sessionStatus.forget(...ended);
+  }
+
+  /** Removes every refresh token and session document of a deleted user (ending them first). */
+  async deleteSessionsOfUser(userId: string, client: ClientInfo): Promise<void> {
+    await this.endAllSessionsOfUser(userId, RevokedReason.REVOKED, client);
+    await this.refreshTokens.deleteAllOfUser(userId);
+    await this.sessions.deleteAllOfUser(userId);
   }
 }

@@ -2,6 +2,7 @@ import { Args, Context, ID, Parent, Query, ResolveField, Resolver } from '@nestj
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
+import { assertOwnerOrAdmin } from '../common/policies';
 import type { AppGraphqlContext } from '../graphql/graphql-context';
 import { requireCaller } from '../graphql/require-caller';
 import { User } from '../users/user.model';
@@ -35,7 +36,7 @@ export class RefreshTokensResolver {
     @Parent() owner: User,
     @Context() { req, loaders }: AppGraphqlContext,
   ): Promise<RefreshTokenView[]> {
-    this.refreshTokens.assertMayView(requireCaller(req), owner.id);
+    assertOwnerOrAdmin(requireCaller(req), owner.id);
     return loaders.refreshTokensByUserId.load(owner.id);
   }
 }

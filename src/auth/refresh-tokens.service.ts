@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/app-error';
-import { AuthUser, Role } from '../common/auth-user';
+import { AuthUser } from '../common/auth-user';
+import { assertOwnerOrAdmin } from '../common/policies';
 import { UsersRepository } from '../users/users.repository';
 import { RefreshTokenView } from './refresh-token.model';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
@@ -13,12 +14,8 @@ export class RefreshTokensService {
     private readonly users: UsersRepository,
   ) {}
 
-  assertMayView(viewer: AuthUser, userId: string): void {
-    if (viewer.id !== userId && viewer.role !== Role.ADMIN) throw new AppError(ErrorCode.FORBIDDEN);
-  }
-
   async listForUser(viewer: AuthUser, userId: string): Promise<RefreshTokenView[]> {
-    this.assertMayView(viewer, userId);
+    assertOwnerOrAdmin(viewer, userId);
     if ((await this.users.findById(userId)) === null)
       throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
     const now = new Date();

@@ -37,4 +37,8 @@ export class SessionsRepository {
       .updateOne({ _id: sessionId, headTokenId: parent }, { $set: { headTokenId: successor } })
       .exec();
   }
+
+  async deleteAllOfUser(userId: string): Promise<void> {
+    await this.sessions.deleteMany({ userId: new Types.ObjectId(userId) }).exec();
+  }
 }

@@ -23,6 +23,8 @@ export interface AppConfig {
   readonly bcryptCost: number;
   readonly freshLoginMaxAgeSeconds: number;
   readonly sessionCheckCacheSeconds: number;
+  /** How long security events are kept. */
+  readonly securityEventsRetentionSeconds: number;
   readonly authRateLimit: number;
   readonly apiRateLimit: number;
   readonly bodyLimitBytes: number;

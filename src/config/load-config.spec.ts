@@ -34,6 +34,7 @@ describe(loadConfig.name, () => {
       bcryptCost: 12,
       freshLoginMaxAgeSeconds: 600,
       sessionCheckCacheSeconds: 5,
+      securityEventsRetentionSeconds: 90 * 86400,
       authRateLimit: 10,
       apiRateLimit: 600,
       bodyLimitBytes: 16 * 1024,

@@ -75,6 +75,7 @@ export function loadConfig(processEnv: Env = process.env, cwd = process.cwd()): 
     bcryptCost: read.integer('BCRYPT_COST', 12, 4, 15),
     freshLoginMaxAgeSeconds: read.duration('FRESH_LOGIN_MAX_AGE', '10m'),
     sessionCheckCacheSeconds: read.integer('SESSION_CHECK_CACHE_SECONDS', 5, 0, 3600),
+    securityEventsRetentionSeconds: read.duration('SECURITY_EVENTS_RETENTION', '90d'),
     authRateLimit: read.integer('AUTH_RATE_LIMIT', 10, 0, 1_000_000),
     apiRateLimit: read.integer('API_RATE_LIMIT', 600, 0, 1_000_000),
     bodyLimitBytes: read.byteSize('BODY_LIMIT', '16kb'),

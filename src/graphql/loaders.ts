@@ -4,6 +4,11 @@ import {
   RefreshTokensByUserIdLoader,
 } from '../auth/refresh-tokens.loader';
 import { RefreshTokensService } from '../auth/refresh-tokens.service';
+import {
+  createSecurityEventsByUserIdLoader,
+  SecurityEventsByUserIdLoader,
+} from '../security-events/security-events.loader';
+import { SecurityEventsService } from '../security-events/security-events.service';
 import { createUserByIdLoader, UserByIdLoader } from '../users/users.loader';
 import { UsersService } from '../users/users.service';
 
@@ -11,6 +16,7 @@ import { UsersService } from '../users/users.service';
 export interface Loaders {
   userById: UserByIdLoader;
   refreshTokensByUserId: RefreshTokensByUserIdLoader;
+  securityEventsByUserId: SecurityEventsByUserIdLoader;
 }
 
 /**
@@ -22,12 +28,14 @@ export class LoadersFactory {
   constructor(
     private readonly users: UsersService,
     private readonly refreshTokens: RefreshTokensService,
+    private readonly securityEvents: SecurityEventsService,
   ) {}
 
   create(): Loaders {
     return {
       userById: createUserByIdLoader(this.users),
       refreshTokensByUserId: createRefreshTokensByUserIdLoader(this.refreshTokens),
+      securityEventsByUserId: createSecurityEventsByUserIdLoader(this.securityEvents),
     };
   }
 }

@@ -5,23 +5,13 @@ import { Injectable, Logger } from '@nestjs/common';
 export class SecurityEvents {
   private readonly logger = new Logger('Security');
 
-  signInFailed(username: string, ip: string): void {
-    this.logger.warn({ event: 'sign-in-failed', username, ip });
-  }
-
   rateLimited(scope: 'auth' | 'api', ip: string): void {
     this.logger.warn({ event: 'rate-limited', scope, ip });
   }
 
-  refreshReuseDetected(userId: string, sessionId: string, ip: string): void {
-    this.logger.warn({ event: 'refresh-reuse-detected', userId, sessionId, ip });
-  }
-
-  tokenRevoked(userId: string, tokenId: string, byUserId: string, ip: string): void {
-    this.logger.log({ event: 'token-revoked', userId, tokenId, byUserId, ip });
-  }
-
-  passwordChanged(userId: string, endedSessions: number, ip: string): void {
-    this.logger.log({ event: 'password-changed', userId, endedSessions, ip });
+  /** The log line of an event of the security activity log (see SecurityEventsService.record). */
+  recorded(fields: { event: string; ip: string; [field: string]: unknown }, warn: boolean): void {
+    if (warn) this.logger.warn(fields);
+    else this.logger.log(fields);
   }
 }

@@ -17,6 +17,10 @@ export class UserDocument {
 
   @Prop({ required: true, enum: Role, default: Role.USER })
   role!: Role;
+
+  /** A disabled user cannot sign in or refresh; its sessions were ended when it was disabled. */
+  @Prop({ default: false })
+  disabled!: boolean;
 }
 
 export const UserSchema = SchemaFactory.createForClass(UserDocument);
@@ -30,9 +34,20 @@ export interface UserRecord {
   usernameNormalized: string;
   passwordHash: string;
   role: Role;
+  /** Absent on users stored before the field existed: read as false. */
+  disabled?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
 
 /** A user without secrets, as every listing reads it. */
 export type PublicUserRecord = Omit<UserRecord, 'passwordHash' | 'usernameNormalized'>;
+
+/** What an admin may change on a user. */
+export interface UserChanges {
+  role?: Role;
+  disabled?: boolean;
+}
+
+export const isActiveAdmin = (user: Pick<UserRecord, 'role' | 'disabled'>): boolean =>
+  user.role === Role.ADMIN && user.disabled !== true;

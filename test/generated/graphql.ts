@@ -39,6 +39,8 @@ export type ChangePasswordInput = {
 export type Mutation = {
   /** Needs an access token from a password sign-in no older than FRESH_LOGIN_MAX_AGE. Ends every other session. */
   changePassword: Scalars['Boolean']['output'];
+  /** Deletes a user: an admin, or the owner with a fresh password sign-in (FRESH_LOGIN_MAX_AGE). Removes its refresh tokens and sessions and frees the username; its security events stay. The last active admin cannot be deleted (CONFLICT, LAST_ADMIN). */
+  deleteUser: Scalars['Boolean']['output'];
   /** Ends the current session: revokes its refresh tokens and clears the cookie. */
   logout: Scalars['Boolean']['output'];
   /** Rotates the refresh-token cookie (new Set-Cookie) and answers like signIn. A tab that lost a concurrent refresh within the grace window gets an access token without a new cookie. */
@@ -49,10 +51,16 @@ export type Mutation = {
   signIn: AuthPayload;
   /** Create a user. */
   signUp: User;
+  /** Admin only: changes a user's role and/or disabled flag. Disabling ends every session of the user at once. The last active admin cannot be demoted or disabled (CONFLICT, LAST_ADMIN). */
+  updateUser: User;
 };
 
 export type MutationChangePasswordArgs = {
   input: ChangePasswordInput;
+};
+
+export type MutationDeleteUserArgs = {
+  id: Scalars['ID']['input'];
 };
 
 export type MutationRevokeTokenArgs = {
@@ -67,11 +75,18 @@ export type MutationSignUpArgs = {
   input: SignUpInput;
 };
 
+export type MutationUpdateUserArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateUserInput;
+};
+
 export type Query = {
   /** The signed-in user. */
   me: User;
   /** A user's refresh tokens, newest first, without their values. For the owner or an admin. */
   refreshTokens: Array<RefreshToken>;
+  /** A user's security events, newest first: `limit` (1-1000, default 100) events older than the event `after`. For the owner or an admin. */
+  securityEvents: Array<SecurityEvent>;
   /** A user by id. */
   user: User;
   /** Users in creation order: every user, or a page of `limit` users after the user `after`. */
@@ -79,6 +94,12 @@ export type Query = {
 };
 
 export type QueryRefreshTokensArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+export type QuerySecurityEventsArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
   userId: Scalars['ID']['input'];
 };
 
@@ -108,6 +129,21 @@ export type RefreshToken = {
   userAgent?: Maybe<Scalars['String']['output']>;
 };
 
+export type SecurityEvent = {
+  /** The user or admin who acted, or null. */
+  actorId?: Maybe<Scalars['ID']['output']>;
+  at: Scalars['DateTime']['output'];
+  /** 24-hex ObjectId; ids grow with time, so `after` pages to older events. */
+  id: Scalars['ID']['output'];
+  /** The client IP of the request that caused it. */
+  ip: Scalars['String']['output'];
+  /** The session concerned (the `sid` of its access tokens), or null. */
+  sessionId?: Maybe<Scalars['String']['output']>;
+  /** sign-in, sign-in-failed, refresh-reuse-detected, session-revoked, logout, password-changed, user-disabled, user-enabled, role-changed or user-deleted. */
+  type: Scalars['String']['output'];
+  userAgent?: Maybe<Scalars['String']['output']>;
+};
+
 export type SignInInput = {
   password: Scalars['String']['input'];
   username: Scalars['String']['input'];
@@ -120,16 +156,32 @@ export type SignUpInput = {
   username: Scalars['String']['input'];
 };
 
+export type UpdateUserInput = {
+  /** True disables the account and ends every session of it at once; false enables it again. */
+  disabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** `user` or `admin`. */
+  role?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type User = {
   createdAt: Scalars['DateTime']['output'];
+  /** A disabled user cannot sign in. */
+  disabled: Scalars['Boolean']['output'];
   /** 24-hex ObjectId. */
   id: Scalars['ID']['output'];
   /** The user's refresh tokens, newest first. For the owner or an admin; null with a FORBIDDEN error otherwise. */
   refreshTokens?: Maybe<Array<RefreshToken>>;
   /** `user` or `admin`. */
   role: Scalars['String']['output'];
+  /** The user's security events, newest first. For the owner or an admin; null with a FORBIDDEN error otherwise. */
+  securityEvents?: Maybe<Array<SecurityEvent>>;
   updatedAt: Scalars['DateTime']['output'];
   username: Scalars['String']['output'];
+};
+
+export type UserSecurityEventsArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type SignUpMutationVariables = Exact<{
