@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuthService } from '../auth/auth.service';
 import { RevokedReason } from '../auth/refresh-token.schema';
 import { AppError, ErrorCode } from '../common/app-error';
-import { AuthUser, ClientInfo } from '../common/auth-user';
+import { AuthUser, ClientInfo, Role } from '../common/auth-user';
 import { assertAdmin, assertFreshLogin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SecurityEventType } from '../security-events/security-event.schema';
@@ -23,7 +23,8 @@ export class AccountsService {
   ) {}
 
   /**
-   * Admin only. Changes `role` and/or `disabled`; disabling ends every session of the user at once.
+   * Admin only. Changes `role` and/or `disabled`; disabling (or demoting an admin) ends every
+   * session of the user at once.
    * The last active admin cannot be demoted or disabled (LAST_ADMIN).
    */
   async updateUser(
@@ -45,7 +46,10 @@ export class AccountsService {
     const { before, after } = await this.users.update(id, changes);
     const wasDisabled = before.disabled === true;
     const isDisabled = after.disabled === true;
-    if (isDisabled) await this.auth.endAllSessionsOfUser(id, RevokedReason.REVOKED, client);
+    // a demoted admin's access tokens still say admin: ending its sessions ends that too
+    const demoted = before.role === Role.ADMIN && after.role !== Role.ADMIN;
+    if (isDisabled || demoted)
+      await this.auth.endAllSessionsOfUser(id, RevokedReason.REVOKED, client);
 
     const event = { userId: id, actorId: caller.id, client };
     if (before.role !== after.role)

@@ -239,14 +239,9 @@ export class UsersRepository implements OnModuleInit {
       const before = await this.findById(id);
       if (before === null) return null;
       await this.assertKeepsAnActiveAdmin(before, { ...before, ...changes });
-      const after = await this.users
-        .findOneAndUpdate(
-          { _id: before._id },
-          { $set: changes },
-          { new: true, projection: PUBLIC_FIELDS },
-        )
-        .lean<PublicUserRecord>()
-        .exec();
+      // updateOne, then a read: FerretDB's findAndModify takes no projection
+      await this.users.updateOne({ _id: before._id }, { $set: changes }).exec();
+      const after = await this.findById(id);
       return after === null ? null : { before, after };
     });
   }
