@@ -29,3 +29,15 @@ export class ListSecurityEventsArgs {
   @IsMongoId()
   after?: string;
 }
+
+/** `securityEvents(userId, limit, after)`: whose events, and the page. */
+@ArgsType()
+export class SecurityEventsOfUserArgs extends ListSecurityEventsArgs {
+  /** The user whose events to list. */
+  @Field(() => ID)
+  @IsMongoId()
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.toLowerCase() : value,
+  )
+  userId!: string;
+}

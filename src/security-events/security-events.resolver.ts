@@ -1,12 +1,11 @@
-import { Args, Context, ID, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
-import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
 import { assertOwnerOrAdmin } from '../common/policies';
 import type { AppGraphqlContext } from '../graphql/graphql-context';
 import { requireCaller } from '../graphql/require-caller';
 import { User } from '../users/user.model';
-import { ListSecurityEventsArgs } from './list-security-events.args';
+import { ListSecurityEventsArgs, SecurityEventsOfUserArgs } from './list-security-events.args';
 import { SecurityEventView } from './security-event.model';
 import { SecurityEventsService } from './security-events.service';
 
@@ -21,11 +20,10 @@ export class SecurityEventsResolver {
       "A user's security events, newest first: `limit` (1-1000, default 100) events older than the event `after`. For the owner or an admin.",
   })
   listSecurityEvents(
-    @Args('userId', { type: () => ID }, ParseObjectIdPipe) userId: string,
-    @Args() args: ListSecurityEventsArgs,
+    @Args() args: SecurityEventsOfUserArgs,
     @CurrentUser() user: AuthUser,
   ): Promise<SecurityEventView[]> {
-    return this.events.listForUser(user, userId, args.limit, args.after);
+    return this.events.listForUser(user, args.userId, args.limit, args.after);
   }
 
   /** Batched per request by the context's loader, so a listing of N users costs one query. */
