@@ -31,7 +31,10 @@ const NEEDS: Record<string, string[]> = {
   'sign-in': ['bcrypt-bound'],
   'gql-user': ['user-by-id', 'baseline', 'db-read-bound'],
   'gql-users-tokens': ['users-list', 'baseline', 'db-list-bound'],
+  'events-of-user': ['user-by-id', 'baseline', 'db-read-bound'],
 };
+/** Security events seeded per user for `events-of-user` (10,000 users: 100,000 events). */
+const EVENTS_PER_USER = 10;
 
 let server: BenchServer | undefined;
 
@@ -191,6 +194,23 @@ async function main(): Promise<void> {
     { method: 'GET', next: () => ({ path: '/users?limit=100', headers: bearer }) },
     { bound: withDb('db-list-bound') },
   );
+
+  if (wanted('events-of-user')) {
+    log(`events-of-user: inserting ${EVENTS_PER_USER} security events per user`);
+    const events = await seeder.addSecurityEvents(users.ids, EVENTS_PER_USER);
+    await http(
+      'events-of-user',
+      `GET /users/{id}/security-events?limit=100 as admin, random user of ${config.users}, ${events} events in the collection`,
+      {
+        method: 'GET',
+        next: () => ({
+          path: `/users/${random(users.ids)}/security-events?limit=100`,
+          headers: bearer,
+        }),
+      },
+      { bound: { value: rate('user-by-id'), label: 'user-by-id' }, target: 0.5 },
+    );
+  }
 
   if (wanted('refresh')) {
     // every request presents a token never used before, so each one rotates
