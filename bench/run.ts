@@ -39,6 +39,7 @@ const NEEDS: Record<string, string[]> = {
   'gql-users-tokens': ['user-by-id', 'baseline', 'db-read-bound'],
   'sessions-of-user': ['user-by-id', 'baseline', 'db-read-bound'],
   'revoke-session': ['baseline', 'db-write-bound'],
+  'events-of-user': ['user-by-id', 'baseline', 'db-read-bound'],
 };
 const HS256_SECRET = 'bench-only-secret-0123456789-abcdefghijklmnop';
 
@@ -53,6 +54,8 @@ const BRUTE_FORCE_LAYERS_ON = {
 
 /** Scenarios measured again after the scale run has seeded `BENCH_SCALE_USERS` users. */
 const RESCALED = ['user-by-id', 'users-page', 'tokens-of-user', 'gql-users-tokens'];
+/** Security events seeded per user for `events-of-user` (10,000 users: 100,000 events). */
+const EVENTS_PER_USER = 10;
 
 let server: BenchServer | undefined;
 /** The second server of `sign-in-limited`, on the first one's FerretDB. */
@@ -332,6 +335,23 @@ async function main(): Promise<void> {
       { bound: byId(suffix), target: 0.5 },
     );
   await usersPage();
+
+  if (wanted('events-of-user')) {
+    log(`events-of-user: inserting ${EVENTS_PER_USER} security events per user`);
+    const events = await seeder.addSecurityEvents(users.ids, EVENTS_PER_USER);
+    await http(
+      'events-of-user',
+      `GET /users/{id}/security-events?limit=100 as admin, random user of ${config.users}, ${events} events in the collection`,
+      {
+        method: 'GET',
+        next: () => ({
+          path: `/users/${random(users.ids)}/security-events?limit=100`,
+          headers: bearer,
+        }),
+      },
+      { bound: { value: rate('user-by-id'), label: 'user-by-id' }, target: 0.5 },
+    );
+  }
 
   if (wanted('refresh')) {
     // every request presents a token never used before, so each one rotates

@@ -147,6 +147,40 @@ export class Seeder {
     return added;
   }
 
+  /**
+   * `perUser` security events for each of `userIds`, shaped like
+   * src/security-events/security-event.schema.ts: ObjectId `_id`s in time order.
+   */
+  async addSecurityEvents(userIds: readonly string[], perUser: number): Promise<number> {
+    const types = ['sign-in', 'sign-in-failed', 'logout', 'password-changed'];
+    let inserted = 0;
+    let docs: Record<string, unknown>[] = [];
+    const flush = async () => {
+      if (docs.length === 0) return;
+      await this.db.collection('security_events').insertMany(docs, { ordered: false });
+      inserted += docs.length;
+      docs = [];
+    };
+    for (let round = 0; round < perUser; round += 1) {
+      for (const userId of userIds) {
+        const _id = new ObjectId();
+        docs.push({
+          _id,
+          userId: new ObjectId(userId),
+          type: types[round % types.length],
+          at: _id.getTimestamp(),
+          ip: '127.0.0.1',
+          userAgent: 'bench',
+          sessionId: new ObjectId().toHexString(),
+          actorId: null,
+        });
+        if (docs.length === BATCH) await flush();
+      }
+    }
+    await flush();
+    return inserted;
+  }
+
   async countRefreshTokens(): Promise<number> {
     return this.db.collection('refresh_tokens').countDocuments();
   }

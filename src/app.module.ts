@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { AccountsModule } from './accounts/accounts.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { EnvelopeInterceptor } from './common/envelope.interceptor';
@@ -11,6 +12,7 @@ import { GraphqlModule } from './graphql/graphql.module';
 import { HealthController } from './health/health.controller';
 import { LoggingModule } from './logging/logging.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { SecurityEventsModule } from './security-events/security-events.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -25,6 +27,8 @@ export class AppModule {
         RateLimitModule,
         UsersModule,
         AuthModule,
+        SecurityEventsModule,
+        AccountsModule,
         GraphqlModule,
       ],
       controllers: [HealthController],

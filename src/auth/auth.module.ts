@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { SecurityEventsModule } from '../security-events/security-events.module';
 import { UsersModule } from '../users/users.module';
 import { AdminSeeder } from './admin-seeder';
 import { AuthController } from './auth.controller';
@@ -36,6 +37,7 @@ import { TokenService } from './token.service';
   imports: [
     UsersModule,
     RateLimitModule,
+    SecurityEventsModule,
     PassportModule,
     // TokenService passes the imported key with every call
     JwtModule.register({}),

@@ -4,7 +4,7 @@ import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, Role } from '../common/auth-user';
 import { AppConfig } from '../config/app-config';
 import { loadJwtKeys } from '../config/jwt-keys';
-import { SecurityEvents } from '../logging/security-events';
+import { SecurityEventsService } from '../security-events/security-events.service';
 import { AccountThrottle } from '../rate-limit/account-throttle.service';
 import { UsersRepository } from '../users/users.repository';
 import { AuthService } from './auth.service';
@@ -78,10 +78,8 @@ describe(AuthService.name, () => {
   >;
   let passwords: jest.Mocked<Pick<PasswordHasher, 'verify' | 'hash'>>;
   const securityEvents = {
-    signInFailed: jest.fn(),
-    refreshReuseDetected: jest.fn(),
-    tokenRevoked: jest.fn(),
-    passwordChanged: jest.fn(),
+    record: jest.fn().mockResolvedValue(undefined),
+    sessionRevoked: jest.fn().mockResolvedValue(undefined),
   };
   let service: AuthService;
 
@@ -111,7 +109,7 @@ describe(AuthService.name, () => {
       sessions as unknown as SessionStore,
       tokenService,
       passwords as unknown as PasswordHasher,
-      securityEvents as unknown as SecurityEvents,
+      securityEvents as unknown as SecurityEventsService,
       // the throttle's own behaviour is proven end to end (test/hardening/brute-force.e2e-spec.ts)
       {
         check: (_username: string, _ip: string, check: () => Promise<unknown>) => check(),

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { assertOwnerOrAdmin } from '../common/access-policy';
 import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, ClientInfo, Role } from '../common/auth-user';
+import { assertFreshLogin, assertOwnerOrAdmin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { SecurityEvents } from '../logging/security-events';
 import { User } from '../users/user.model';
-import { PublicUserRecord } from '../users/user.schema';
 import { AccountThrottle } from '../rate-limit/account-throttle.service';
+import { SecurityEventType } from '../security-events/security-event.schema';
+import { SecurityEventsService } from '../security-events/security-events.service';
+import { PublicUserRecord, UserRecord } from '../users/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import { AuthPayload } from './auth-payload.model';
 import { ChangePasswordInput } from './change-password.input';
@@ -36,7 +37,7 @@ export class AuthService {
     private readonly sessions: SessionStore,
     private readonly tokens: TokenService,
     private readonly passwords: PasswordHasher,
-    private readonly securityEvents: SecurityEvents,
+    private readonly securityEvents: SecurityEventsService,
     private readonly throttle: AccountThrottle,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -50,20 +51,36 @@ export class AuthService {
 
   /** Opens a session. A password change that landed while the password was checked wins. */
   async signIn(input: SignInInput, client: ClientInfo): Promise<WithCookie<AuthPayload>> {
+    // the failure is recorded under the user the name belongs to, when there is one
+    const named: { user: UserRecord | null } = { user: null };
     const user = await this.throttle.check(input.username, client.ip, async () => {
-      const found = await this.users.findByUsername(input.username);
-      return (await this.passwords.verify(input.password, found?.passwordHash)) ? found : null;
+      named.user = await this.users.findByUsername(input.username);
+      const matches = await this.passwords.verify(input.password, named.user?.passwordHash);
+      return matches ? named.user : null;
     });
     if (user === null) {
-      this.securityEvents.signInFailed(input.username, client.ip);
+      await this.securityEvents.record({
+        type: SecurityEventType.SIGN_IN_FAILED,
+        userId: named.user?._id ?? null,
+        client,
+      });
       throw new AppError(ErrorCode.INVALID_CREDENTIALS);
     }
+    // only after the password check, so a wrong password does not tell that the account is disabled
+    if (user.disabled === true) throw new AppError(ErrorCode.ACCOUNT_DISABLED);
     const credentialVersion = user.credentialVersion ?? 0;
     const session = await this.sessions.open(user._id, credentialVersion, client);
     if ((await this.users.findCredentialVersion(user._id)) !== credentialVersion) {
       await this.sessions.end(session.sessionId, SessionEndReason.PASSWORD_CHANGED, client);
       throw new AppError(ErrorCode.INVALID_CREDENTIALS);
     }
+    await this.securityEvents.record({
+      type: SecurityEventType.SIGN_IN,
+      userId: user._id,
+      sessionId: session.sessionId,
+      actorId: user._id.toHexString(),
+      client,
+    });
     return {
       value: this.authPayload(user, session.sessionId, true),
       cookie: setCookie(session.refreshToken),
@@ -85,7 +102,12 @@ export class AuthService {
         throw new AppError(ErrorCode.SESSION_EXPIRED);
       case 'reused':
         await this.sessions.end(outcome.sessionId, SessionEndReason.REUSE_DETECTED, client);
-        this.securityEvents.refreshReuseDetected(outcome.userId, outcome.sessionId, client.ip);
+        await this.securityEvents.record({
+          type: SecurityEventType.REFRESH_REUSE_DETECTED,
+          userId: outcome.userId,
+          sessionId: outcome.sessionId,
+          client,
+        });
         throw new AppError(ErrorCode.REFRESH_TOKEN_REUSED);
       case 'grace':
         return {
@@ -113,11 +135,12 @@ export class AuthService {
     assertOwnerOrAdmin(caller, record.userId.toHexString());
     if (!(await this.sessions.revokeToken(record, client)))
       throw new AppError(ErrorCode.INVALID_TOKEN);
-    this.securityEvents.tokenRevoked(
+    // the token was active, so it was its session's live token: revoking it ended the session
+    await this.securityEvents.sessionRevoked(
       record.userId.toHexString(),
-      record._id.toHexString(),
-      caller.id,
-      client.ip,
+      record.sessionId,
+      caller,
+      client,
     );
     return { value: true, cookie: token === sources.cookieToken ? CLEAR_COOKIE : KEEP_COOKIE };
   }
@@ -128,16 +151,35 @@ export class AuthService {
     scope: LogoutScope,
     client: ClientInfo,
   ): Promise<WithCookie<true>> {
+    const cookie = await this.endSessionsForLogout(caller, scope, client);
+    await this.securityEvents.record(
+      {
+        type: SecurityEventType.LOGOUT,
+        userId: caller.id,
+        sessionId: caller.sessionId,
+        actorId: caller.id,
+        client,
+      },
+      { scope },
+    );
+    return { value: true, cookie };
+  }
+
+  private async endSessionsForLogout(
+    caller: AuthUser,
+    scope: LogoutScope,
+    client: ClientInfo,
+  ): Promise<CookieInstruction> {
     switch (scope) {
       case LogoutScope.CURRENT:
         await this.sessions.end(caller.sessionId, SessionEndReason.LOGOUT, client);
-        return { value: true, cookie: CLEAR_COOKIE };
+        return CLEAR_COOKIE;
       case LogoutScope.OTHERS:
         await this.sessions.endOthers(caller.id, caller.sessionId, SessionEndReason.LOGOUT, client);
-        return { value: true, cookie: KEEP_COOKIE };
+        return KEEP_COOKIE;
       case LogoutScope.ALL:
         await this.sessions.endAllForUser(caller.id, SessionEndReason.LOGOUT, client);
-        return { value: true, cookie: CLEAR_COOKIE };
+        return CLEAR_COOKIE;
     }
   }
 
@@ -151,10 +193,7 @@ export class AuthService {
     input: ChangePasswordInput,
     client: ClientInfo,
   ): Promise<void> {
-    const ageSeconds = Date.now() / 1000 - caller.issuedAt;
-    if (!caller.fresh || ageSeconds > this.config.freshLoginMaxAgeSeconds) {
-      throw new AppError(ErrorCode.FRESH_LOGIN_REQUIRED);
-    }
+    assertFreshLogin(caller, this.config.freshLoginMaxAgeSeconds);
     // a wrong current password counts as a failed sign-in of the caller
     const verified = await this.throttle.check(caller.username, client.ip, async () =>
       (await this.passwords.verify(
@@ -174,12 +213,33 @@ export class AuthService {
       SessionEndReason.PASSWORD_CHANGED,
       client,
     );
-    this.securityEvents.passwordChanged(caller.id, ended.length, client.ip);
+    await this.securityEvents.record(
+      {
+        type: SecurityEventType.PASSWORD_CHANGED,
+        userId: caller.id,
+        sessionId: caller.sessionId,
+        actorId: caller.id,
+        client,
+      },
+      { endedSessions: ended.length },
+    );
+  }
+
+  /** An admin disabled or demoted the user: every session ends at once. */
+  async endAllSessionsOfUser(userId: string, client: ClientInfo): Promise<void> {
+    await this.sessions.endAllForUser(userId, SessionEndReason.USER_DISABLED, client);
+  }
+
+  /** The user was deleted: its sessions end, and they and its refresh tokens are removed. */
+  async deleteSessionsOfUser(userId: string, client: ClientInfo): Promise<void> {
+    await this.sessions.deleteAllForUser(userId, client);
   }
 
   private async requireUser(id: string): Promise<PublicUserRecord> {
     const user = await this.users.findById(id);
-    if (user === null) throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
+    // a disabled user's sessions were ended; this also closes a refresh racing the disabling
+    if (user === null || user.disabled === true)
+      throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
     return user;
   }
 

@@ -179,4 +179,17 @@ export class RefreshTokensRepository {
       .exec();
     return token !== null && token.userId.equals(owner) ? olderFilter(token) : null;
   }
+
+  /** Revokes every active token of the user; returns the sessions it ended. */
+  async revokeAllOfUser(userId: string, revocation: Revocation): Promise<string[]> {
+    const filter = { userId: new Types.ObjectId(userId), revokedAt: null };
+    const sessionIds: string[] = await this.tokens.distinct('sessionId', filter).exec();
+    if (sessionIds.length > 0)
+      await this.tokens.updateMany(filter, { $set: revocationFields(revocation) }).exec();
+    return sessionIds;
+  }
+
+  async deleteAllOfUser(userId: string): Promise<void> {
+    await this.tokens.deleteMany({ userId: new Types.ObjectId(userId) }).exec();
+  }
 }

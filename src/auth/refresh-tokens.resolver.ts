@@ -1,5 +1,5 @@
 import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { assertOwnerOrAdmin } from '../common/access-policy';
+import { assertOwnerOrAdmin } from '../common/policies';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
 import type { AppGraphqlContext } from '../graphql/graphql-context';

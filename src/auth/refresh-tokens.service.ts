@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/app-error';
-import { assertOwnerOrAdmin } from '../common/access-policy';
+import { assertOwnerOrAdmin } from '../common/policies';
 import { AuthUser } from '../common/auth-user';
 import { UsersRepository } from '../users/users.repository';
 import { RefreshTokenView } from './refresh-token.model';

@@ -243,6 +243,13 @@ export class SessionStore {
     return this.endOthers(userId, '', reason, client);
   }
 
+  /** A deleted user: ends its sessions (so cached checks refuse them at once), then removes them and its tokens. */
+  async deleteAllForUser(userId: string, client?: ClientInfo): Promise<void> {
+    await this.endAllForUser(userId, SessionEndReason.USER_DELETED, client);
+    await this.refreshTokens.deleteAllOfUser(userId);
+    await this.sessions.deleteAllOfUser(userId);
+  }
+
   /**
    * Whether an access token of `userId` with this `sid` may be used: the session is the user's,
    * not ended and not past its absolute lifetime. Trusts its last look for at most

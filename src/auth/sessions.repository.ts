@@ -88,4 +88,12 @@ export class SessionsRepository {
     if (range.limit !== undefined) query.limit(range.limit);
     return query.lean<SessionRecord[]>().exec();
   }
+
+  /** Removes every session of the user and its activity document. */
+  async deleteAllOfUser(userId: string): Promise<void> {
+    const owner = new Types.ObjectId(userId);
+    const ids = (await this.sessions.distinct('_id', { userId: owner }).exec()) as Types.ObjectId[];
+    if (ids.length > 0) await this.activity.deleteMany({ _id: trusted({ $in: ids }) }).exec();
+    await this.sessions.deleteMany({ userId: owner }).exec();
+  }
 }

@@ -9,7 +9,7 @@ import {
   Resolver,
 } from '@nestjs/graphql';
 import type { Response } from 'express';
-import { assertOwnerOrAdmin } from '../common/access-policy';
+import { assertOwnerOrAdmin } from '../common/policies';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser } from '../common/decorators';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { assertOwnerOrAdmin } from '../common/access-policy';
+import { assertOwnerOrAdmin } from '../common/policies';
 import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, ClientInfo } from '../common/auth-user';
+import { SecurityEventsService } from '../security-events/security-events.service';
 import { UsersRepository } from '../users/users.repository';
 import { CLEAR_COOKIE, KEEP_COOKIE, WithCookie } from './refresh-cookie';
 import { ActiveSession, SessionPage, SessionStore } from './session-store';
@@ -14,6 +15,7 @@ export class SessionsService {
   constructor(
     private readonly sessions: SessionStore,
     private readonly users: UsersRepository,
+    private readonly securityEvents: SecurityEventsService,
   ) {}
 
   async listForUser(
@@ -55,6 +57,7 @@ export class SessionsService {
     if ((await this.sessions.findActive(userId, sessionId)) === undefined)
       throw new AppError(ErrorCode.NOT_FOUND, 'Session not found');
     await this.sessions.end(sessionId, SessionEndReason.REVOKED, client);
+    await this.securityEvents.sessionRevoked(userId, sessionId, caller, client);
     return { value: true, cookie: sessionId === caller.sessionId ? CLEAR_COOKIE : KEEP_COOKIE };
   }
 

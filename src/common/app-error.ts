@@ -10,8 +10,10 @@ export enum ErrorCode {
   SESSION_EXPIRED = 'SESSION_EXPIRED',
   FORBIDDEN = 'FORBIDDEN',
   FRESH_LOGIN_REQUIRED = 'FRESH_LOGIN_REQUIRED',
+  ACCOUNT_DISABLED = 'ACCOUNT_DISABLED',
   NOT_FOUND = 'NOT_FOUND',
   USERNAME_TAKEN = 'USERNAME_TAKEN',
+  LAST_ADMIN = 'LAST_ADMIN',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   TOO_MANY_REQUESTS = 'TOO_MANY_REQUESTS',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
@@ -78,11 +80,21 @@ export const ERROR_CODE_MAPPING: Record<
     graphqlCode: 'FORBIDDEN',
     defaultMessage: 'Sign in again with your password to do this',
   },
+  ACCOUNT_DISABLED: {
+    httpStatus: 403,
+    graphqlCode: 'FORBIDDEN',
+    defaultMessage: 'This account is disabled',
+  },
   NOT_FOUND: { httpStatus: 404, graphqlCode: 'NOT_FOUND', defaultMessage: 'Not found' },
   USERNAME_TAKEN: {
     httpStatus: 409,
     graphqlCode: 'CONFLICT',
     defaultMessage: 'This username is already taken',
+  },
+  LAST_ADMIN: {
+    httpStatus: 409,
+    graphqlCode: 'CONFLICT',
+    defaultMessage: 'The last active admin cannot be demoted, disabled or deleted',
   },
   PAYLOAD_TOO_LARGE: {
     httpStatus: 413,

@@ -31,6 +31,8 @@ export interface AppConfig {
   readonly sessionCheckCacheSeconds: number;
   /** SESSION_MAX_LIFETIME: how long a session may live after its sign-in, however often refreshed. */
   readonly sessionMaxLifetimeSeconds: number;
+  /** How long security events are kept. */
+  readonly securityEventsRetentionSeconds: number;
   readonly authRateLimit: number;
   readonly authIpRateLimit: number;
   /** Consecutive failed sign-ins of one username before it is throttled; 0 turns it off. */

@@ -53,6 +53,7 @@ describe(loadConfig.name, () => {
       freshLoginMaxAgeSeconds: 600,
       sessionCheckCacheSeconds: 5,
       sessionMaxLifetimeSeconds: 30 * 86400,
+      securityEventsRetentionSeconds: 90 * 86400,
       authRateLimit: 10,
       authIpRateLimit: 60,
       accountLockout: { threshold: 5, baseSeconds: 30 },

@@ -79,6 +79,7 @@ export function loadConfig(processEnv: Env = process.env, cwd = process.cwd()): 
     freshLoginMaxAgeSeconds: read.duration('FRESH_LOGIN_MAX_AGE', '10m'),
     sessionCheckCacheSeconds: read.integer('SESSION_CHECK_CACHE_SECONDS', 5, 0, 3600),
     sessionMaxLifetimeSeconds: read.duration('SESSION_MAX_LIFETIME', '30d'),
+    securityEventsRetentionSeconds: read.duration('SECURITY_EVENTS_RETENTION', '90d'),
     authRateLimit: read.integer('AUTH_RATE_LIMIT', 10, 0, 1_000_000),
     authIpRateLimit: read.integer('AUTH_IP_RATE_LIMIT', 60, 0, 1_000_000),
     accountLockout: {

@@ -1,14 +1,21 @@
 import { Module } from '@nestjs/common';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
+import { AccountsModule } from '../accounts/accounts.module';
 import { AuthModule } from '../auth/auth.module';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SecurityEventsModule } from '../security-events/security-events.module';
 import { UsersModule } from '../users/users.module';
 import { graphqlOptions } from './graphql-options';
 import { LoadersFactory } from './loaders';
 
 /** The feature modules whose resolvers make up the schema, for the server and for `npm run codegen`. */
-export const GRAPHQL_FEATURE_MODULES = [UsersModule, AuthModule];
+export const GRAPHQL_FEATURE_MODULES = [
+  UsersModule,
+  AuthModule,
+  SecurityEventsModule,
+  AccountsModule,
+];
 
 @Module({
   imports: GRAPHQL_FEATURE_MODULES,

@@ -1,6 +1,7 @@
 import { RefreshTokensService } from '../auth/refresh-tokens.service';
 import { SessionsService } from '../auth/sessions.service';
 import { User } from '../users/user.model';
+import { SecurityEventsService } from '../security-events/security-events.service';
 import { UsersService } from '../users/users.service';
 import { LoadersFactory } from './loaders';
 
@@ -17,10 +18,14 @@ describe(LoadersFactory.name, () => {
   const sessions = {
     listForUsers: jest.fn((ids: readonly string[]) => Promise.resolve(ids.map(() => []))),
   };
+  const securityEvents = {
+    listForUsers: jest.fn((ids: readonly string[]) => Promise.resolve(ids.map(() => []))),
+  };
   const factory = new LoadersFactory(
     users as unknown as UsersService,
     refreshTokens as unknown as RefreshTokensService,
     sessions as unknown as SessionsService,
+    securityEvents as unknown as SecurityEventsService,
   );
 
   beforeEach(() => jest.clearAllMocks());
@@ -43,6 +48,18 @@ describe(LoadersFactory.name, () => {
     expect(refreshTokens.pagesForUsers).toHaveBeenCalledWith(keys.slice(0, 3));
     await Promise.all(['4', '5'].map((id) => loaders.sessionsByUserId.load(id.repeat(24))));
     expect(sessions.listForUsers).toHaveBeenCalledTimes(1);
+  });
+
+  it('loads the security events of N users with one service call per page', async () => {
+    const loaders = factory.create();
+    const ids = ['1', '2', '3'].map((id) => id.repeat(24));
+    const events = await Promise.all([
+      ...ids.map((userId) => loaders.securityEventsByUserId.load({ userId, limit: 5 })),
+      loaders.securityEventsByUserId.load({ userId: ids[0], limit: 5 }),
+    ]);
+    expect(events).toEqual([[], [], [], []]);
+    expect(securityEvents.listForUsers).toHaveBeenCalledTimes(1);
+    expect(securityEvents.listForUsers).toHaveBeenCalledWith(ids, 5, undefined);
   });
 
   it('makes fresh loaders, so nothing is cached across requests', async () => {

@@ -6,6 +6,11 @@ import {
 import { RefreshTokensService } from '../auth/refresh-tokens.service';
 import { createSessionsByUserIdLoader, SessionsByUserIdLoader } from '../auth/sessions.loader';
 import { SessionsService } from '../auth/sessions.service';
+import {
+  createSecurityEventsByUserIdLoader,
+  SecurityEventsByUserIdLoader,
+} from '../security-events/security-events.loader';
+import { SecurityEventsService } from '../security-events/security-events.service';
 import { createUserByIdLoader, UserByIdLoader } from '../users/users.loader';
 import { UsersService } from '../users/users.service';
 
@@ -14,6 +19,7 @@ export interface Loaders {
   userById: UserByIdLoader;
   refreshTokensByUserId: RefreshTokensByUserIdLoader;
   sessionsByUserId: SessionsByUserIdLoader;
+  securityEventsByUserId: SecurityEventsByUserIdLoader;
 }
 
 /**
@@ -26,6 +32,7 @@ export class LoadersFactory {
     private readonly users: UsersService,
     private readonly refreshTokens: RefreshTokensService,
     private readonly sessions: SessionsService,
+    private readonly securityEvents: SecurityEventsService,
   ) {}
 
   create(): Loaders {
@@ -33,6 +40,7 @@ export class LoadersFactory {
       userById: createUserByIdLoader(this.users),
       refreshTokensByUserId: createRefreshTokensByUserIdLoader(this.refreshTokens),
       sessionsByUserId: createSessionsByUserIdLoader(this.sessions),
+      securityEventsByUserId: createSecurityEventsByUserIdLoader(this.securityEvents),
     };
   }
 }

@@ -8,10 +8,6 @@ export type RateLimitScope = 'auth' | 'auth-ip' | 'api';
 export class SecurityEvents {
   private readonly logger = new Logger('Security');
 
-  signInFailed(username: string, ip: string): void {
-    this.logger.warn({ event: 'sign-in-failed', username, ip });
-  }
-
   rateLimited(scope: RateLimitScope, ip: string): void {
     this.logger.warn({ event: 'rate-limited', scope, ip });
   }
@@ -20,15 +16,9 @@ export class SecurityEvents {
     this.logger.warn({ event: 'account-throttled', username, ip, retryAfterSeconds });
   }
 
-  refreshReuseDetected(userId: string, sessionId: string, ip: string): void {
-    this.logger.warn({ event: 'refresh-reuse-detected', userId, sessionId, ip });
-  }
-
-  tokenRevoked(userId: string, tokenId: string, byUserId: string, ip: string): void {
-    this.logger.log({ event: 'token-revoked', userId, tokenId, byUserId, ip });
-  }
-
-  passwordChanged(userId: string, endedSessions: number, ip: string): void {
-    this.logger.log({ event: 'password-changed', userId, endedSessions, ip });
+  /** The log line of an event of the security activity log (see SecurityEventsService.record). */
+  recorded(fields: { event: string; ip: string; [field: string]: unknown }, warn: boolean): void {
+    if (warn) this.logger.warn(fields);
+    else this.logger.log(fields);
   }
 }

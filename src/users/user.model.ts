@@ -19,6 +19,9 @@ export class User {
   @ApiProperty({ enum: Role, enumName: 'Role', example: Role.USER })
   role!: Role;
 
+  /** A disabled user cannot sign in. */
+  disabled!: boolean;
+
   createdAt!: Date;
 
   updatedAt!: Date;
@@ -28,6 +31,7 @@ export class User {
     user.id = record._id.toHexString();
     user.username = record.username;
     user.role = record.role;
+    user.disabled = record.disabled === true;
     user.createdAt = record.createdAt;
     user.updatedAt = record.updatedAt;
     return user;

@@ -24,6 +24,10 @@ export class UserDocument {
    */
   @Prop({ default: 0 })
   credentialVersion!: number;
+
+  /** A disabled user cannot sign in or refresh; its sessions were ended when it was disabled. */
+  @Prop({ default: false })
+  disabled!: boolean;
 }
 
 export const UserSchema = SchemaFactory.createForClass(UserDocument);
@@ -38,6 +42,8 @@ export interface UserRecord {
   passwordHash: string;
   role: Role;
   credentialVersion?: number;
+  /** Absent on users stored before the field existed: read as false. */
+  disabled?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -47,3 +53,12 @@ export type PublicUserRecord = Omit<
   UserRecord,
   'passwordHash' | 'usernameNormalized' | 'credentialVersion'
 >;
+
+/** What an admin may change on a user. */
+export interface UserChanges {
+  role?: Role;
+  disabled?: boolean;
+}
+
+export const isActiveAdmin = (user: Pick<UserRecord, 'role' | 'disabled'>): boolean =>
+  user.role === Role.ADMIN && user.disabled !== true;

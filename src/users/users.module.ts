@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { AdminsLock } from './admins-lock';
+import { LockDocument, LockSchema } from './admins-lock.schema';
 import { UserDocument, UserSchema } from './user.schema';
 import { UsernameDocument, UsernameSchema } from './username.schema';
 import { UsernamesRepository } from './usernames.repository';
@@ -13,10 +15,11 @@ import { UsersService } from './users.service';
     MongooseModule.forFeature([
       { name: UserDocument.name, schema: UserSchema },
       { name: UsernameDocument.name, schema: UsernameSchema },
+      { name: LockDocument.name, schema: LockSchema },
     ]),
   ],
   controllers: [UsersController],
-  providers: [UsersRepository, UsernamesRepository, UsersService, UsersResolver],
+  providers: [UsersRepository, UsernamesRepository, AdminsLock, UsersService, UsersResolver],
   exports: [UsersRepository, UsersService],
 })
 export class UsersModule {}

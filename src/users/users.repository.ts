@@ -4,11 +4,18 @@ import { Model, trusted, Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
 import { Role } from '../common/auth-user';
 import { normalizeUsername } from '../common/credential-rules';
-import { PublicUserRecord, UserDocument, UserRecord } from './user.schema';
+import { AdminsLock } from './admins-lock';
+import {
+  isActiveAdmin,
+  PublicUserRecord,
+  UserChanges,
+  UserDocument,
+  UserRecord,
+} from './user.schema';
 import { UsernameRecord } from './username.schema';
 import { UsernamesRepository } from './usernames.repository';
 
-const PUBLIC_FIELDS = { username: 1, role: 1, createdAt: 1, updatedAt: 1 } as const;
+const PUBLIC_FIELDS = { username: 1, role: 1, disabled: 1, createdAt: 1, updatedAt: 1 } as const;
 const DUPLICATE_KEY = 11000;
 /** Users per round trip when streaming the whole list. */
 const STREAM_BATCH_SIZE = 500;
@@ -38,6 +45,7 @@ export class UsersRepository implements OnModuleInit {
   constructor(
     @InjectModel(UserDocument.name) private readonly users: Model<UserDocument>,
     private readonly names: UsernamesRepository,
+    private readonly adminsLock: AdminsLock,
   ) {}
 
   /**
@@ -87,8 +95,14 @@ export class UsersRepository implements OnModuleInit {
         passwordHash,
         role,
       });
-      const { _id, role: storedRole, createdAt, updatedAt } = created.toObject<UserRecord>();
-      return { _id, username, role: storedRole, createdAt, updatedAt };
+      const {
+        _id,
+        role: storedRole,
+        disabled,
+        createdAt,
+        updatedAt,
+      } = created.toObject<UserRecord>();
+      return { _id, username, role: storedRole, disabled, createdAt, updatedAt };
     } catch (error) {
       await this.settleFailedCreate(usernameNormalized, id).catch((cleanupError: unknown) =>
         // the entry is left pointing at no user: a sign-up takes it over once it is abandoned
@@ -226,5 +240,57 @@ export class UsersRepository implements OnModuleInit {
       .lean<Pick<UserRecord, 'credentialVersion'>>()
       .exec();
     return user === null ? undefined : (user.credentialVersion ?? 0);
+  }
+
+  /**
+   * Applies an admin's changes and returns the user before and after; null when there is no such
+   * user. Throws LAST_ADMIN rather than leave no active admin. Every such change runs under
+   * {@link AdminsLock}: the check (a count) and the write are not atomic on any backend, so two
+   * admins demoting each other at once must be decided one after the other.
+   */
+  update(
+    id: string,
+    changes: UserChanges,
+  ): Promise<{ before: PublicUserRecord; after: PublicUserRecord } | null> {
+    return this.adminsLock.run(async () => {
+      const before = await this.findById(id);
+      if (before === null) return null;
+      await this.assertKeepsAnActiveAdmin(before, { ...before, ...changes });
+      // updateOne, then a read: FerretDB's findAndModify takes no projection
+      await this.users.updateOne({ _id: before._id }, { $set: changes }).exec();
+      const after = await this.findById(id);
+      return after === null ? null : { before, after };
+    });
+  }
+
+  /**
+   * Deletes the user and frees its name (its usernames entry goes, so the name can be signed up
+   * again); returns the deleted user, or null when there is none. Throws LAST_ADMIN like
+   * {@link update}.
+   */
+  delete(id: string): Promise<PublicUserRecord | null> {
+    return this.adminsLock.run(async () => {
+      const user = await this.users
+        .findById(id, { ...PUBLIC_FIELDS, usernameNormalized: 1 })
+        .lean<Omit<UserRecord, 'passwordHash'>>()
+        .exec();
+      if (user === null) return null;
+      await this.assertKeepsAnActiveAdmin(user, { role: Role.USER, disabled: true });
+      await this.users.deleteOne({ _id: user._id }).exec();
+      await this.names.deleteIfPointsAt(user.usernameNormalized, user._id);
+      return user;
+    });
+  }
+
+  /** Call under the lock only. The count scans users on FerretDB: admin actions are rare. */
+  private async assertKeepsAnActiveAdmin(
+    before: Pick<UserRecord, 'role' | 'disabled'>,
+    after: Pick<UserRecord, 'role' | 'disabled'>,
+  ): Promise<void> {
+    if (!isActiveAdmin(before) || isActiveAdmin(after)) return;
+    const activeAdmins = await this.users
+      .countDocuments({ role: Role.ADMIN, disabled: trusted({ $ne: true }) })
+      .exec();
+    if (activeAdmins <= 1) throw new AppError(ErrorCode.LAST_ADMIN);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/app-error';
 import { User } from './user.model';
+import { PublicUserRecord, UserChanges } from './user.schema';
 import { UsersRepository } from './users.repository';
 
 @Injectable()
@@ -31,5 +32,25 @@ export class UsersService {
       ]),
     );
     return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.users.findById(id)) !== null;
+  }
+
+  /** An admin's changes (no authorization here: see AccountsService); NOT_FOUND, LAST_ADMIN. */
+  async update(
+    id: string,
+    changes: UserChanges,
+  ): Promise<{ before: PublicUserRecord; after: PublicUserRecord }> {
+    const result = await this.users.update(id, changes);
+    if (result === null) throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
+    return result;
+  }
+
+  /** Deletes the user and frees its name (no authorization here: see AccountsService); NOT_FOUND, LAST_ADMIN. */
+  async delete(id: string): Promise<void> {
+    if ((await this.users.delete(id)) === null)
+      throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
   }
 }

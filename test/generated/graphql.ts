@@ -42,6 +42,8 @@ export type LogoutScope = 'ALL' | 'CURRENT' | 'OTHERS';
 export type Mutation = {
   /** Needs an access token from a password sign-in no older than FRESH_LOGIN_MAX_AGE. Ends every other session. */
   changePassword: Scalars['Boolean']['output'];
+  /** Deletes a user: an admin, or the owner with a fresh password sign-in (FRESH_LOGIN_MAX_AGE). Removes its refresh tokens and sessions and frees the username; its security events stay. The last active admin cannot be deleted (CONFLICT, LAST_ADMIN). */
+  deleteUser: Scalars['Boolean']['output'];
   /** Ends the current session (CURRENT, the default), every other session (OTHERS, keeps the cookie) or all of them (ALL). CURRENT and ALL clear the cookie. */
   logout: Scalars['Boolean']['output'];
   /** Rotates the refresh-token cookie (new Set-Cookie) and answers like signIn. A tab that lost a concurrent refresh within the grace window gets an access token without a new cookie. */
@@ -54,10 +56,16 @@ export type Mutation = {
   signIn: AuthPayload;
   /** Create a user. */
   signUp: User;
+  /** Admin only: changes a user's role and/or disabled flag. Disabling ends every session of the user at once. The last active admin cannot be demoted or disabled (CONFLICT, LAST_ADMIN). */
+  updateUser: User;
 };
 
 export type MutationChangePasswordArgs = {
   input: ChangePasswordInput;
+};
+
+export type MutationDeleteUserArgs = {
+  id: Scalars['ID']['input'];
 };
 
 export type MutationLogoutArgs = {
@@ -81,11 +89,18 @@ export type MutationSignUpArgs = {
   input: SignUpInput;
 };
 
+export type MutationUpdateUserArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateUserInput;
+};
+
 export type Query = {
   /** The signed-in user. */
   me: User;
   /** A page of a user's refresh tokens, newest first, without their values. For the owner or an admin. */
   refreshTokens: Array<RefreshToken>;
+  /** A user's security events, newest first: `limit` (1-1000, default 100) events older than the event `after`. For the owner or an admin. */
+  securityEvents: Array<SecurityEvent>;
   /** A user's active sessions, newest first: `limit` (1-1000, default 100) after the session `after`. For the owner or an admin. */
   sessions: Array<Session>;
   /** A user by id. */
@@ -95,6 +110,12 @@ export type Query = {
 };
 
 export type QueryRefreshTokensArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  userId: Scalars['ID']['input'];
+};
+
+export type QuerySecurityEventsArgs = {
   after?: InputMaybe<Scalars['ID']['input']>;
   limit?: InputMaybe<Scalars['Int']['input']>;
   userId: Scalars['ID']['input'];
@@ -132,6 +153,21 @@ export type RefreshToken = {
   userAgent?: Maybe<Scalars['String']['output']>;
 };
 
+export type SecurityEvent = {
+  /** The user or admin who acted, or null. */
+  actorId?: Maybe<Scalars['ID']['output']>;
+  at: Scalars['DateTime']['output'];
+  /** 24-hex ObjectId; ids grow with time, so `after` pages to older events. */
+  id: Scalars['ID']['output'];
+  /** The client IP of the request that caused it. */
+  ip: Scalars['String']['output'];
+  /** The session concerned (the `sid` of its access tokens), or null. */
+  sessionId?: Maybe<Scalars['String']['output']>;
+  /** sign-in, sign-in-failed, refresh-reuse-detected, session-revoked, logout, password-changed, user-disabled, user-enabled, role-changed or user-deleted. */
+  type: Scalars['String']['output'];
+  userAgent?: Maybe<Scalars['String']['output']>;
+};
+
 export type Session = {
   /** The latest it can live (SESSION_MAX_LIFETIME after its sign-in). */
   absoluteExpiresAt: Scalars['DateTime']['output'];
@@ -165,14 +201,25 @@ export type SignUpInput = {
   username: Scalars['String']['input'];
 };
 
+export type UpdateUserInput = {
+  /** True disables the account and ends every session of it at once; false enables it again. */
+  disabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** `user` or `admin`. */
+  role?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type User = {
   createdAt: Scalars['DateTime']['output'];
+  /** A disabled user cannot sign in. */
+  disabled: Scalars['Boolean']['output'];
   /** 24-hex ObjectId. */
   id: Scalars['ID']['output'];
   /** A page of the user's refresh tokens, newest first. For the owner or an admin; null with a FORBIDDEN error otherwise. */
   refreshTokens?: Maybe<Array<RefreshToken>>;
   /** `user` or `admin`. */
   role: Scalars['String']['output'];
+  /** The user's security events, newest first. For the owner or an admin; null with a FORBIDDEN error otherwise. */
+  securityEvents?: Maybe<Array<SecurityEvent>>;
   /** The user's active sessions, newest first (`limit` 1-1000, default 100, after the session `after`). For the owner or an admin; null with a FORBIDDEN error otherwise. */
   sessions?: Maybe<Array<Session>>;
   updatedAt: Scalars['DateTime']['output'];
@@ -184,9 +231,63 @@ export type UserRefreshTokensArgs = {
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type UserSecurityEventsArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type UserSessionsArgs = {
   after?: InputMaybe<Scalars['ID']['input']>;
   limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type UpdateUserMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+  input: UpdateUserInput;
+}>;
+
+export type UpdateUserMutation = {
+  updateUser: {
+    id: string;
+    username: string;
+    role: string;
+    disabled: boolean;
+    createdAt: string;
+    updatedAt: string;
+  };
+};
+
+export type DeleteUserMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+export type DeleteUserMutation = { deleteUser: boolean };
+
+export type SecurityEventsQueryVariables = Exact<{
+  userId: Scalars['ID']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['ID']['input']>;
+}>;
+
+export type SecurityEventsQuery = {
+  securityEvents: Array<{
+    id: string;
+    type: string;
+    at: string;
+    ip: string;
+    userAgent?: string | null;
+    sessionId?: string | null;
+    actorId?: string | null;
+  }>;
+};
+
+export type UsersWithSecurityEventsQueryVariables = Exact<{
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  eventsLimit?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+export type UsersWithSecurityEventsQuery = {
+  users: Array<{ id: string; securityEvents?: Array<{ id: string; type: string }> | null }>;
 };
 
 export type SignUpMutationVariables = Exact<{
@@ -194,7 +295,14 @@ export type SignUpMutationVariables = Exact<{
 }>;
 
 export type SignUpMutation = {
-  signUp: { id: string; username: string; role: string; createdAt: string; updatedAt: string };
+  signUp: {
+    id: string;
+    username: string;
+    role: string;
+    disabled: boolean;
+    createdAt: string;
+    updatedAt: string;
+  };
 };
 
 export type SignInMutationVariables = Exact<{
@@ -206,7 +314,14 @@ export type SignInMutation = {
     accessToken: string;
     tokenType: string;
     expiresIn: number;
-    user: { id: string; username: string; role: string; createdAt: string; updatedAt: string };
+    user: {
+      id: string;
+      username: string;
+      role: string;
+      disabled: boolean;
+      createdAt: string;
+      updatedAt: string;
+    };
   };
 };
 
@@ -217,7 +332,14 @@ export type RefreshTokenMutation = {
     accessToken: string;
     tokenType: string;
     expiresIn: number;
-    user: { id: string; username: string; role: string; createdAt: string; updatedAt: string };
+    user: {
+      id: string;
+      username: string;
+      role: string;
+      disabled: boolean;
+      createdAt: string;
+      updatedAt: string;
+    };
   };
 };
 
@@ -242,7 +364,14 @@ export type ChangePasswordMutation = { changePassword: boolean };
 export type MeQueryVariables = Exact<{ [key: string]: never }>;
 
 export type MeQuery = {
-  me: { id: string; username: string; role: string; createdAt: string; updatedAt: string };
+  me: {
+    id: string;
+    username: string;
+    role: string;
+    disabled: boolean;
+    createdAt: string;
+    updatedAt: string;
+  };
 };
 
 export type SignInWithTokensMutationVariables = Exact<{
@@ -260,6 +389,7 @@ export type UserFieldsFragment = {
   id: string;
   username: string;
   role: string;
+  disabled: boolean;
   createdAt: string;
   updatedAt: string;
 };
@@ -268,7 +398,14 @@ export type AuthPayloadFieldsFragment = {
   accessToken: string;
   tokenType: string;
   expiresIn: number;
-  user: { id: string; username: string; role: string; createdAt: string; updatedAt: string };
+  user: {
+    id: string;
+    username: string;
+    role: string;
+    disabled: boolean;
+    createdAt: string;
+    updatedAt: string;
+  };
 };
 
 export type RefreshTokenFieldsFragment = {
@@ -295,6 +432,16 @@ export type SessionFieldsFragment = {
   ip: string;
   userAgent?: string | null;
   device?: string | null;
+};
+
+export type SecurityEventFieldsFragment = {
+  id: string;
+  type: string;
+  at: string;
+  ip: string;
+  userAgent?: string | null;
+  sessionId?: string | null;
+  actorId?: string | null;
 };
 
 export type SessionsQueryVariables = Exact<{
@@ -342,6 +489,7 @@ export type UsersQuery = {
     id: string;
     username: string;
     role: string;
+    disabled: boolean;
     createdAt: string;
     updatedAt: string;
   }>;
@@ -352,7 +500,14 @@ export type UserQueryVariables = Exact<{
 }>;
 
 export type UserQuery = {
-  user: { id: string; username: string; role: string; createdAt: string; updatedAt: string };
+  user: {
+    id: string;
+    username: string;
+    role: string;
+    disabled: boolean;
+    createdAt: string;
+    updatedAt: string;
+  };
 };
 
 export type RefreshTokensQueryVariables = Exact<{
@@ -422,6 +577,7 @@ export const UserFieldsFragmentDoc = {
           { kind: 'Field', name: { kind: 'Name', value: 'id' } },
           { kind: 'Field', name: { kind: 'Name', value: 'username' } },
           { kind: 'Field', name: { kind: 'Name', value: 'role' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'disabled' } },
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'updatedAt' } },
         ],
@@ -463,6 +619,7 @@ export const AuthPayloadFieldsFragmentDoc = {
           { kind: 'Field', name: { kind: 'Name', value: 'id' } },
           { kind: 'Field', name: { kind: 'Name', value: 'username' } },
           { kind: 'Field', name: { kind: 'Name', value: 'role' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'disabled' } },
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'updatedAt' } },
         ],
@@ -520,6 +677,274 @@ export const SessionFieldsFragmentDoc = {
     },
   ],
 } as unknown as DocumentNode<SessionFieldsFragment, unknown>;
+export const SecurityEventFieldsFragmentDoc = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'SecurityEventFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'SecurityEvent' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'type' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'at' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'ip' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'userAgent' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'sessionId' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'actorId' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<SecurityEventFieldsFragment, unknown>;
+export const UpdateUserDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'UpdateUser' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+          },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'UpdateUserInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'updateUser' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserFields' } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'UserFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'User' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'username' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'role' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'disabled' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'updatedAt' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<UpdateUserMutation, UpdateUserMutationVariables>;
+export const DeleteUserDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'DeleteUser' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'deleteUser' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<DeleteUserMutation, DeleteUserMutationVariables>;
+export const SecurityEventsDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'SecurityEvents' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'userId' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+          },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'limit' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'securityEvents' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'userId' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'userId' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'limit' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'limit' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'after' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'FragmentSpread', name: { kind: 'Name', value: 'SecurityEventFields' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'SecurityEventFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'SecurityEvent' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'type' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'at' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'ip' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'userAgent' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'sessionId' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'actorId' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<SecurityEventsQuery, SecurityEventsQueryVariables>;
+export const UsersWithSecurityEventsDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'UsersWithSecurityEvents' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'limit' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'eventsLimit' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'users' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'limit' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'limit' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'securityEvents' },
+                  arguments: [
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'limit' },
+                      value: { kind: 'Variable', name: { kind: 'Name', value: 'eventsLimit' } },
+                    },
+                  ],
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'type' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<UsersWithSecurityEventsQuery, UsersWithSecurityEventsQueryVariables>;
 export const SignUpDocument = {
   kind: 'Document',
   definitions: [
@@ -568,6 +993,7 @@ export const SignUpDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'id' } },
           { kind: 'Field', name: { kind: 'Name', value: 'username' } },
           { kind: 'Field', name: { kind: 'Name', value: 'role' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'disabled' } },
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'updatedAt' } },
         ],
@@ -625,6 +1051,7 @@ export const SignInDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'id' } },
           { kind: 'Field', name: { kind: 'Name', value: 'username' } },
           { kind: 'Field', name: { kind: 'Name', value: 'role' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'disabled' } },
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'updatedAt' } },
         ],
@@ -686,6 +1113,7 @@ export const RefreshTokenDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'id' } },
           { kind: 'Field', name: { kind: 'Name', value: 'username' } },
           { kind: 'Field', name: { kind: 'Name', value: 'role' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'disabled' } },
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'updatedAt' } },
         ],
@@ -847,6 +1275,7 @@ export const MeDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'id' } },
           { kind: 'Field', name: { kind: 'Name', value: 'username' } },
           { kind: 'Field', name: { kind: 'Name', value: 'role' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'disabled' } },
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'updatedAt' } },
         ],
@@ -1149,6 +1578,7 @@ export const UsersDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'id' } },
           { kind: 'Field', name: { kind: 'Name', value: 'username' } },
           { kind: 'Field', name: { kind: 'Name', value: 'role' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'disabled' } },
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'updatedAt' } },
         ],
@@ -1204,6 +1634,7 @@ export const UserDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'id' } },
           { kind: 'Field', name: { kind: 'Name', value: 'username' } },
           { kind: 'Field', name: { kind: 'Name', value: 'role' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'disabled' } },
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'updatedAt' } },
         ],

@@ -42,6 +42,7 @@ describe('GraphQL auth mutations', () => {
         id: expect.stringMatching(/^[0-9a-f]{24}$/),
         username,
         role: 'user',
+        disabled: false,
         createdAt: expect.stringMatching(ISO_DATE),
         updatedAt: expect.stringMatching(ISO_DATE),
       });

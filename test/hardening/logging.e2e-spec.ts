@@ -104,7 +104,7 @@ describe('structured logs', () => {
       expect.arrayContaining([
         'sign-in-failed',
         'refresh-reuse-detected',
-        'token-revoked',
+        'session-revoked',
         'password-changed',
         'rate-limited',
       ]),

@@ -43,6 +43,7 @@ describe('POST /auth/sign-up', () => {
       id: expect.stringMatching(OBJECT_ID),
       username,
       role: 'user',
+      disabled: false,
       createdAt: expect.stringMatching(ISO_DATE),
       updatedAt: expect.stringMatching(ISO_DATE),
     });

@@ -177,6 +177,7 @@ describe('GET /users without limit over 20,000 users', () => {
       id: created[COUNT],
       username: expect.stringMatching(/^bulk_19999_/),
       role: 'user',
+      disabled: false,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

@@ -54,6 +54,7 @@ describe('users and refresh-token listings', () => {
         id: alice.userId,
         username: alice.username,
         role: 'user',
+        disabled: false,
         createdAt: expect.stringMatching(ISO_DATE),
         updatedAt: expect.stringMatching(ISO_DATE),
       });
@@ -75,6 +76,7 @@ describe('users and refresh-token listings', () => {
           id: expect.stringMatching(OBJECT_ID),
           username: expect.any(String),
           role: expect.stringMatching(/^(user|admin)$/),
+          disabled: false,
           createdAt: expect.stringMatching(ISO_DATE),
           updatedAt: expect.stringMatching(ISO_DATE),
         });

@@ -1,0 +1,23 @@
+import { AppError, ErrorCode } from './app-error';
+import { AuthUser, Role } from './auth-user';
+
+/**
+ * The access rules every face and loader calls, each in one place. Transport-free: they throw
+ * domain errors, which each face maps once.
+ */
+
+/** The caller is `userId` itself or an admin; else FORBIDDEN. */
+export function assertOwnerOrAdmin(caller: AuthUser, userId: string): void {
+  if (caller.id !== userId && caller.role !== Role.ADMIN) throw new AppError(ErrorCode.FORBIDDEN);
+}
+
+export function assertAdmin(caller: AuthUser): void {
+  if (caller.role !== Role.ADMIN) throw new AppError(ErrorCode.FORBIDDEN);
+}
+
+/** The caller's token came from a password sign-in no older than `maxAgeSeconds`. */
+export function assertFreshLogin(caller: AuthUser, maxAgeSeconds: number): void {
+  const ageSeconds = Date.now() / 1000 - caller.issuedAt;
+  if (!caller.fresh || ageSeconds > maxAgeSeconds)
+    throw new AppError(ErrorCode.FRESH_LOGIN_REQUIRED);
+}

@@ -1,0 +1,43 @@
+import { ArgsType, Field, ID, Int } from '@nestjs/graphql';
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsInt, IsMongoId, IsOptional, Max, Min } from 'class-validator';
+import { OBJECT_ID_PATTERN } from '../common/api-docs';
+
+export const DEFAULT_EVENTS_LIMIT = 100;
+
+/** Paging for a user's security events, newest first. */
+@ArgsType()
+export class ListSecurityEventsArgs {
+  /** Page size, 1-1000 (default 100). */
+  @Field(() => Int, { nullable: true })
+  @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  // query strings: plain decimal digits only ('1e2', '0x10', ' 5' stay strings and fail @IsInt)
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value,
+  )
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  /** Return events older than this event id. */
+  @Field(() => ID, { nullable: true })
+  @ApiProperty({ required: false, pattern: OBJECT_ID_PATTERN })
+  @IsOptional()
+  @IsMongoId()
+  after?: string;
+}
+
+/** `securityEvents(userId, limit, after)`: whose events, and the page. */
+@ArgsType()
+export class SecurityEventsOfUserArgs extends ListSecurityEventsArgs {
+  /** The user whose events to list. */
+  @Field(() => ID)
+  @IsMongoId()
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.toLowerCase() : value,
+  )
+  userId!: string;
+}

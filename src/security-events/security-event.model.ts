@@ -1,0 +1,48 @@
+import { Field, ID, ObjectType } from '@nestjs/graphql';
+import { ApiProperty } from '@nestjs/swagger';
+import { SecurityEventRecord, SecurityEventType } from './security-event.schema';
+
+/** A security event as its user or an admin sees it. Never a password, token or hash. */
+@ObjectType('SecurityEvent')
+export class SecurityEventView {
+  /** 24-hex ObjectId; ids grow with time, so `after` pages to older events. */
+  @Field(() => ID)
+  @ApiProperty({ example: '665f1c2b9d3e4a0012ab34cf' })
+  id!: string;
+
+  /** sign-in, sign-in-failed, refresh-reuse-detected, session-revoked, logout, password-changed, user-disabled, user-enabled, role-changed or user-deleted. */
+  @Field(() => String)
+  @ApiProperty({ enum: SecurityEventType, enumName: 'SecurityEventType' })
+  type!: SecurityEventType;
+
+  at!: Date;
+
+  /** The client IP of the request that caused it. */
+  ip!: string;
+
+  @Field(() => String, { nullable: true })
+  @ApiProperty({ type: String, nullable: true, example: 'Mozilla/5.0' })
+  userAgent!: string | null;
+
+  /** The session concerned (the `sid` of its access tokens), or null. */
+  @Field(() => String, { nullable: true })
+  @ApiProperty({ type: String, nullable: true })
+  sessionId!: string | null;
+
+  /** The user or admin who acted, or null. */
+  @Field(() => ID, { nullable: true })
+  @ApiProperty({ type: String, nullable: true, example: '665f1c2b9d3e4a0012ab34cd' })
+  actorId!: string | null;
+
+  static from(record: SecurityEventRecord): SecurityEventView {
+    const view = new SecurityEventView();
+    view.id = record._id.toHexString();
+    view.type = record.type;
+    view.at = record.at;
+    view.ip = record.ip;
+    view.userAgent = record.userAgent;
+    view.sessionId = record.sessionId;
+    view.actorId = record.actorId?.toHexString() ?? null;
+    return view;
+  }
+}
