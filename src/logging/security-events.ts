@@ -12,8 +12,9 @@ export class SecurityEvents {
     this.logger.warn({ event: 'rate-limited', scope, ip });
   }
 
-  accountThrottled(username: string, ip: string, retryAfterSeconds: number): void {
-    this.logger.warn({ event: 'account-throttled', username, ip, retryAfterSeconds });
+  /** Without the username: whatever was typed there (a password, say) must not reach the log. */
+  accountThrottled(ip: string, retryAfterSeconds: number): void {
+    this.logger.warn({ event: 'account-throttled', ip, retryAfterSeconds });
   }
 
   /** The log line of an event of the security activity log (see SecurityEventsService.record). */

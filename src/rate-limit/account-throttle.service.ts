@@ -75,7 +75,7 @@ export class AccountThrottle implements OnModuleInit, OnModuleDestroy {
     if (record === null || record.failures < this.threshold) return { username, record };
 
     const now = Date.now();
-    this.refuseUntil(record.lockedUntil, now, username, ip);
+    this.refuseUntil(record.lockedUntil, now, ip);
     // The summary may lag behind the failures (FerretDB), so a taken number is looked at.
     for (let failure = record.failures + 1; ; failure++) {
       if (await this.store.claim(record.epoch, failure, new Date(now), null, this.expiry(now))) {
@@ -87,8 +87,8 @@ export class AccountThrottle implements OnModuleInit, OnModuleDestroy {
         taken.failedAt ??
         (now - taken.claimedAt.getTime() > ABANDONED_ATTEMPT_MS ? taken.claimedAt : null);
       // another attempt holds this lock's one guess
-      if (failedAt === null) this.refuse(1, username, ip);
-      this.refuseUntil(this.lockedUntil(failure, failedAt), now, username, ip);
+      if (failedAt === null) this.refuse(1, ip);
+      this.refuseUntil(this.lockedUntil(failure, failedAt), now, ip);
     }
   }
 
@@ -125,13 +125,13 @@ export class AccountThrottle implements OnModuleInit, OnModuleDestroy {
     return new Date(failedAt.getTime() + seconds * 1000);
   }
 
-  private refuseUntil(lockedUntil: Date | null, now: number, username: string, ip: string): void {
+  private refuseUntil(lockedUntil: Date | null, now: number, ip: string): void {
     if (lockedUntil === null || lockedUntil.getTime() <= now) return;
-    this.refuse(Math.ceil((lockedUntil.getTime() - now) / 1000), username, ip);
+    this.refuse(Math.ceil((lockedUntil.getTime() - now) / 1000), ip);
   }
 
-  private refuse(retryAfterSeconds: number, username: string, ip: string): never {
-    this.securityEvents.accountThrottled(username, ip, Math.max(1, retryAfterSeconds));
+  private refuse(retryAfterSeconds: number, ip: string): never {
+    this.securityEvents.accountThrottled(ip, Math.max(1, retryAfterSeconds));
     throw new AppError(ErrorCode.TOO_MANY_REQUESTS, undefined, [], Math.max(1, retryAfterSeconds));
   }
 
