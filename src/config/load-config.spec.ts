@@ -67,10 +67,11 @@ describe(loadConfig.name, () => {
   });
 
   it('logs JSON everywhere but development, and takes LOG_FORMAT when set', () => {
-    expect(load({ NODE_ENV: 'production' }).logFormat).toBe('json');
+    const production = { NODE_ENV: 'production', JWT_PRIVATE_KEY: ecKeyPem().privatePem };
+    expect(load(production).logFormat).toBe('json');
     expect(load({ NODE_ENV: 'test' }).logFormat).toBe('json');
     expect(load({ NODE_ENV: 'development', LOG_FORMAT: 'json' }).logFormat).toBe('json');
-    expect(load({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(load({ ...production, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
   });
 
   it.each([

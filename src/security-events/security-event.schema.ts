@@ -22,8 +22,12 @@ export enum SecurityEventType {
  */
 @Schema({ collection: 'security_events', versionKey: false })
 export class SecurityEventDocument {
-  @Prop({ type: Types.ObjectId, required: true })
-  userId!: Types.ObjectId;
+  /**
+   * Null for a failed sign-in naming no user: stored all the same, so that a wrong password and an
+   * unknown name cost the same database commands (no enumeration by timing). Listed for no one.
+   */
+  @Prop({ type: Types.ObjectId, default: null })
+  userId!: Types.ObjectId | null;
 
   @Prop({ type: String, required: true, enum: Object.values(SecurityEventType) })
   type!: SecurityEventType;

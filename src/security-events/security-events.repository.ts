@@ -49,7 +49,7 @@ export class SecurityEventsRepository {
       .cursor({ batchSize: BATCH_SIZE });
     try {
       for await (const event of cursor) {
-        const events = byUser.get(event.userId.toHexString());
+        const events = byUser.get(event.userId?.toHexString() ?? '');
         if (events === undefined || events.length >= limit) continue;
         events.push(event);
         if (events.length === limit && --open === 0) break;

@@ -69,7 +69,6 @@ export class SecurityEventsService implements OnApplicationBootstrap, OnApplicat
       },
       WARNINGS.has(event.type),
     );
-    if (userId === null) return;
     const now = new Date();
     try {
       await this.events.insert({
