@@ -3,28 +3,20 @@ import { Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, Role } from '../common/auth-user';
 import { AppConfig } from '../config/app-config';
-import { loadJwtKeys } from '../config/jwt-keys';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { AccountThrottle } from '../rate-limit/account-throttle.service';
 import { UsersRepository } from '../users/users.repository';
 import { AuthService } from './auth.service';
 import { LogoutScope } from './logout.input';
 import { PasswordHasher } from './password-hasher.service';
-import { refreshTokenRecord } from './refresh-token.fixture';
+import { refreshTokenRecord, unitTestJwtKeys } from './refresh-token.fixture';
 import { SessionStore } from './session-store';
 import { SessionEndReason } from './session.schema';
 import { TokenService } from './token.service';
 
 const config = {
   jwt: {
-    keys: loadJwtKeys({
-      algorithm: 'HS256',
-      isProduction: false,
-      dataDir: '/nonexistent',
-      privateKey: undefined,
-      previousPublicKeys: undefined,
-      secret: 'unit-test-secret-that-is-long-enough-42',
-    }),
+    keys: unitTestJwtKeys,
     accessTtlSeconds: 900,
     issuer: 'i',
     audience: 'a',

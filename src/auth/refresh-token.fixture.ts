@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { loadJwtKeys } from '../config/jwt-keys';
 import { RefreshTokenRecord } from './refresh-token.schema';
 
 /** An active stored refresh token for unit specs; `overrides` set what a case is about. */
@@ -22,3 +23,13 @@ export function refreshTokenRecord(
     ...overrides,
   };
 }
+
+/** The HS256 signing keys of unit specs (no key files, no production checks). */
+export const unitTestJwtKeys = loadJwtKeys({
+  algorithm: 'HS256',
+  isProduction: false,
+  dataDir: '/nonexistent',
+  privateKey: undefined,
+  previousPublicKeys: undefined,
+  secret: 'unit-test-secret-that-is-long-enough-42',
+});

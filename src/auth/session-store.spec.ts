@@ -1,8 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
 import { Types } from 'mongoose';
 import { AppConfig } from '../config/app-config';
-import { loadJwtKeys } from '../config/jwt-keys';
-import { refreshTokenRecord } from './refresh-token.fixture';
+import { refreshTokenRecord, unitTestJwtKeys } from './refresh-token.fixture';
 import { RefreshTokenRecord, RevokedReason } from './refresh-token.schema';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionStore } from './session-store';
@@ -14,14 +13,7 @@ const GRACE_SECONDS = 10;
 const TTL_SECONDS = 3600;
 const config = {
   jwt: {
-    keys: loadJwtKeys({
-      algorithm: 'HS256',
-      isProduction: false,
-      dataDir: '/nonexistent',
-      privateKey: undefined,
-      previousPublicKeys: undefined,
-      secret: 'unit-test-secret-that-is-long-enough-42',
-    }),
+    keys: unitTestJwtKeys,
     accessTtlSeconds: 900,
   },
   refresh: { ttlSeconds: TTL_SECONDS, reuseGraceSeconds: GRACE_SECONDS, cookieName: 'rt' },
