@@ -60,7 +60,6 @@ export class RefreshTokenDocument {
 }
 
 export const RefreshTokenSchema = SchemaFactory.createForClass(RefreshTokenDocument);
-RefreshTokenSchema.index({ tokenHash: 1 }, { unique: true });
 RefreshTokenSchema.index({ sessionId: 1 });
 RefreshTokenSchema.index({ userId: 1, createdAt: -1 });
 

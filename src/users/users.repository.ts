@@ -183,13 +183,6 @@ export class UsersRepository implements OnModuleInit {
       .then((user) => user?.passwordHash);
   }
 
-  findByIds(ids: readonly string[]): Promise<PublicUserRecord[]> {
-    return this.users
-      .find({ _id: trusted({ $in: ids.map((id) => new Types.ObjectId(id)) }) }, PUBLIC_FIELDS)
-      .lean<PublicUserRecord[]>()
-      .exec();
-  }
-
   /** Users in creation order (ObjectIds grow with time), optionally after an id. */
   list(limit: number | undefined, after: string | undefined): Promise<PublicUserRecord[]> {
     const query = this.users.find(this.afterFilter(after), PUBLIC_FIELDS).sort({ _id: 1 });

@@ -23,17 +23,6 @@ export class UsersService {
     for await (const record of this.users.streamAll(after)) yield User.from(record);
   }
 
-  /** For DataLoader: one query, answers in the order of `ids`, null where missing. */
-  async findByIds(ids: readonly string[]): Promise<(User | null)[]> {
-    const byId = new Map(
-      (await this.users.findByIds(ids)).map((record) => [
-        record._id.toHexString(),
-        User.from(record),
-      ]),
-    );
-    return ids.map((id) => byId.get(id) ?? null);
-  }
-
   async exists(id: string): Promise<boolean> {
     return (await this.users.findById(id)) !== null;
   }
