@@ -18,7 +18,7 @@ import {
 } from '@nestjs/graphql';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import codegenConfig, { formatLikePrettier } from '../codegen';
-import { GRAPHQL_FEATURE_MODULES } from '../src/graphql/graphql.module';
+import { GRAPHQL_FEATURE_MODULES } from '../src/graphql/graphql-api.module';
 
 const ROOT = resolve(__dirname, '..');
 export const SCHEMA_FILE = 'schema.gql';

@@ -4,11 +4,11 @@ import { AccountsModule } from './accounts/accounts.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { EnvelopeInterceptor } from './common/envelope.interceptor';
-import { createValidationPipe } from './common/validation';
+import { createValidationPipe } from './common/validation-pipe';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
-import { GraphqlModule } from './graphql/graphql.module';
+import { GraphqlApiModule } from './graphql/graphql-api.module';
 import { HealthController } from './health/health.controller';
 import { LoggingModule } from './logging/logging.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
@@ -29,7 +29,7 @@ export class AppModule {
         AuthModule,
         SecurityEventsModule,
         AccountsModule,
-        GraphqlModule,
+        GraphqlApiModule,
       ],
       controllers: [HealthController],
       providers: [

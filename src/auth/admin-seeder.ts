@@ -3,7 +3,7 @@ import { AppError, ErrorCode } from '../common/app-error';
 import { Role } from '../common/auth-user';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ConfigError } from '../config/load-config';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { PasswordHasher } from './password-hasher.service';
 
 /**
@@ -17,7 +17,7 @@ export class AdminSeeder implements OnApplicationBootstrap {
   private readonly logger = new Logger(AdminSeeder.name);
 
   constructor(
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly passwords: PasswordHasher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -25,7 +25,7 @@ export class AdminSeeder implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const admin = this.config.admin;
     if (admin === undefined) return;
-    let existing = await this.users.findByUsername(admin.username);
+    let existing = await this.users.findWithCredentials(admin.username);
     if (existing === null) {
       try {
         await this.users.create(
@@ -39,7 +39,7 @@ export class AdminSeeder implements OnApplicationBootstrap {
         // another instance created it first, or someone signed up under the name meanwhile
         if (!(error instanceof AppError && error.code === ErrorCode.USERNAME_TAKEN)) throw error;
       }
-      existing = await this.users.findByUsername(admin.username);
+      existing = await this.users.findWithCredentials(admin.username);
     }
     if (existing !== null && existing.role !== Role.ADMIN) {
       throw new ConfigError(

@@ -5,7 +5,7 @@ import { AuthUser, Role } from '../common/auth-user';
 import { AppConfig } from '../config/app-config';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { AccountThrottle } from '../rate-limit/account-throttle.service';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import { LogoutScope } from './logout.input';
 import { PasswordHasher } from './password-hasher.service';
@@ -60,12 +60,12 @@ describe(AuthService.name, () => {
   >;
   let users: jest.Mocked<
     Pick<
-      UsersRepository,
-      | 'findById'
-      | 'findByUsername'
-      | 'findPasswordHash'
-      | 'updatePasswordHash'
-      | 'findCredentialVersion'
+      UsersService,
+      | 'findRecord'
+      | 'findWithCredentials'
+      | 'passwordHashOf'
+      | 'setPasswordHash'
+      | 'credentialVersionOf'
     >
   >;
   let passwords: jest.Mocked<Pick<PasswordHasher, 'verify' | 'hash'>>;
@@ -86,18 +86,18 @@ describe(AuthService.name, () => {
       revokeToken: jest.fn().mockResolvedValue(true),
     };
     users = {
-      findById: jest.fn().mockResolvedValue(user),
-      findByUsername: jest.fn().mockResolvedValue(user),
-      findPasswordHash: jest.fn().mockResolvedValue('hash'),
-      updatePasswordHash: jest.fn().mockResolvedValue(undefined),
-      findCredentialVersion: jest.fn().mockResolvedValue(user.credentialVersion),
+      findRecord: jest.fn().mockResolvedValue(user),
+      findWithCredentials: jest.fn().mockResolvedValue(user),
+      passwordHashOf: jest.fn().mockResolvedValue('hash'),
+      setPasswordHash: jest.fn().mockResolvedValue(undefined),
+      credentialVersionOf: jest.fn().mockResolvedValue(user.credentialVersion),
     };
     passwords = {
       verify: jest.fn().mockResolvedValue(true),
       hash: jest.fn().mockResolvedValue('new-hash'),
     };
     service = new AuthService(
-      users as unknown as UsersRepository,
+      users as unknown as UsersService,
       sessions as unknown as SessionStore,
       tokenService,
       passwords as unknown as PasswordHasher,
@@ -121,7 +121,7 @@ describe(AuthService.name, () => {
 
   describe('signIn', () => {
     it('answers a wrong username exactly like a wrong password, after the same bcrypt work', async () => {
-      users.findByUsername.mockResolvedValue(null);
+      users.findWithCredentials.mockResolvedValue(null);
       passwords.verify.mockResolvedValue(false);
       expect(
         await codeOf(service.signIn({ username: 'nobody', password: 'whatever1' }, client)),
@@ -136,7 +136,7 @@ describe(AuthService.name, () => {
     });
 
     it('ends the session it opened when the password changed meanwhile', async () => {
-      users.findCredentialVersion.mockResolvedValue(4);
+      users.credentialVersionOf.mockResolvedValue(4);
       expect(await codeOf(service.signIn({ username: 'ada', password: 'pw' }, client))).toBe(
         ErrorCode.INVALID_CREDENTIALS,
       );
@@ -244,14 +244,14 @@ describe(AuthService.name, () => {
         ErrorCode.INVALID_CREDENTIALS,
       );
       await service.changePassword(caller, input, client);
-      expect(users.updatePasswordHash).toHaveBeenCalledWith(caller.id, 'new-hash');
+      expect(users.setPasswordHash).toHaveBeenCalledWith(caller.id, 'new-hash');
       expect(sessions.endOthers).toHaveBeenCalledWith(
         caller.id,
         SID,
         SessionEndReason.PASSWORD_CHANGED,
         client,
       );
-      expect(users.updatePasswordHash.mock.invocationCallOrder[0]).toBeLessThan(
+      expect(users.setPasswordHash.mock.invocationCallOrder[0]).toBeLessThan(
         sessions.endOthers.mock.invocationCallOrder[0],
       );
     });

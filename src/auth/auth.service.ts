@@ -8,7 +8,7 @@ import { AccountThrottle } from '../rate-limit/account-throttle.service';
 import { SecurityEventType } from '../security-events/security-event.schema';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { PublicUserRecord, UserRecord } from '../users/user.schema';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { AuthPayload } from './auth-payload.model';
 import { ChangePasswordInput } from './change-password.input';
 import { LogoutScope } from './logout.input';
@@ -33,7 +33,7 @@ function setCookie(token: IssuedRefreshToken): CookieInstruction {
 @Injectable()
 export class AuthService {
   constructor(
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly sessions: SessionStore,
     private readonly tokens: TokenService,
     private readonly passwords: PasswordHasher,
@@ -43,10 +43,10 @@ export class AuthService {
   ) {}
 
   async signUp(input: SignUpInput): Promise<User> {
-    if (await this.users.existsByUsername(input.username))
+    if (await this.users.isUsernameTaken(input.username))
       throw new AppError(ErrorCode.USERNAME_TAKEN);
     const passwordHash = await this.passwords.hash(input.password);
-    return User.from(await this.users.create(input.username, passwordHash, Role.USER));
+    return this.users.create(input.username, passwordHash, Role.USER);
   }
 
   /** Opens a session. A password change that landed while the password was checked wins. */
@@ -54,7 +54,7 @@ export class AuthService {
     // the failure is recorded under the user the name belongs to, when there is one
     const named: { user: UserRecord | null } = { user: null };
     const user = await this.throttle.check(input.username, client.ip, async () => {
-      named.user = await this.users.findByUsername(input.username);
+      named.user = await this.users.findWithCredentials(input.username);
       const matches = await this.passwords.verify(input.password, named.user?.passwordHash);
       return matches ? named.user : null;
     });
@@ -70,7 +70,7 @@ export class AuthService {
     if (user.disabled === true) throw new AppError(ErrorCode.ACCOUNT_DISABLED);
     const credentialVersion = user.credentialVersion ?? 0;
     const session = await this.sessions.open(user._id, credentialVersion, client);
-    if ((await this.users.findCredentialVersion(user._id)) !== credentialVersion) {
+    if ((await this.users.credentialVersionOf(user._id)) !== credentialVersion) {
       await this.sessions.end(session.sessionId, SessionEndReason.PASSWORD_CHANGED, client);
       throw new AppError(ErrorCode.INVALID_CREDENTIALS);
     }
@@ -198,7 +198,7 @@ export class AuthService {
     const verified = await this.throttle.check(caller.username, client.ip, async () =>
       (await this.passwords.verify(
         input.currentPassword,
-        await this.users.findPasswordHash(caller.id),
+        await this.users.passwordHashOf(caller.id),
       ))
         ? true
         : null,
@@ -206,7 +206,7 @@ export class AuthService {
     if (verified === null) {
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'The current password is wrong');
     }
-    await this.users.updatePasswordHash(caller.id, await this.passwords.hash(input.newPassword));
+    await this.users.setPasswordHash(caller.id, await this.passwords.hash(input.newPassword));
     const ended = await this.sessions.endOthers(
       caller.id,
       caller.sessionId,
@@ -236,7 +236,7 @@ export class AuthService {
   }
 
   private async requireUser(id: string): Promise<PublicUserRecord> {
-    const user = await this.users.findById(id);
+    const user = await this.users.findRecord(id);
     // a disabled user's sessions were ended; this also closes a refresh racing the disabling
     if (user === null || user.disabled === true)
       throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);

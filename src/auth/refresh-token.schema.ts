@@ -10,9 +10,9 @@ export enum RevokedReason {
 }
 
 /**
- * One refresh token of a login session. Only its SHA-256 hash is stored. A session is active
- * while it has a token that is neither revoked nor expired, so session state needs no collection
- * of its own and cannot drift from the tokens.
+ * One refresh token of a login session (sessions have their own collection: session.schema.ts).
+ * Only its SHA-256 hash is stored; the token is found by its `_id` (the selector it carries) and
+ * the hash compared.
  */
 @Schema({ collection: 'refresh_tokens', versionKey: false })
 export class RefreshTokenDocument {
@@ -60,7 +60,6 @@ export class RefreshTokenDocument {
 }
 
 export const RefreshTokenSchema = SchemaFactory.createForClass(RefreshTokenDocument);
-RefreshTokenSchema.index({ tokenHash: 1 }, { unique: true });
 RefreshTokenSchema.index({ sessionId: 1 });
 RefreshTokenSchema.index({ userId: 1, createdAt: -1 });
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/app-error';
 import { assertOwnerOrAdmin } from '../common/policies';
 import { AuthUser } from '../common/auth-user';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { RefreshTokenView } from './refresh-token.model';
 import { RefreshTokensRepository, TokenPage } from './refresh-tokens.repository';
 
@@ -11,7 +11,7 @@ import { RefreshTokensRepository, TokenPage } from './refresh-tokens.repository'
 export class RefreshTokensService {
   constructor(
     private readonly tokens: RefreshTokensRepository,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
   ) {}
 
   /** A user's tokens, newest first: all of them, or a page. */
@@ -21,7 +21,7 @@ export class RefreshTokensService {
     page?: TokenPage,
   ): Promise<RefreshTokenView[]> {
     assertOwnerOrAdmin(viewer, userId);
-    if ((await this.users.findById(userId)) === null)
+    if (!(await this.users.exists(userId)))
       throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
     const now = new Date();
     return (await this.tokens.listByUser(userId, page)).map((record) =>

@@ -3,7 +3,7 @@ import { assertOwnerOrAdmin } from '../common/policies';
 import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, ClientInfo } from '../common/auth-user';
 import { SecurityEventsService } from '../security-events/security-events.service';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { CLEAR_COOKIE, KEEP_COOKIE, WithCookie } from './refresh-cookie';
 import { ActiveSession, SessionPage, SessionStore } from './session-store';
 import { SessionView } from './session.model';
@@ -14,7 +14,7 @@ import { SessionEndReason } from './session.schema';
 export class SessionsService {
   constructor(
     private readonly sessions: SessionStore,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly securityEvents: SecurityEventsService,
   ) {}
 
@@ -62,7 +62,7 @@ export class SessionsService {
   }
 
   private async requireUser(userId: string): Promise<void> {
-    if ((await this.users.findById(userId)) === null)
+    if (!(await this.users.exists(userId)))
       throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
   }
 }

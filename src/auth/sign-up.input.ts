@@ -1,7 +1,7 @@
 import { InputType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { PASSWORD_DOC, USERNAME_DOC } from '../common/api-docs';
-import { IsPassword, IsUsername } from '../common/validators';
+import { IsPassword, IsUsername } from '../common/validation-decorators';
 
 @InputType()
 export class SignUpInput {

@@ -1,8 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { GRAPHQL_PATH, graphqlErrorBody } from '../graphql/graphql-error-body';
-import { AppError, ErrorCode } from './app-error';
 import { errorEnvelope } from './envelope';
+import { GRAPHQL_PATH, graphqlErrorBody } from './graphql-error-body';
+import { logUnexpected } from './log-unexpected';
 import { requestIdMiddleware } from './request-id.middleware';
 import { toAppError } from './to-app-error';
 
@@ -31,23 +31,5 @@ export class AllExceptionsFilter implements ExceptionFilter {
     // /graphql requests refused before Apollo ran (body too large, malformed JSON) keep GraphQL's shape
     const body = req.path === GRAPHQL_PATH ? graphqlErrorBody(error) : errorEnvelope(req, error);
     res.status(error.httpStatus).json(body);
-  }
-}
-
-/** Unexpected errors are logged with the request id; known ones are the caller's business. */
-export function logUnexpected(
-  logger: Logger,
-  exception: unknown,
-  error: AppError,
-  requestId: string,
-): void {
-  if (error.code === ErrorCode.INTERNAL_ERROR) {
-    logger.error(
-      `requestId=${requestId} ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`,
-    );
-  } else if (error.code === ErrorCode.SERVICE_UNAVAILABLE) {
-    logger.warn(
-      `requestId=${requestId} database unavailable: ${exception instanceof Error ? exception.message : ''}`,
-    );
   }
 }

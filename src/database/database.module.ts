@@ -15,7 +15,7 @@ const SERVER_SELECTION_TIMEOUT_MS = 3_000;
 
 /** Owns the embedded FerretDB when MONGODB_URI is unset, and stops it with the app. */
 @Injectable()
-export class DatabaseLocator implements OnApplicationShutdown {
+export class EmbeddedDatabaseLauncher implements OnApplicationShutdown {
   private embedded: EmbeddedDatabase | undefined;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
@@ -38,16 +38,16 @@ export function withDefaultDatabase(uri: string): string {
   return `${match[1]}/${DEFAULT_DATABASE}${match[3] ?? ''}`;
 }
 
-@Module({ providers: [DatabaseLocator], exports: [DatabaseLocator] })
-class DatabaseLocatorModule {}
+@Module({ providers: [EmbeddedDatabaseLauncher], exports: [EmbeddedDatabaseLauncher] })
+class EmbeddedDatabaseLauncherModule {}
 
 @Module({
   imports: [
     MongooseModule.forRootAsync({
-      imports: [DatabaseLocatorModule],
-      inject: [DatabaseLocator],
-      useFactory: async (locator: DatabaseLocator) => ({
-        uri: await locator.uri().then(withDefaultDatabase),
+      imports: [EmbeddedDatabaseLauncherModule],
+      inject: [EmbeddedDatabaseLauncher],
+      useFactory: async (launcher: EmbeddedDatabaseLauncher) => ({
+        uri: await launcher.uri().then(withDefaultDatabase),
         bufferCommands: false,
         serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
         connectTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,

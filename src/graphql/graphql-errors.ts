@@ -2,11 +2,11 @@ import type { ApolloServerPlugin, GraphQLRequestContextDidEncounterErrors } from
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { Logger } from '@nestjs/common';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
-import { logUnexpected } from '../common/all-exceptions.filter';
 import { ErrorCode } from '../common/app-error';
+import { errorExtensions } from '../common/graphql-error-body';
+import { logUnexpected } from '../common/log-unexpected';
 import { toAppError } from '../common/to-app-error';
 import type { AppGraphqlContext } from './graphql-context';
-import { errorExtensions } from './graphql-error-body';
 import { describeCoercionError, withoutSubmittedValues } from './request-error-messages';
 
 /**

@@ -1,8 +1,8 @@
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloDriverConfig } from '@nestjs/apollo';
 import { AppConfig } from '../config/app-config';
+import { GRAPHQL_PATH } from '../common/graphql-error-body';
 import { AppGraphqlContext, ExpressContextArgs } from './graphql-context';
-import { GRAPHQL_PATH } from './graphql-error-body';
 import { errorReportingPlugin, createFormatError } from './graphql-errors';
 import { LoadersFactory } from './loaders';
 import { operationLimitsPlugin } from './operation-limits';

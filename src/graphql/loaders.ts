@@ -11,12 +11,9 @@ import {
   SecurityEventsByUserIdLoader,
 } from '../security-events/security-events.loader';
 import { SecurityEventsService } from '../security-events/security-events.service';
-import { createUserByIdLoader, UserByIdLoader } from '../users/users.loader';
-import { UsersService } from '../users/users.service';
 
 /** One GraphQL request's DataLoaders: batching and caching last as long as the request. */
 export interface Loaders {
-  userById: UserByIdLoader;
   refreshTokensByUserId: RefreshTokensByUserIdLoader;
   sessionsByUserId: SessionsByUserIdLoader;
   securityEventsByUserId: SecurityEventsByUserIdLoader;
@@ -29,7 +26,6 @@ export interface Loaders {
 @Injectable()
 export class LoadersFactory {
   constructor(
-    private readonly users: UsersService,
     private readonly refreshTokens: RefreshTokensService,
     private readonly sessions: SessionsService,
     private readonly securityEvents: SecurityEventsService,
@@ -37,7 +33,6 @@ export class LoadersFactory {
 
   create(): Loaders {
     return {
-      userById: createUserByIdLoader(this.users),
       refreshTokensByUserId: createRefreshTokensByUserIdLoader(this.refreshTokens),
       sessionsByUserId: createSessionsByUserIdLoader(this.sessions),
       securityEventsByUserId: createSecurityEventsByUserIdLoader(this.securityEvents),

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { GRAPHQL_PATH } from '../graphql/graphql-error-body';
+import { GRAPHQL_PATH } from '../common/graphql-error-body';
 
 const logger = new Logger('Request');
 

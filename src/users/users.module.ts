@@ -20,6 +20,6 @@ import { UsersService } from './users.service';
   ],
   controllers: [UsersController],
   providers: [UsersRepository, UsernamesRepository, AdminsLock, UsersService, UsersResolver],
-  exports: [UsersRepository, UsersService],
+  exports: [UsersService],
 })
 export class UsersModule {}

@@ -183,13 +183,6 @@ export class UsersRepository implements OnModuleInit {
       .then((user) => user?.passwordHash);
   }
 
-  findByIds(ids: readonly string[]): Promise<PublicUserRecord[]> {
-    return this.users
-      .find({ _id: trusted({ $in: ids.map((id) => new Types.ObjectId(id)) }) }, PUBLIC_FIELDS)
-      .lean<PublicUserRecord[]>()
-      .exec();
-  }
-
   /** Users in creation order (ObjectIds grow with time), optionally after an id. */
   list(limit: number | undefined, after: string | undefined): Promise<PublicUserRecord[]> {
     const query = this.users.find(this.afterFilter(after), PUBLIC_FIELDS).sort({ _id: 1 });
@@ -199,9 +192,9 @@ export class UsersRepository implements OnModuleInit {
 
   /**
    * Every user in creation order (optionally after an id), read from a cursor in batches of
-   * {@link STREAM_BATCH_SIZE}, so the caller's memory does not grow with the number of users.
+   * {@link STREAM_BATCH_SIZE}, so the caller's memory does not grow with the number of users. The
+   * cursor is closed as soon as the consumer stops (a client left).
    */
-  /** Every user in creation order from a cursor, closed as soon as the consumer stops (a client left). */
   async *streamAll(after?: string): AsyncGenerator<PublicUserRecord> {
     const cursor = this.users
       .find(this.afterFilter(after), PUBLIC_FIELDS)

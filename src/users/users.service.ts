@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
+import { Role } from '../common/auth-user';
 import { User } from './user.model';
-import { PublicUserRecord, UserChanges } from './user.schema';
+import { PublicUserRecord, UserChanges, UserRecord } from './user.schema';
 import { UsersRepository } from './users.repository';
 
 @Injectable()
@@ -23,19 +25,40 @@ export class UsersService {
     for await (const record of this.users.streamAll(after)) yield User.from(record);
   }
 
-  /** For DataLoader: one query, answers in the order of `ids`, null where missing. */
-  async findByIds(ids: readonly string[]): Promise<(User | null)[]> {
-    const byId = new Map(
-      (await this.users.findByIds(ids)).map((record) => [
-        record._id.toHexString(),
-        User.from(record),
-      ]),
-    );
-    return ids.map((id) => byId.get(id) ?? null);
-  }
-
   async exists(id: string): Promise<boolean> {
     return (await this.users.findById(id)) !== null;
+  }
+
+  /** The user as stored, without secrets; null when missing. */
+  findRecord(id: string): Promise<PublicUserRecord | null> {
+    return this.users.findById(id);
+  }
+
+  isUsernameTaken(username: string): Promise<boolean> {
+    return this.users.existsByUsername(username);
+  }
+
+  /** USERNAME_TAKEN when the name is held. */
+  async create(username: string, passwordHash: string, role: Role): Promise<User> {
+    return User.from(await this.users.create(username, passwordHash, role));
+  }
+
+  /** The user named `username` with its password hash and credential version, for checking a sign-in. */
+  findWithCredentials(username: string): Promise<UserRecord | null> {
+    return this.users.findByUsername(username);
+  }
+
+  passwordHashOf(id: string): Promise<string | undefined> {
+    return this.users.findPasswordHash(id);
+  }
+
+  /** Stores a new password hash; the credential version moves on, which ends older sessions. */
+  setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    return this.users.updatePasswordHash(id, passwordHash);
+  }
+
+  credentialVersionOf(id: Types.ObjectId): Promise<number | undefined> {
+    return this.users.findCredentialVersion(id);
   }
 
   /** An admin's changes (no authorization here: see AccountsService); NOT_FOUND, LAST_ADMIN. */

@@ -9,14 +9,9 @@ import {
   printSchema,
 } from 'graphql';
 import { MeDocument, SignInDocument, SignUpDocument } from '../generated/graphql';
-import { PASSWORD, uniqueUsername } from '../support/auth-helpers';
+import { PASSWORD, uniqueUsername, setCookies } from '../support/auth-helpers';
 import type { TestApp } from '../support/test-app';
-import {
-  createGraphqlApp,
-  graphqlSession,
-  GraphqlSession,
-  setCookieLines,
-} from './support/graphql-app';
+import { createGraphqlApp, graphqlSession, GraphqlSession } from './support/graphql-app';
 import { execute, onlyError, send } from './support/graphql-client';
 
 const INTROSPECTION = { query: getIntrospectionQuery() };
@@ -215,6 +210,6 @@ describe('Apollo at /graphql in production', () => {
       input: { username, password: PASSWORD },
     });
     expect(errors).toBeUndefined();
-    expect(setCookieLines(response.headers)[0]).toMatch(/; Secure/);
+    expect(setCookies(response)[0]).toMatch(/; Secure/);
   });
 });

@@ -8,16 +8,20 @@ import {
   SignInDocument,
   SignUpDocument,
 } from '../generated/graphql';
-import { PASSWORD, refreshCookieFrom, uniqueUsername } from '../support/auth-helpers';
+import {
+  PASSWORD,
+  refreshCookieFrom,
+  uniqueUsername,
+  cookieAttributes,
+  decodeAccessToken,
+  setCookies,
+} from '../support/auth-helpers';
 import type { TestApp } from '../support/test-app';
 import {
   adminSession,
-  claimsOf,
-  cookieAttributes,
   createGraphqlApp,
   graphqlSession,
   graphqlSignIn,
-  setCookieLines,
 } from './support/graphql-app';
 import { execute, onlyError } from './support/graphql-client';
 
@@ -89,21 +93,17 @@ describe('GraphQL auth mutations', () => {
       expect(errors).toBeUndefined();
       const payload = data!.signIn;
       expect(payload).toMatchObject({ tokenType: 'Bearer', user: { username, role: 'user' } });
-      const claims = claimsOf(payload.accessToken);
-      expect(payload.expiresIn).toBe((claims.exp as number) - (claims.iat as number));
+      const claims = decodeAccessToken(payload.accessToken).payload;
+      expect(payload.expiresIn).toBe(claims.exp - claims.iat);
       expect(claims).toMatchObject({ sub: payload.user.id, fresh: true });
 
-      const graphqlCookie = setCookieLines(response.headers).find((line) =>
-        line.startsWith('refreshToken='),
-      )!;
+      const graphqlCookie = setCookies(response).find((line) => line.startsWith('refreshToken='))!;
       expect(graphqlCookie).toMatch(/^refreshToken=[A-Za-z0-9_-]{43,};/);
       const rest = await t.http
         .post('/auth/sign-in')
         .send({ username, password: PASSWORD })
         .expect(200);
-      const restCookie = setCookieLines(rest.headers).find((line) =>
-        line.startsWith('refreshToken='),
-      )!;
+      const restCookie = setCookies(rest).find((line) => line.startsWith('refreshToken='))!;
       expect(cookieAttributes(graphqlCookie)).toEqual(cookieAttributes(restCookie));
       expect(cookieAttributes(graphqlCookie)).toEqual(
         [`Max-Age=${t.config.refresh.ttlSeconds}`, 'HttpOnly', 'Path=/', 'SameSite=Strict'].sort(),
@@ -123,7 +123,7 @@ describe('GraphQL auth mutations', () => {
           message: 'Invalid username or password',
           extensions: { code: 'UNAUTHENTICATED', errorCode: 'INVALID_CREDENTIALS' },
         });
-        expect(setCookieLines(result.response.headers)).toEqual([]);
+        expect(setCookies(result.response)).toEqual([]);
       }
     });
   });
@@ -167,17 +167,15 @@ describe('GraphQL auth mutations', () => {
         tokenType: 'Bearer',
         user: { id: session.userId },
       });
-      expect(claimsOf(data!.refreshToken.accessToken)).toMatchObject({
-        sid: claimsOf(session.accessToken).sid,
+      expect(decodeAccessToken(data!.refreshToken.accessToken).payload).toMatchObject({
+        sid: decodeAccessToken(session.accessToken).payload.sid,
         fresh: false,
       });
 
       const next = refreshCookieFrom(response);
       expect(next).toBeDefined();
       expect(next).not.toBe(session.cookie);
-      const nextLine = setCookieLines(response.headers).find((line) =>
-        line.startsWith('refreshToken='),
-      )!;
+      const nextLine = setCookies(response).find((line) => line.startsWith('refreshToken='))!;
       expect(cookieAttributes(nextLine)).toContain('HttpOnly');
 
       const tokens = await execute(
@@ -202,7 +200,7 @@ describe('GraphQL auth mutations', () => {
       const second = await execute(t.http, RefreshTokenDocument, {}, { cookie: session.cookie });
       expect(second.errors).toBeUndefined();
       expect(second.data!.refreshToken.user.id).toBe(session.userId);
-      expect(setCookieLines(second.response.headers)).toEqual([]);
+      expect(setCookies(second.response)).toEqual([]);
     });
 
     it('treats an older ancestor as theft: REFRESH_TOKEN_REUSED, and the session is over', async () => {
@@ -252,9 +250,7 @@ describe('GraphQL auth mutations', () => {
         );
         expect(errors).toBeUndefined();
         expect(data).toEqual({ logout: true });
-        const cleared = setCookieLines(response.headers).find((line) =>
-          line.startsWith('refreshToken='),
-        )!;
+        const cleared = setCookies(response).find((line) => line.startsWith('refreshToken='))!;
         expect(cleared).toMatch(/^refreshToken=;/);
         expect(cleared).toContain('Expires=Thu, 01 Jan 1970 00:00:00 GMT');
         expect(cookieAttributes(cleared)).toEqual(['HttpOnly', 'Path=/', 'SameSite=Strict']);
@@ -284,7 +280,7 @@ describe('GraphQL auth mutations', () => {
       );
       expect(errors).toBeUndefined();
       expect(data).toEqual({ revokeToken: true });
-      expect(setCookieLines(response.headers)).toEqual([]);
+      expect(setCookies(response)).toEqual([]);
       const refresh = await execute(t.http, RefreshTokenDocument, {}, { cookie: other.cookie });
       expect(onlyError(refresh).extensions.errorCode).toBe('INVALID_REFRESH_TOKEN');
     });
@@ -299,9 +295,7 @@ describe('GraphQL auth mutations', () => {
       );
       expect(data).toEqual({ revokeToken: true });
       expect(refreshCookieFrom(response)).toBeUndefined();
-      expect(
-        setCookieLines(response.headers).find((line) => line.startsWith('refreshToken=;')),
-      ).toBeDefined();
+      expect(setCookies(response).find((line) => line.startsWith('refreshToken=;'))).toBeDefined();
     });
 
     it('answers the contract codes for missing, unknown and foreign tokens', async () => {

@@ -7,12 +7,10 @@ import {
   SessionsDocument,
   UsersWithSessionsDocument,
 } from '../generated/graphql';
-import { clearsCookie } from '../rest/rest-helpers';
-import { uniqueUsername } from '../support/auth-helpers';
+import { uniqueUsername, clearsCookie, decodeAccessToken } from '../support/auth-helpers';
 import type { TestApp } from '../support/test-app';
 import {
   adminSession,
-  claimsOf,
   createGraphqlApp,
   graphqlSession,
   graphqlSignIn,
@@ -20,7 +18,8 @@ import {
 } from './support/graphql-app';
 import { execute, onlyError } from './support/graphql-client';
 
-const sidOf = (session: GraphqlSession): string => claimsOf(session.accessToken).sid as string;
+const sidOf = (session: GraphqlSession): string =>
+  decodeAccessToken(session.accessToken).payload.sid;
 
 describe('GraphQL sessions', () => {
   let t: TestApp;

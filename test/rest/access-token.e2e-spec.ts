@@ -1,9 +1,8 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
-import { newSession, SignedIn } from '../support/auth-helpers';
+import { newSession, SignedIn, decodeAccessToken } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import {
   bearer,
-  decodeAccessToken,
   expectError,
   expectSuccess,
   hmacForgery,

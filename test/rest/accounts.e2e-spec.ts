@@ -9,18 +9,12 @@ import {
   signIn,
   signUp,
   uniqueUsername,
+  UserBody,
 } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import { bearer, expectError, expectFieldError, expectSuccess, meStatus } from './rest-helpers';
 
 const ADMIN = { username: 'Accounts.Admin', password: 'the admin password' };
-
-interface UserBody {
-  id: string;
-  username: string;
-  role: string;
-  disabled: boolean;
-}
 
 interface EventBody {
   id: string;

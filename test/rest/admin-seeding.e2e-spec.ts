@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/load-config';
-import { PASSWORD, signIn, signUp } from '../support/auth-helpers';
+import { PASSWORD, signIn, signUp, UserBody, decodeAccessToken } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
-import { bearer, decodeAccessToken, expectSuccess } from './rest-helpers';
+import { bearer, expectSuccess } from './rest-helpers';
 
 /** The real server process (src/main.ts) until it exits, or is stopped once it listens. */
 function runServer(
@@ -37,12 +37,6 @@ function runServer(
   return new Promise((resolve) =>
     child.once('close', (code) => resolve({ code: listening ? 'listening' : code, stderr })),
   );
-}
-
-interface UserBody {
-  id: string;
-  username: string;
-  role: string;
 }
 
 describe('admin seeding (ADMIN_USERNAME, ADMIN_PASSWORD)', () => {

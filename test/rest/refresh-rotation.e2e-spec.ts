@@ -1,11 +1,17 @@
 import type { Response } from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
-import { newSession, PASSWORD, SignedIn, signIn, uniqueUsername } from '../support/auth-helpers';
+import {
+  newSession,
+  PASSWORD,
+  SignedIn,
+  signIn,
+  uniqueUsername,
+  cookiesNamed,
+  decodeAccessToken,
+} from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import {
   bearer,
-  cookiesNamed,
-  decodeAccessToken,
   expectError,
   expectSuccess,
   listRefreshTokens,

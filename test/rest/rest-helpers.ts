@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import type { Response } from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import type { AppConfig } from '../../src/config/app-config';
+import { decodeAccessToken } from '../support/auth-helpers';
 
 export const bearer = (accessToken: string): string => `Bearer ${accessToken}`;
 
@@ -59,73 +60,6 @@ export function expectFieldError(res: Response, field: string): ErrorBody {
   }
   expect(error.details.map((detail) => detail.field)).toContain(field);
   return error;
-}
-
-/** Every Set-Cookie line of a response. */
-export function setCookies(res: Response): string[] {
-  return ([] as string[]).concat(res.headers['set-cookie'] ?? []);
-}
-
-export interface ParsedCookie {
-  name: string;
-  value: string;
-  /** Attribute names lower-cased; valueless attributes map to ''. */
-  attributes: Record<string, string>;
-}
-
-export function parseSetCookie(line: string): ParsedCookie {
-  const [pair, ...rest] = line.split(';').map((part) => part.trim());
-  const eq = pair.indexOf('=');
-  const attributes: Record<string, string> = {};
-  for (const attribute of rest) {
-    const at = attribute.indexOf('=');
-    if (at === -1) attributes[attribute.toLowerCase()] = '';
-    else attributes[attribute.slice(0, at).toLowerCase()] = attribute.slice(at + 1);
-  }
-  return { name: pair.slice(0, eq), value: pair.slice(eq + 1), attributes };
-}
-
-/** The Set-Cookie lines for cookie `name`. */
-export function cookiesNamed(res: Response, name = 'refreshToken'): ParsedCookie[] {
-  return setCookies(res)
-    .map(parseSetCookie)
-    .filter((cookie) => cookie.name === name);
-}
-
-/** True when the response tells the browser to drop cookie `name`. */
-export function clearsCookie(res: Response, name = 'refreshToken'): boolean {
-  return cookiesNamed(res, name).some(
-    (cookie) =>
-      cookie.value === '' &&
-      (cookie.attributes['max-age'] === '0' ||
-        new Date(cookie.attributes.expires ?? '').getTime() <= Date.now()),
-  );
-}
-
-export interface AccessTokenPayload {
-  sub: string;
-  username: string;
-  role: string;
-  sid: string;
-  fresh: boolean;
-  iat: number;
-  exp: number;
-  iss: string;
-  aud: string;
-  jti: string;
-  [claim: string]: unknown;
-}
-
-export interface DecodedAccessToken {
-  header: { alg: string; typ?: string; [field: string]: unknown };
-  payload: AccessTokenPayload;
-}
-
-export function decodeAccessToken(token: string): DecodedAccessToken {
-  const decoded = jwt.decode(token, { complete: true });
-  if (decoded === null || typeof decoded.payload === 'string')
-    throw new Error(`not a JWT: ${token}`);
-  return decoded as unknown as DecodedAccessToken;
 }
 
 export interface ResignOptions {

@@ -1,10 +1,16 @@
 import type TestAgent from 'supertest/lib/agent';
-import { newSession, SignedIn, signIn, signUp, uniqueUsername } from '../support/auth-helpers';
+import {
+  newSession,
+  SignedIn,
+  signIn,
+  signUp,
+  uniqueUsername,
+  clearsCookie,
+  cookiesNamed,
+} from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import {
   bearer,
-  clearsCookie,
-  cookiesNamed,
   expectError,
   expectFieldError,
   expectSuccess,

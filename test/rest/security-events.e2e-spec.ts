@@ -10,11 +10,11 @@ import {
   signIn,
   signUp,
   uniqueUsername,
+  decodeAccessToken,
 } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import {
   bearer,
-  decodeAccessToken,
   expectError,
   expectFieldError,
   expectSuccess,

@@ -1,14 +1,7 @@
 import type { Response } from 'supertest';
-import { newSession } from '../support/auth-helpers';
+import { newSession, cookiesNamed } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
-import {
-  bearer,
-  cookiesNamed,
-  expectError,
-  expectSuccess,
-  listRefreshTokens,
-  meStatus,
-} from './rest-helpers';
+import { bearer, expectError, expectSuccess, listRefreshTokens, meStatus } from './rest-helpers';
 
 const MAX_LIFETIME_SECONDS = 8;
 

@@ -1,7 +1,14 @@
 import type { Response } from 'supertest';
-import { PASSWORD, SignedIn, signIn, signUp, uniqueUsername } from '../support/auth-helpers';
+import {
+  PASSWORD,
+  SignedIn,
+  signIn,
+  signUp,
+  uniqueUsername,
+  cookiesNamed,
+} from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
-import { bearer, cookiesNamed, listRefreshTokens, meStatus } from './rest-helpers';
+import { bearer, listRefreshTokens, meStatus } from './rest-helpers';
 
 /** Rounds per race; each round starts the two requests together and checks the end state. */
 const ROUNDS = Number(process.env.RACE_ROUNDS ?? 100);

@@ -1,11 +1,17 @@
 import type TestAgent from 'supertest/lib/agent';
-import { newSession, PASSWORD, SignedIn, signIn, uniqueUsername } from '../support/auth-helpers';
-import { createTestApp, TestApp } from '../support/test-app';
 import {
-  bearer,
+  newSession,
+  PASSWORD,
+  SignedIn,
+  signIn,
+  uniqueUsername,
   clearsCookie,
   cookiesNamed,
   decodeAccessToken,
+} from '../support/auth-helpers';
+import { createTestApp, TestApp } from '../support/test-app';
+import {
+  bearer,
   expectError,
   expectSuccess,
   ISO_DATE,

@@ -3,18 +3,23 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import jwt from 'jsonwebtoken';
 import { Connection, Types } from 'mongoose';
 import type { Response } from 'supertest';
-import { PASSWORD, signIn as signInAs, signUp, uniqueUsername } from '../support/auth-helpers';
+import {
+  PASSWORD,
+  signIn as signInAs,
+  signUp,
+  uniqueUsername,
+  ParsedCookie,
+  cookiesNamed,
+  decodeAccessToken,
+  setCookies,
+} from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import {
   bearer,
-  cookiesNamed,
-  decodeAccessToken,
   expectError,
   expectFieldError,
   expectSuccess,
   listRefreshTokens,
-  ParsedCookie,
-  setCookies,
 } from './rest-helpers';
 
 interface AuthPayloadBody {

@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import { PASSWORD, signIn, uniqueUsername } from '../support/auth-helpers';
+import { PASSWORD, signIn, uniqueUsername, UserBody } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import {
   bearer,
@@ -9,14 +9,6 @@ import {
   ISO_DATE,
   OBJECT_ID,
 } from './rest-helpers';
-
-interface UserBody {
-  id: string;
-  username: string;
-  role: string;
-  createdAt: string;
-  updatedAt: string;
-}
 
 /** No password, and nothing that looks like a bcrypt hash, anywhere in a body. */
 function expectNoSecrets(res: Response, password: string): void {

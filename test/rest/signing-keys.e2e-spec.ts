@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { accessTokenVerifier } from '../../docs/examples/verify-access-token';
-import { newSession, SignedIn, signIn } from '../support/auth-helpers';
+import { newSession, SignedIn, signIn, decodeAccessToken } from '../support/auth-helpers';
 import { createTestApp, TestApp, testDatabaseUri } from '../support/test-app';
-import { decodeAccessToken, hmacForgery, meStatus, resign } from './rest-helpers';
+import { hmacForgery, meStatus, resign } from './rest-helpers';
 
 interface Jwk {
   kty: string;

@@ -2,9 +2,15 @@ import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
 import { Connection, Model, Types } from 'mongoose';
 import { PasswordHasher } from '../../src/auth/password-hasher.service';
 import { UserDocument } from '../../src/users/user.schema';
-import { PASSWORD, signIn, signUp, uniqueUsername } from '../support/auth-helpers';
+import {
+  PASSWORD,
+  signIn,
+  signUp,
+  uniqueUsername,
+  decodeAccessToken,
+} from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
-import { decodeAccessToken, expectError, expectSuccess } from './rest-helpers';
+import { expectError, expectSuccess } from './rest-helpers';
 
 interface UsernameEntry {
   _id: string;

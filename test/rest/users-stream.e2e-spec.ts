@@ -5,17 +5,9 @@ import type { Response } from 'supertest';
 import { Role } from '../../src/common/auth-user';
 import { User } from '../../src/users/user.model';
 import { UsersService } from '../../src/users/users.service';
-import { newSession, SignedIn, signUp, uniqueUsername } from '../support/auth-helpers';
+import { newSession, SignedIn, signUp, uniqueUsername, UserBody } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import { bearer, expectError, expectFieldError, expectSuccess } from './rest-helpers';
-
-interface UserBody {
-  id: string;
-  username: string;
-  role: string;
-  createdAt: string;
-  updatedAt: string;
-}
 
 const ENVELOPE_FIELDS = ['success', 'statusCode', 'path', 'timestamp', 'requestId', 'data'];
 

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { PASSWORD, SignedIn, signIn, signUp, uniqueUsername } from '../support/auth-helpers';
+import {
+  cookiesNamed,
+  PASSWORD,
+  SignedIn,
+  signIn,
+  signUp,
+  uniqueUsername,
+  UserBody,
+} from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import {
   bearer,
@@ -10,14 +18,6 @@ import {
   OBJECT_ID,
   RefreshTokenItem,
 } from './rest-helpers';
-
-interface UserBody {
-  id: string;
-  username: string;
-  role: string;
-  createdAt: string;
-  updatedAt: string;
-}
 
 const ADMIN = { username: 'Chief.Admin', password: 'the admin password' };
 const UNKNOWN_ID = '0123456789abcdef01234567';
@@ -174,8 +174,7 @@ describe('users and refresh-token listings', () => {
       const { accessToken, user } = expectSuccess<{ accessToken: string; user: UserBody }>(
         signedIn,
       );
-      const rawCookie = ([] as string[]).concat(signedIn.headers['set-cookie'] ?? [])[0];
-      const token = rawCookie.split(';')[0].split('=')[1];
+      const token = cookiesNamed(signedIn)[0].value;
 
       const res = await get(`/users/${user.id}/refresh-tokens`, accessToken);
       const tokens = expectSuccess<RefreshTokenItem[]>(res);

@@ -1,3 +1,4 @@
+import jwt from 'jsonwebtoken';
 import type TestAgent from 'supertest/lib/agent';
 import type { Response } from 'supertest';
 
@@ -14,12 +15,104 @@ export function uniqueUsername(prefix = 'user'): string {
 
 export const PASSWORD = 'correct horse battery';
 
+/** A user as the API answers it (REST `data` or GraphQL `User`). */
+export interface UserBody {
+  id: string;
+  username: string;
+  role: string;
+  disabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Every Set-Cookie line of a response. */
+export function setCookies(res: Pick<Response, 'headers'>): string[] {
+  return ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+}
+
+export interface ParsedCookie {
+  name: string;
+  value: string;
+  /** Attribute names lower-cased; valueless attributes map to ''. */
+  attributes: Record<string, string>;
+}
+
+export function parseSetCookie(line: string): ParsedCookie {
+  const [pair, ...rest] = line.split(';').map((part) => part.trim());
+  const eq = pair.indexOf('=');
+  const attributes: Record<string, string> = {};
+  for (const attribute of rest) {
+    const at = attribute.indexOf('=');
+    if (at === -1) attributes[attribute.toLowerCase()] = '';
+    else attributes[attribute.slice(0, at).toLowerCase()] = attribute.slice(at + 1);
+  }
+  return { name: pair.slice(0, eq), value: pair.slice(eq + 1), attributes };
+}
+
+/** The Set-Cookie lines for cookie `name`. */
+export function cookiesNamed(
+  res: Pick<Response, 'headers'>,
+  name = 'refreshToken',
+): ParsedCookie[] {
+  return setCookies(res)
+    .map(parseSetCookie)
+    .filter((cookie) => cookie.name === name);
+}
+
+/** True when the response tells the browser to drop cookie `name`. */
+export function clearsCookie(res: Pick<Response, 'headers'>, name = 'refreshToken'): boolean {
+  return cookiesNamed(res, name).some(
+    (cookie) =>
+      cookie.value === '' &&
+      (cookie.attributes['max-age'] === '0' ||
+        new Date(cookie.attributes.expires ?? '').getTime() <= Date.now()),
+  );
+}
+
+/** The attributes of a Set-Cookie line, without its value and expiry date (which differ per response). */
+export function cookieAttributes(setCookie: string): string[] {
+  return setCookie
+    .split(';')
+    .slice(1)
+    .map((part) => part.trim())
+    .filter((part) => !part.startsWith('Expires='))
+    .sort();
+}
+
 /** The refresh cookie's `name=value` from a response, for sending back with `.set('Cookie', …)`. */
-export function refreshCookieFrom(response: Response, name = 'refreshToken'): string | undefined {
-  const cookies = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
-  const cookie = cookies.find((entry) => entry.startsWith(`${name}=`));
-  const pair = cookie?.split(';')[0];
-  return pair === `${name}=` ? undefined : pair;
+export function refreshCookieFrom(
+  response: Pick<Response, 'headers'>,
+  name = 'refreshToken',
+): string | undefined {
+  const cookie = cookiesNamed(response, name)[0];
+  return cookie === undefined || cookie.value === '' ? undefined : `${name}=${cookie.value}`;
+}
+
+export interface AccessTokenPayload {
+  sub: string;
+  username: string;
+  role: string;
+  sid: string;
+  fresh: boolean;
+  iat: number;
+  exp: number;
+  iss: string;
+  aud: string;
+  jti: string;
+  [claim: string]: unknown;
+}
+
+export interface DecodedAccessToken {
+  header: { alg: string; typ?: string; [field: string]: unknown };
+  payload: AccessTokenPayload;
+}
+
+/** A JWT's header and claims, unverified. */
+export function decodeAccessToken(token: string): DecodedAccessToken {
+  const decoded = jwt.decode(token, { complete: true });
+  if (decoded === null || typeof decoded.payload === 'string')
+    throw new Error(`not a JWT: ${token}`);
+  return decoded as unknown as DecodedAccessToken;
 }
 
 export interface SignedIn {

@@ -73,25 +73,3 @@ export async function graphqlSession(
 export function adminSession(http: TestAgent): Promise<GraphqlSession> {
   return graphqlSignIn(http, ADMIN_USERNAME, ADMIN_PASSWORD);
 }
-
-/** The claims of a JWT, unverified. */
-export function claimsOf(accessToken: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString('utf8')) as Record<
-    string,
-    unknown
-  >;
-}
-
-/** The attributes of a Set-Cookie line, without its value and expiry date (which differ per response). */
-export function cookieAttributes(setCookie: string): string[] {
-  return setCookie
-    .split(';')
-    .slice(1)
-    .map((part) => part.trim())
-    .filter((part) => !part.startsWith('Expires='))
-    .sort();
-}
-
-export function setCookieLines(headers: Record<string, unknown>): string[] {
-  return ([] as string[]).concat((headers['set-cookie'] as string[] | string | undefined) ?? []);
-}

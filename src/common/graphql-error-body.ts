@@ -1,5 +1,6 @@
-import type { AppError } from '../common/app-error';
+import type { AppError } from './app-error';
 
+/** Where GraphQL is served; errors raised there before Apollo runs keep GraphQL's shape. */
 export const GRAPHQL_PATH = '/graphql';
 
 /** What every GraphQL error of ours carries: the contract's code, the domain code, field errors. */

@@ -37,4 +37,4 @@ class LoadersModule {}
     }),
   ],
 })
-export class GraphqlModule {}
+export class GraphqlApiModule {}
