@@ -470,7 +470,7 @@ async function main(): Promise<void> {
     'query User($id: ID!) { user(id: $id) { id username role createdAt updatedAt } }',
     () => ({ id: random(users.ids) }),
   );
-  const tokensQuery = graphql('{ users(limit: 100) { id refreshTokens { id } } }');
+  const tokensQuery = graphql('{ users(limit: 100) { id refreshTokens(limit: 10) { id } } }');
   const graphqlMissing = await probeGraphql(live.baseUrl, userQuery);
   for (const [name, spec, detail, bound, target] of [
     [
@@ -483,7 +483,7 @@ async function main(): Promise<void> {
     [
       'gql-users-tokens',
       tokensQuery,
-      'GraphQL users(limit: 100) { id refreshTokens { id } }',
+      'GraphQL users(limit: 100) { id refreshTokens(limit: 10) { id } }',
       byId(),
       0.3,
     ],
@@ -558,7 +558,7 @@ async function main(): Promise<void> {
     if (wanted('gql-users-tokens') && !graphqlMissing) {
       await http(
         `gql-users-tokens${suffix}`,
-        `GraphQL users(limit: 100) { id refreshTokens { id } } on ${users.ids.length} users`,
+        `GraphQL users(limit: 100) { id refreshTokens(limit: 10) { id } } on ${users.ids.length} users`,
         tokensQuery,
         { bound: byId(suffix), target: 0.3 },
       );

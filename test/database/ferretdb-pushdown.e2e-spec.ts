@@ -201,6 +201,8 @@ describe('FerretDB pushdown (tools/ferretdb/sqlite-id-index.patch)', () => {
       await expectSameAsScan({ sessionId: SPECIAL }, sort);
       await expectSameAsScan({ sessionId: { $in: ['s1', SPECIAL] }, userId: BOB }, sort);
       await expectSameAsScan({ userId: new ObjectId() }, sort);
+      await expectSameAsScan({ _id: { $in: [objectIds[3], objectIds[70], SPECIAL, 'zzz'] } }, sort);
+      await expectSameAsScan({ _id: { $in: [objectIds[5], new ObjectId()] } }, sort);
     }
     expect(await items.findOne({ _id: SPECIAL } as Document)).toMatchObject({ userId: BOB });
     expect(await items.countDocuments({ sessionId: SPECIAL })).toBe(49);
@@ -212,6 +214,7 @@ describe('FerretDB pushdown (tools/ferretdb/sqlite-id-index.patch)', () => {
       { _id: { $gt: 'a' } },
       { _id: { $gt: 7 } },
       { _id: { $gt: mid, $lt: 'zzz' } },
+      { _id: { $in: [mid, 42] } },
       { _id: { $gt: mid }, userId: { $ne: ALICE } },
       { userId: [ALICE, BOB] },
       { userId: null },
@@ -234,6 +237,7 @@ describe('FerretDB pushdown (tools/ferretdb/sqlite-id-index.patch)', () => {
         [{ userId: ALICE }, { createdAt: -1 }, '_userId_1_', false],
         [{ userId: { $in: [ALICE, BOB] } }, { createdAt: -1 }, '_userId_1_', false],
         [{ sessionId: 's1' }, {}, '_sessionId_1', false],
+        [{ _id: { $in: [objectIds[3], objectIds[70]] } }, {}, '__id_', false],
       ];
       for (const [filter, sort, index, sorted] of shapes) {
         const result = await explain(filter, sort, 10);
