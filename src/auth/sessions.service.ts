@@ -24,10 +24,10 @@ export class SessionsService {
     page: SessionPage = {},
   ): Promise<SessionView[]> {
     assertOwnerOrAdmin(caller, userId);
-    await this.requireUser(userId);
-    return (await this.sessions.listActiveForUser(userId, page)).map((session) =>
-      SessionView.from(session, caller.sessionId),
-    );
+    const sessions = await this.sessions.listActiveForUser(userId, page);
+    // sessions prove their user exists; only an empty page may be an unknown user's (404)
+    if (sessions.length === 0) await this.requireUser(userId);
+    return sessions.map((session) => SessionView.from(session, caller.sessionId));
   }
 
   /** For DataLoader: every listed user's active sessions in one batch. Callers check who may see them. */
