@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_VERSION=4.32.5
 FUZZ_SECONDS=${FUZZ_SECONDS:-120}
-PORT=${FUZZ_PORT:-3999}
+# a free port unless FUZZ_PORT says otherwise, so two runs on one machine cannot meet
+PORT=${FUZZ_PORT:-$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')}
 BASE="http://127.0.0.1:${PORT}"
 
 if [ ! -x .venv/bin/schemathesis ] || ! .venv/bin/schemathesis --version | grep -q "$SCHEMATHESIS_VERSION"; then
