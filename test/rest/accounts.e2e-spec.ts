@@ -10,21 +10,12 @@ import {
   signUp,
   uniqueUsername,
   UserBody,
+  EventBody,
 } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import { bearer, expectError, expectFieldError, expectSuccess, meStatus } from './rest-helpers';
 
 const ADMIN = { username: 'Accounts.Admin', password: 'the admin password' };
-
-interface EventBody {
-  id: string;
-  type: string;
-  at: string;
-  ip: string;
-  userAgent: string | null;
-  sessionId: string | null;
-  actorId: string | null;
-}
 
 describe('accounts: PATCH and DELETE /users/{id}', () => {
   let t: TestApp;

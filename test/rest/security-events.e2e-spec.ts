@@ -11,6 +11,7 @@ import {
   signUp,
   uniqueUsername,
   decodeAccessToken,
+  EventBody,
 } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import {
@@ -38,16 +39,6 @@ const ALL_TYPES = [
   'role-changed',
   'user-deleted',
 ];
-
-interface EventBody {
-  id: string;
-  type: string;
-  at: string;
-  ip: string;
-  userAgent: string | null;
-  sessionId: string | null;
-  actorId: string | null;
-}
 
 describe('security events: GET /users/{id}/security-events', () => {
   let t: TestApp;

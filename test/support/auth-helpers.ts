@@ -16,6 +16,17 @@ export function uniqueUsername(prefix = 'user'): string {
 export const PASSWORD = 'correct horse battery';
 
 /** A user as the API answers it (REST `data` or GraphQL `User`). */
+/** A SecurityEvent as the REST API answers it. */
+export interface EventBody {
+  id: string;
+  type: string;
+  at: string;
+  ip: string;
+  userAgent: string | null;
+  sessionId: string | null;
+  actorId: string | null;
+}
+
 export interface UserBody {
   id: string;
   username: string;
