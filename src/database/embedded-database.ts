@@ -1,7 +1,7 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 
@@ -46,7 +46,7 @@ export async function ensureFerretDbBinary(): Promise<string> {
   mkdirSync(TOOLS_DIR, { recursive: true });
   await withBuildLock(async () => {
     if (existsSync(FERRETDB_BINARY)) return;
-    await preparePatchedSource();
+    await preparePatchedSource(PATCHED_SOURCE);
     await run('go', ['install', '.'], LAUNCHER_SOURCE, {
       GOBIN: TOOLS_BIN,
       GOFLAGS: '-mod=readonly',
@@ -55,19 +55,22 @@ export async function ensureFerretDbBinary(): Promise<string> {
   return FERRETDB_BINARY;
 }
 
-/** A writable copy of the FerretDB module from the Go module proxy, with the patch applied. */
-async function preparePatchedSource(): Promise<void> {
+/**
+ * A writable copy of the FerretDB module from the Go module proxy, with the patch applied, in
+ * `target` (the build uses PATCHED_SOURCE; the patch's Go tests use a copy of their own).
+ */
+export async function preparePatchedSource(target: string): Promise<void> {
   // outside any Go module, so the replace directive does not apply to the download itself
   const download = await run('go', ['mod', 'download', '-json', FERRETDB_MODULE], TOOLS_DIR, {
     GOFLAGS: '-mod=mod',
   });
   const { Dir: moduleDir } = JSON.parse(download) as { Dir: string };
-  rmSync(PATCHED_SOURCE, { recursive: true, force: true });
-  cpSync(moduleDir, PATCHED_SOURCE, { recursive: true });
-  await run('chmod', ['-R', 'u+w', PATCHED_SOURCE], TOOLS_DIR);
-  // the copy sits inside this repository's work tree: keep git from treating it as part of it
-  await run('git', ['apply', '-p1', PATCH_FILE], PATCHED_SOURCE, {
-    GIT_CEILING_DIRECTORIES: TOOLS_DIR,
+  rmSync(target, { recursive: true, force: true });
+  cpSync(moduleDir, target, { recursive: true });
+  await run('chmod', ['-R', 'u+w', target], TOOLS_DIR);
+  // the copy may sit inside this repository's work tree: keep git from treating it as part of it
+  await run('git', ['apply', '-p1', PATCH_FILE], target, {
+    GIT_CEILING_DIRECTORIES: dirname(target),
   });
 }
 
