@@ -29,12 +29,48 @@ function droppedKey(value: unknown, parent = ''): string | undefined {
   return undefined;
 }
 
+/** Argument classes whose validated values are kept for equal input: see {@link ReusableValidation}. */
+const reusableClasses = new WeakSet<object>();
+/** Distinct inputs kept per class; the memory starts over when full. */
+const MAX_REMEMBERED_INPUTS = 1000;
+
+/**
+ * Marks an argument class of a few primitives and no secrets (paging arguments) whose validated
+ * value may serve every equal input. GraphQL validates a nested list field's arguments once per
+ * parent: `users { refreshTokens(limit: 10) }` ran class-transformer and class-validator 100 times
+ * on the same `{ limit: 10 }` in one request. The kept value is frozen, so no caller can change
+ * what the next one receives; invalid input is never kept and is refused every time.
+ */
+export function ReusableValidation(): ClassDecorator {
+  return (target) => {
+    reusableClasses.add(target);
+  };
+}
+
+/** The memory key of a flat object of primitives, or undefined for anything else. */
+function flatInputKey(value: unknown): string | undefined {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Object.getPrototypeOf(value) !== Object.prototype
+  )
+    return undefined;
+  let key = '';
+  for (const [name, field] of Object.entries(value)) {
+    if (field !== null && typeof field === 'object') return undefined;
+    key += `${JSON.stringify(name)}:${typeof field}:${String(field)};`;
+  }
+  return key;
+}
+
 /**
  * `forbidNonWhitelisted` cannot see `__proto__` or `constructor`: class-transformer drops them
  * before validation, so they would be accepted silently instead of refused like any unknown field.
  */
 class StrictValidationPipe extends ValidationPipe {
-  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  private readonly remembered = new WeakMap<object, Map<string, unknown>>();
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const field =
       metadata.type === 'body' || metadata.type === 'query' ? droppedKey(value) : undefined;
     if (field !== undefined) {
@@ -42,7 +78,19 @@ class StrictValidationPipe extends ValidationPipe {
         { field, message: `property ${field} should not exist` },
       ]);
     }
-    return super.transform(value, metadata) as Promise<unknown>;
+    const { metatype } = metadata;
+    const key =
+      metatype !== undefined && reusableClasses.has(metatype) ? flatInputKey(value) : undefined;
+    if (metatype === undefined || key === undefined)
+      return super.transform(value, metadata) as Promise<unknown>;
+
+    const memory = this.remembered.get(metatype) ?? new Map<string, unknown>();
+    this.remembered.set(metatype, memory);
+    if (memory.has(key)) return memory.get(key);
+    const validated: unknown = Object.freeze(await super.transform(value, metadata));
+    if (memory.size >= MAX_REMEMBERED_INPUTS) memory.clear();
+    memory.set(key, validated);
+    return validated;
   }
 }
 

@@ -1,3 +1,4 @@
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloDriverConfig } from '@nestjs/apollo';
 import { AppConfig } from '../config/app-config';
@@ -5,6 +6,7 @@ import { GRAPHQL_PATH } from '../common/graphql-error-body';
 import { AppGraphqlContext, ExpressContextArgs } from './graphql-context';
 import { errorReportingPlugin, createFormatError } from './graphql-errors';
 import { LoadersFactory } from './loaders';
+import { noStorePlugin } from './no-store-plugin';
 import { operationLimitsPlugin } from './operation-limits';
 
 /**
@@ -33,6 +35,8 @@ export function graphqlOptions(
           ]),
       operationLimitsPlugin(),
       errorReportingPlugin(),
+      ApolloServerPluginCacheControlDisabled(),
+      noStorePlugin(),
     ],
     introspection: !config.isProduction,
     hideSchemaDetailsFromClientErrors: config.isProduction,

@@ -1,5 +1,6 @@
 import { ArgsType, Field, ID, Int } from '@nestjs/graphql';
 import { IsInt, IsMongoId, IsOptional, Max, Min } from 'class-validator';
+import { ReusableValidation } from '../common/validation-pipe';
 
 /** The page size of a GraphQL list when `limit` is not given. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -10,6 +11,7 @@ export const MAX_PAGE_SIZE = 1000;
  * these arguments is weighed by the complexity limit as its `limit` times its selection.
  */
 @ArgsType()
+@ReusableValidation()
 export class PageArgs {
   /** Page size, 1-1000. */
   @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE })

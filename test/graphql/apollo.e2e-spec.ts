@@ -212,4 +212,23 @@ describe('Apollo at /graphql in production', () => {
     expect(errors).toBeUndefined();
     expect(setCookies(response)[0]).toMatch(/; Secure/);
   });
+
+  it('tells caches to store no answer: tokens, user data and errors alike', async () => {
+    const username = uniqueUsername();
+    const signUp = await execute(t.http, SignUpDocument, {
+      input: { username, password: PASSWORD },
+    });
+    const signIn = await execute(t.http, SignInDocument, {
+      input: { username, password: PASSWORD },
+    });
+    const me = await execute(t.http, MeDocument, undefined, {
+      token: signIn.data!.signIn.accessToken,
+    });
+    const refused = await execute(t.http, MeDocument);
+    for (const { response } of [signUp, signIn, me, refused]) {
+      expect(response.headers['cache-control']).toBe('no-store');
+    }
+    expect(me.errors).toBeUndefined();
+    expect(refused.errors).toBeDefined();
+  });
 });

@@ -1,0 +1,71 @@
+import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
+import { IsInt, IsString, Max } from 'class-validator';
+import { PageArgs } from '../graphql/page.args';
+import { AppError } from './app-error';
+import { createValidationPipe } from './validation-pipe';
+
+class Credentials {
+  @IsString()
+  username!: string;
+
+  @IsString()
+  password!: string;
+}
+
+class Unmarked {
+  @IsInt()
+  @Max(10)
+  limit!: number;
+}
+
+/** As @nestjs/graphql passes `@Args()`: its param type 3 (GqlParamtype.ARGS, not exported). */
+const argsOf = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({
+  type: '3' as ArgumentMetadata['type'],
+  metatype,
+});
+
+describe('the validation pipe', () => {
+  let validations: jest.SpyInstance;
+
+  beforeEach(() => {
+    validations = jest.spyOn(ValidationPipe.prototype, 'transform');
+  });
+
+  afterEach(() => validations.mockRestore());
+
+  it('validates equal paging arguments once, and hands out a frozen value', async () => {
+    const pipe = createValidationPipe();
+    const results = [];
+    for (let i = 0; i < 100; i += 1) {
+      results.push(await pipe.transform({ limit: 10 }, argsOf(PageArgs)));
+    }
+    expect(validations).toHaveBeenCalledTimes(1);
+    expect(results[99]).toBeInstanceOf(PageArgs);
+    expect(results[99]).toEqual({ limit: 10 });
+    expect(Object.isFrozen(results[99])).toBe(true);
+
+    await pipe.transform({ limit: 11 }, argsOf(PageArgs));
+    await pipe.transform({ limit: 10, after: '665f1c2b9d3e4a0012ab34cd' }, argsOf(PageArgs));
+    expect(validations).toHaveBeenCalledTimes(3);
+  });
+
+  it('refuses invalid paging arguments every time, never from memory', async () => {
+    const pipe = createValidationPipe();
+    for (let i = 0; i < 3; i += 1) {
+      await expect(pipe.transform({ limit: 0 }, argsOf(PageArgs))).rejects.toBeInstanceOf(AppError);
+      await expect(pipe.transform({ limit: '10' }, argsOf(PageArgs))).rejects.toBeInstanceOf(
+        AppError,
+      );
+    }
+    expect(validations).toHaveBeenCalledTimes(6);
+  });
+
+  it('keeps nothing of classes not marked reusable (credentials stay out of memory)', async () => {
+    const pipe = createValidationPipe();
+    for (let i = 0; i < 3; i += 1) {
+      await pipe.transform({ username: 'ada', password: 'secret-secret' }, argsOf(Credentials));
+      await pipe.transform({ limit: 5 }, argsOf(Unmarked));
+    }
+    expect(validations).toHaveBeenCalledTimes(6);
+  });
+});
