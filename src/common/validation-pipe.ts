@@ -49,12 +49,10 @@ export function ReusableValidation(): ClassDecorator {
 
 /** The memory key of a flat object of primitives, or undefined for anything else. */
 function flatInputKey(value: unknown): string | undefined {
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    Object.getPrototypeOf(value) !== Object.prototype
-  )
-    return undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  // graphql-js builds arguments on a null prototype
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== null && prototype !== Object.prototype) return undefined;
   let key = '';
   for (const [name, field] of Object.entries(value)) {
     if (field !== null && typeof field === 'object') return undefined;
