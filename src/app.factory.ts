@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import { setupApiDocs } from './api-docs.setup';
 import { AppModule } from './app.module';
+import { EnvelopingExpressAdapter } from './common/enveloping-express-adapter';
 import { jsonBodyParser } from './common/json-body';
 import { requestIdMiddleware } from './common/request-id.middleware';
 import { securityHeaders } from './common/security-headers';
@@ -15,11 +16,16 @@ export async function createApp(
   config: AppConfig,
   logger?: LoggerService | false,
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
-    abortOnError: false,
-    ...(logger !== undefined && { logger }),
-  });
+  // the adapter wraps every REST success in the envelope (no interceptor: see its comment)
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config),
+    new EnvelopingExpressAdapter(),
+    {
+      bodyParser: false,
+      abortOnError: false,
+      ...(logger !== undefined && { logger }),
+    },
+  );
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
