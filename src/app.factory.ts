@@ -2,6 +2,7 @@ import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
+import type { NextFunction, Request, Response } from 'express';
 import { setupApiDocs } from './api-docs.setup';
 import { AppModule } from './app.module';
 import { EnvelopingExpressAdapter } from './common/enveloping-express-adapter';
@@ -30,7 +31,11 @@ export async function createApp(
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
   app.use(requestLogMiddleware);
-  app.use(cookieParser());
+  const parseCookies = cookieParser();
+  // without a Cookie header there is nothing to parse (`req.cookies` stays unset: refreshCookieOf)
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    req.headers.cookie === undefined ? next() : parseCookies(req, res, next),
+  );
   app.use(securityHeaders(!config.isProduction));
   app.use(jsonBodyParser(config.bodyLimitBytes));
   if (config.corsOrigins.length > 0) {
