@@ -4,14 +4,18 @@ import SonicBoom from 'sonic-boom';
 export type LogSink = (line: string) => void;
 
 /**
- * An asynchronous writer (pino's sonic-boom): a line is copied into a buffer and written when the
- * previous write has finished, so under load many lines share one `write` and no request waits for
- * the pipe or the file. What is still buffered must be flushed before the process ends:
+ * An asynchronous writer (pino's sonic-boom): the lines of one turn of the event loop are gathered
+ * and handed over together at its end, and written when the previous write has finished, so under
+ * load many lines share one `write` and no request waits for the pipe or the file. (Handed over
+ * one by one, most lines found no write in flight and cost a write each: 5% of the CPU of a
+ * request that does no I/O.) What is still buffered must be flushed before the process ends:
  * {@link flushLogs}.
  */
 export class LogWriter {
   private readonly stream: SonicBoom;
   private synchronous = false;
+  /** The lines of this turn of the event loop, not yet handed to the stream. */
+  private pending = '';
 
   constructor(destination: number | string) {
     // minLength 0: a line is handed to the kernel as soon as no write is in flight
@@ -19,8 +23,20 @@ export class LogWriter {
   }
 
   readonly write: LogSink = (line) => {
-    this.stream.write(line);
-    if (this.synchronous) this.flushSync();
+    if (this.synchronous) {
+      this.stream.write(line);
+      this.flushSync();
+      return;
+    }
+    if (this.pending === '') setImmediate(this.handOver);
+    this.pending += line;
+  };
+
+  private readonly handOver = (): void => {
+    if (this.pending === '') return;
+    const lines = this.pending;
+    this.pending = '';
+    this.stream.write(lines);
   };
 
   /**
@@ -34,6 +50,7 @@ export class LogWriter {
 
   /** Writes out whatever is buffered, synchronously. */
   flushSync(): void {
+    this.handOver();
     try {
       this.stream.flushSync();
     } catch {
