@@ -37,7 +37,8 @@ const STAGES: [string, (frame: CallFrame) => boolean][] = [
   ['JSON body parser', (f) => /json-body|\/body-parser\//.test(f.url)],
   ['JWT guard (passport)', (f) => /jwt-auth\.guard|jwt\.strategy|\/passport/.test(f.url)],
   ['rate-limit guard', (f) => f.url.includes('rate-limit.guard')],
-  ['envelope interceptor', (f) => f.url.includes('envelope.interceptor')],
+  // building the envelope; sending it (the adapter's reply) counts under Nest, as any reply does
+  ['envelope', (f) => f.url.includes('/common/envelope.')],
   ['validation pipe', (f) => /\/common\/validation|class-validator|class-transformer/.test(f.url)],
   ['exception filter', (f) => f.url.includes('all-exceptions.filter')],
   ['mongoose / driver', (f) => /\/node_modules\/(mongoose|mongodb|bson)\//.test(f.url)],

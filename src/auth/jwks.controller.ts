@@ -1,7 +1,8 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Public, Unenveloped } from '../common/decorators';
+import { Public } from '../common/decorators';
+import { Unenveloped } from '../common/envelope';
 import { Jwk, JwkSet } from './jwk-set';
 import { TokenService } from './token.service';
 
@@ -11,7 +12,6 @@ export class JwksController {
   constructor(private readonly tokens: TokenService) {}
 
   @Public()
-  @Unenveloped()
   @Get('jwks.json')
   @ApiOperation({
     summary: 'The public keys access tokens are signed with (JWK Set, RFC 7517)',
@@ -30,8 +30,8 @@ export class JwksController {
       },
     },
   })
-  publicKeys(@Res({ passthrough: true }) res: Response): JwkSet {
+  publicKeys(@Res({ passthrough: true }) res: Response): Unenveloped<JwkSet> {
     res.setHeader('Cache-Control', `public, max-age=${this.tokens.publicKeySetMaxAgeSeconds}`);
-    return this.tokens.publicKeySet();
+    return new Unenveloped(this.tokens.publicKeySet());
   }
 }

@@ -7,11 +7,6 @@ export const IS_PUBLIC = 'isPublic';
 /** Opts a route or resolver out of the global access-token guard. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
-export const UNENVELOPED = 'unenveloped';
-
-/** Sends a route's answer as it is, outside the REST envelope (the JWK Set, which JWKS clients read as is). */
-export const Unenveloped = () => SetMetadata(UNENVELOPED, true);
-
 /** The verified caller (routes behind the guard only). */
 export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): AuthUser => extractRequest(context).user as AuthUser,

@@ -29,6 +29,14 @@ function base(req: Request, statusCode: number): EnvelopeBase {
   };
 }
 
+/**
+ * A route's answer sent as it is, outside the envelope: the JWK Set, which JWKS clients read as is.
+ * The one exception the contract names; `EnvelopingExpressAdapter` sends it unwrapped.
+ */
+export class Unenveloped<T> {
+  constructor(readonly body: T) {}
+}
+
 export function successEnvelope<T>(req: Request, statusCode: number, data: T): SuccessEnvelope<T> {
   return { success: true, ...base(req, statusCode), data };
 }

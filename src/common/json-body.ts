@@ -35,7 +35,23 @@ function refuseDeepNesting(_req: IncomingMessage, _res: unknown, raw: Buffer): v
   }
 }
 
-/** JSON bodies up to BODY_LIMIT and MAX_JSON_DEPTH; anything else never reaches a handler. */
+/**
+ * JSON bodies up to BODY_LIMIT and MAX_JSON_DEPTH; anything else never reaches a handler. A request
+ * with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 6.3): it skips the
+ * parser's checks, and gets the `req.body` the parser would set (Apollo refuses a request without
+ * one).
+ */
 export function jsonBodyParser(limitBytes: number): RequestHandler {
-  return json({ limit: limitBytes, verify: refuseDeepNesting });
+  const parse = json({ limit: limitBytes, verify: refuseDeepNesting });
+  return (req, res, next) => {
+    if (
+      req.headers['content-length'] === undefined &&
+      req.headers['transfer-encoding'] === undefined
+    ) {
+      req.body = undefined;
+      next();
+      return;
+    }
+    parse(req, res, next);
+  };
 }

@@ -58,4 +58,34 @@ describe(JsonLogger.name, () => {
     expect(text).not.toContain('s3cr3t');
     expect(entry.context).toBe('Errors');
   });
+
+  it.each([
+    ['plain fields', { msg: 'request', method: 'GET', status: 200, userId: undefined }],
+    ['no fields at all', {}],
+    ['a field named like a line key', { msg: 'x', level: 'spoofed', time: 1, context: 'c' }],
+    ['integer-like keys', { msg: 'x', 2: 'two', 10: 'ten' }],
+    ['an array', ['a', 'b']],
+    ['nested values and quotes', { msg: 'say "hi"\n', nested: { list: [1, null, 'ü'] } }],
+  ])('writes the same line as one merged object for %s', (_name, fields: object) => {
+    const lines: string[] = [];
+    const logger = new JsonLogger((line) => lines.push(line));
+    logger.log(fields, 'Request');
+    logger.error(fields, 'a stack', 'Errors');
+    logger.log(fields);
+    const at = (line: string): unknown => (JSON.parse(line) as { time: unknown }).time;
+    // what the line was before it was built around the fields' own JSON
+    const merged = (time: unknown, level: string, context?: string, stack?: string): string =>
+      `${JSON.stringify({
+        time,
+        level,
+        ...(context !== undefined && { context }),
+        ...fields,
+        ...(stack !== undefined && { stack }),
+      })}\n`;
+    expect(lines).toEqual([
+      merged(at(lines[0]), 'log', 'Request'),
+      merged(at(lines[1]), 'error', 'Errors', 'a stack'),
+      merged(at(lines[2]), 'log'),
+    ]);
+  });
 });
