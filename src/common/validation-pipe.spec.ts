@@ -63,6 +63,13 @@ describe('the validation pipe', () => {
       );
     }
     expect(validations).toHaveBeenCalledTimes(6);
+    // class-transformer would drop `constructor` silently: refused before validation, every time
+    const smuggled = graphqlArgs(
+      JSON.parse('{"limit":10,"constructor":1}') as Record<string, unknown>,
+    );
+    for (let i = 0; i < 3; i += 1) {
+      await expect(pipe.transform(smuggled, argsOf(PageArgs))).rejects.toBeInstanceOf(AppError);
+    }
   });
 
   it('keeps nothing of classes not marked reusable (credentials stay out of memory)', async () => {

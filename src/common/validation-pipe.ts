@@ -56,7 +56,9 @@ function flatInputKey(value: unknown): string | undefined {
   let key = '';
   for (const [name, field] of Object.entries(value)) {
     if (field !== null && typeof field === 'object') return undefined;
-    key += `${JSON.stringify(name)}:${typeof field}:${String(field)};`;
+    const text = String(field);
+    // length-prefixed, so that no two inputs share a key
+    key += `${name.length}:${name}${typeof field}${text.length}:${text}`;
   }
   return key;
 }
@@ -69,6 +71,10 @@ class StrictValidationPipe extends ValidationPipe {
   private readonly remembered = new WeakMap<object, Map<string, unknown>>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const slot = this.memorySlot(value, metadata);
+    // only input that passed every check below is kept
+    if (slot?.memory.has(slot.key)) return slot.memory.get(slot.key);
+
     const field =
       metadata.type === 'body' || metadata.type === 'query' ? droppedKey(value) : undefined;
     if (field !== undefined) {
@@ -76,19 +82,28 @@ class StrictValidationPipe extends ValidationPipe {
         { field, message: `property ${field} should not exist` },
       ]);
     }
-    const { metatype } = metadata;
-    const key =
-      metatype !== undefined && reusableClasses.has(metatype) ? flatInputKey(value) : undefined;
-    if (metatype === undefined || key === undefined)
-      return super.transform(value, metadata) as Promise<unknown>;
+    if (slot === undefined) return super.transform(value, metadata) as Promise<unknown>;
 
-    const memory = this.remembered.get(metatype) ?? new Map<string, unknown>();
-    this.remembered.set(metatype, memory);
-    if (memory.has(key)) return memory.get(key);
     const validated: unknown = Object.freeze(await super.transform(value, metadata));
-    if (memory.size >= MAX_REMEMBERED_INPUTS) memory.clear();
-    memory.set(key, validated);
+    if (slot.memory.size >= MAX_REMEMBERED_INPUTS) slot.memory.clear();
+    slot.memory.set(slot.key, validated);
     return validated;
+  }
+
+  /** Where a validated value of a reusable class is kept, or undefined for any other input. */
+  private memorySlot(
+    value: unknown,
+    { metatype }: ArgumentMetadata,
+  ): { memory: Map<string, unknown>; key: string } | undefined {
+    if (metatype === undefined || !reusableClasses.has(metatype)) return undefined;
+    const key = flatInputKey(value);
+    if (key === undefined) return undefined;
+    let memory = this.remembered.get(metatype);
+    if (memory === undefined) {
+      memory = new Map();
+      this.remembered.set(metatype, memory);
+    }
+    return { memory, key };
   }
 }
 

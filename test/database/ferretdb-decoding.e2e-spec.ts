@@ -120,7 +120,7 @@ describe('FerretDB decoding (tools/ferretdb/sqlite-id-index.patch)', () => {
   });
 
   (EMBEDDED ? it : it.skip)(
-    "passes the patch's Go tests: the decoder's fast paths against encoding/json, and upstream's",
+    "passes the patch's Go tests: the decoder's and the projection's fast paths against the general ones, and upstream's",
     async () => {
       const source = mkdtempSync(join(tmpdir(), 'ferretdb-patch-'));
       try {
