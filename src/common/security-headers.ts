@@ -56,7 +56,13 @@ function apply(plan: HeaderPlan, res: Response): void {
   for (const [name, value] of plan.set) res.setHeader(name, value);
 }
 
-/** helmet's headers everywhere, with the Content-Security-Policy each page needs. */
+/**
+ * Answers carry tokens and user data: no cache may keep one (RFC 6749 §5.1 asks this of every
+ * token response). A route whose answer may be cached says so itself (the JWK Set).
+ */
+const NO_STORE: [name: string, value: string] = ['Cache-Control', 'no-store'];
+
+/** helmet's headers everywhere, with the Content-Security-Policy each page needs, and no caching. */
 export function securityHeaders(sandboxEnabled: boolean): RequestHandler {
   const api = planOf(helmet({ contentSecurityPolicy: { directives: API_DIRECTIVES } }));
   const sandbox = planOf(
@@ -65,6 +71,8 @@ export function securityHeaders(sandboxEnabled: boolean): RequestHandler {
       crossOriginEmbedderPolicy: false,
     }),
   );
+  api.set.push(NO_STORE);
+  sandbox.set.push(NO_STORE);
   return (req: Request, res: Response, next: NextFunction) => {
     apply(sandboxEnabled && req.method === 'GET' && req.path === '/graphql' ? sandbox : api, res);
     next();

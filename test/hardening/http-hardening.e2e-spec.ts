@@ -20,6 +20,24 @@ describe('HTTP hardening', () => {
     expect(csp).toContain("frame-ancestors 'none'");
   });
 
+  it('tells caches to keep no answer: tokens, user data and errors; the JWK Set alone is cacheable', async () => {
+    const session = await newSession(t.http);
+    const signIn = await t.http
+      .post('/auth/sign-in')
+      .send({ username: session.username, password: PASSWORD })
+      .expect(200);
+    const user = await t.http
+      .get(`/users/${session.userId}`)
+      .set('Authorization', `Bearer ${session.accessToken}`)
+      .expect(200);
+    const refused = await t.http.get(`/users/${session.userId}`).expect(401);
+    for (const response of [signIn, user, refused]) {
+      expect(response.headers['cache-control']).toBe('no-store');
+    }
+    const jwks = await t.http.get('/.well-known/jwks.json').expect(200);
+    expect(jwks.headers['cache-control']).toMatch(/^public, max-age=\d+$/);
+  });
+
   it('keeps Swagger UI working under its CSP: its scripts and styles are served from this origin', async () => {
     const page = await t.http.get('/api-docs/').expect(200);
     const scripts = [...page.text.matchAll(/<script[^>]*src="([^"]+)"/g)].map((match) => match[1]);
