@@ -64,8 +64,10 @@ function flatInputKey(value: unknown): string | undefined {
 }
 
 /**
- * `forbidNonWhitelisted` cannot see `__proto__` or `constructor`: class-transformer drops them
- * before validation, so they would be accepted silently instead of refused like any unknown field.
+ * Nest's ValidationPipe with two additions. `forbidNonWhitelisted` cannot see `__proto__` or
+ * `constructor`: class-transformer drops them before validation, so they would be accepted
+ * silently instead of refused like any unknown field; they are refused first. And the validated
+ * values of {@link ReusableValidation} classes are kept per distinct input.
  */
 class StrictValidationPipe extends ValidationPipe {
   private readonly remembered = new WeakMap<object, Map<string, unknown>>();
