@@ -7,7 +7,7 @@ import { Collection, MongoClient, ObjectId } from 'mongodb';
 import { refreshTokenDocument } from './seed';
 import { percentile } from './stats';
 
-export type BoundKind = 'bcrypt' | 'db-read' | 'db-write' | 'db-list';
+export type BoundKind = 'bcrypt' | 'db-read' | 'db-write' | 'db-list' | 'db-users-tokens';
 
 export interface BoundTask {
   kind: BoundKind;
@@ -31,6 +31,12 @@ export interface BoundResult {
 type Operation = () => Promise<unknown>;
 
 const PUBLIC_FIELDS = { username: 1, role: 1, createdAt: 1, updatedAt: 1 } as const;
+/** As src/auth/refresh-tokens.repository.ts lists them. */
+const TOKEN_LISTING_FIELDS = { tokenHash: 0 } as const;
+/** The users whose tokens `gql-users-tokens` asks for: its `users(limit: 100)`. */
+const USERS_WITH_TOKENS = 100;
+/** As src/users/users.repository.ts pages from the start: a range on `_id`, which FerretDB reads from its index. */
+const SMALLEST_OBJECT_ID = new ObjectId('000000000000000000000000');
 const WRITE_COLLECTION = 'bench_write_bound';
 
 async function main(): Promise<void> {
@@ -72,6 +78,33 @@ async function prepare(
           .limit(100)
           .toArray(),
       detail: `find({_id: {$gt: random id}}).sort({_id: 1}).limit(100) on ${ids.length} users`,
+    };
+  }
+  if (task.kind === 'db-users-tokens') {
+    // the reads of `gql-users-tokens`: its page of users, then one batch of their tokens as the
+    // loader asks for it (src/auth/refresh-tokens.repository.ts pageByUsers)
+    const tokens = db.collection('refresh_tokens');
+    const readPage = async (): Promise<number> => {
+      const page = await users
+        .find({ _id: { $gte: SMALLEST_OBJECT_ID } }, { projection: PUBLIC_FIELDS })
+        .sort({ _id: 1 })
+        .limit(USERS_WITH_TOKENS)
+        .toArray();
+      const owned = await tokens
+        .find(
+          { userId: { $in: page.map((user) => user._id) } },
+          { projection: TOKEN_LISTING_FIELDS },
+        )
+        .sort({ createdAt: -1, _id: -1 })
+        .toArray();
+      return owned.length;
+    };
+    const perAnswer = await readPage();
+    return {
+      operation: readPage,
+      detail:
+        `find({_id: {$gte: 0}}).sort({_id: 1}).limit(${USERS_WITH_TOKENS}) on the users, then ` +
+        `find({userId: {$in: those}}).sort({createdAt: -1, _id: -1}): ${perAnswer} tokens per answer`,
     };
   }
   if (task.kind === 'db-read') {
