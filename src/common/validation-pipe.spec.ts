@@ -72,6 +72,18 @@ describe('the validation pipe', () => {
     }
   });
 
+  it('keeps at most 1,000 inputs per class, then starts over', async () => {
+    const pipe = createValidationPipe();
+    const input = (n: number) => ({ limit: 10, after: n.toString(16).padStart(24, '0') });
+    for (let n = 0; n <= 1_000; n += 1) await pipe.transform(input(n), argsOf(PageArgs));
+    expect(validations).toHaveBeenCalledTimes(1_001);
+
+    await pipe.transform(input(1_000), argsOf(PageArgs));
+    expect(validations).toHaveBeenCalledTimes(1_001);
+    await pipe.transform(input(0), argsOf(PageArgs));
+    expect(validations).toHaveBeenCalledTimes(1_002);
+  });
+
   it('keeps nothing of classes not marked reusable (credentials stay out of memory)', async () => {
     const pipe = createValidationPipe();
     for (let i = 0; i < 3; i += 1) {
