@@ -135,8 +135,8 @@ export class RefreshTokensRepository {
 
   /**
    * For DataLoader: the first `limit` tokens of each user (newest first, after `after`) in one
-   * query. The cursor is read to the end but only `limit` tokens per user are kept, so memory is
-   * bounded by the page whatever the number of tokens.
+   * query. Only `limit` tokens per user are kept, so memory is bounded by the page whatever the
+   * number of tokens, and reading stops once every user's page is full.
    */
   async pageByUsers(
     userIds: readonly string[],
@@ -162,10 +162,13 @@ export class RefreshTokensRepository {
       .sort({ createdAt: -1, _id: -1 })
       .lean<RefreshTokenRecord>()
       .cursor();
+    let open = pages.size;
     try {
       for await (const record of cursor) {
         const page = pages.get(record.userId.toHexString());
-        if (page !== undefined && page.length < limit) page.push(record);
+        if (page === undefined || page.length === limit) continue;
+        page.push(record);
+        if (page.length === limit && --open === 0) break;
       }
     } finally {
       await cursor.close();

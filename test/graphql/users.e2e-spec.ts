@@ -396,4 +396,38 @@ describe('GraphQL users and refresh-token queries', () => {
       expect(data!.users[0].id).toBe(admin.userId);
     });
   });
+
+  // last: the tests above count the users
+  describe('User.refreshTokens in a batch', () => {
+    it('gives every user of a batch the same page as its own query, whatever its token count', async () => {
+      const erin = await graphqlSession(t.http, uniqueUsername('erin'));
+      const dave = await graphqlSession(t.http, uniqueUsername('dave'));
+      for (let i = 0; i < 3; i += 1) await graphqlSignIn(t.http, dave.username);
+      // the page starts just before erin: erin, dave and nobody older
+      const after = (BigInt(`0x${erin.userId}`) - 1n).toString(16).padStart(24, '0');
+      const batched = await send<{ users: { id: string; refreshTokens: { id: string }[] }[] }>(
+        t.http,
+        {
+          query: `query($after: ID) { users(limit: 100, after: $after) { id refreshTokens(limit: 2) { id } } }`,
+          variables: { after },
+        },
+        { token: admin.accessToken },
+      );
+      expect(batched.errors).toBeUndefined();
+      const pages = new Map(batched.data!.users.map((user) => [user.id, user.refreshTokens]));
+      // one user short of a page, one with more than a page
+      expect(pages.get(erin.userId)).toHaveLength(1);
+      expect(pages.get(dave.userId)).toHaveLength(2);
+      for (const [userId, page] of pages) {
+        const own = await execute(
+          t.http,
+          RefreshTokensDocument,
+          { userId, limit: 2 },
+          { token: admin.accessToken },
+        );
+        expect(own.errors).toBeUndefined();
+        expect(page).toEqual(own.data!.refreshTokens.map(({ id }) => ({ id })));
+      }
+    });
+  });
 });
