@@ -20,7 +20,7 @@ export const AuthRateLimited = () => SetMetadata(AUTH_RATE_LIMITED, true);
 /** The global limit for REST and GraphQL alike; each transport's error path adds Retry-After. */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
-  /** Both limits 0: nothing to count, and no reason to look at the route. */
+  /** Every limit 0: nothing to count, and no reason to look at the route. */
   private readonly off: boolean;
 
   constructor(
@@ -29,7 +29,8 @@ export class RateLimitGuard implements CanActivate {
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.off = config.authRateLimit === 0 && config.apiRateLimit === 0;
+    this.off =
+      config.authRateLimit === 0 && config.authIpRateLimit === 0 && config.apiRateLimit === 0;
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {

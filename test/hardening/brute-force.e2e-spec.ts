@@ -134,6 +134,33 @@ describe('brute-force layers, REST and GraphQL alike (behind one trusted proxy)'
     });
   });
 
+  describe('AUTH_IP_RATE_LIMIT alone (AUTH_RATE_LIMIT=0, API_RATE_LIMIT=0)', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({
+        TRUST_PROXY: 'loopback',
+        AUTH_RATE_LIMIT: '0',
+        API_RATE_LIMIT: '0',
+        AUTH_IP_RATE_LIMIT: '3',
+      });
+    });
+    afterAll(() => t.close());
+
+    it('still stops password spraying when the other two limits are off', async () => {
+      await awaitFreshWindow();
+      const ip = newClientIp();
+      const attempt = () =>
+        t.http
+          .post('/auth/sign-in')
+          .set('X-Forwarded-For', forwardedFor(ip))
+          .send({ username: uniqueUsername('spray'), password: 'wrong password' });
+      for (let i = 0; i < 3; i++) expect((await attempt()).status).toBe(401);
+      const limited = await attempt();
+      expect(limited.status).toBe(429);
+      expect(limited.body).toMatchObject({ error: { code: 'TOO_MANY_REQUESTS' } });
+    });
+  });
+
   describe('the account throttle (ACCOUNT_LOCKOUT_THRESHOLD=3, ACCOUNT_LOCKOUT_BASE_SECONDS=2)', () => {
     let t: TestApp;
     beforeAll(async () => {
