@@ -34,6 +34,14 @@ export interface Page {
   after?: string;
 }
 
-export function pageOf({ limit, after }: PageArgs): Page {
-  return { limit: limit ?? DEFAULT_PAGE_SIZE, ...(after !== undefined && { after }) };
+/**
+ * The page that paging arguments ask for. GraphQL clients send `null` for an argument they leave
+ * out (`after: null` on a first page): it means the same as leaving it out.
+ */
+export function pageOf({ limit, after }: { limit?: number | null; after?: string | null }): Page {
+  // an id in capitals is the same id; listings compare ids as lower-case text
+  return {
+    limit: limit ?? DEFAULT_PAGE_SIZE,
+    ...(typeof after === 'string' && { after: after.toLowerCase() }),
+  };
 }

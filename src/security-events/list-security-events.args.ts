@@ -3,15 +3,20 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsMongoId, IsOptional, Max, Min } from 'class-validator';
 import { OBJECT_ID_PATTERN } from '../common/api-docs';
-
-export const DEFAULT_EVENTS_LIMIT = 100;
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../graphql/page.args';
 
 /** Paging for a user's security events, newest first. */
 @ArgsType()
 export class ListSecurityEventsArgs {
   /** Page size, 1-1000 (default 100). */
-  @Field(() => Int, { nullable: true })
-  @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: 1000, default: 100 })
+  @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE })
+  @ApiProperty({
+    required: false,
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+  })
   @IsOptional()
   // query strings: plain decimal digits only ('1e2', '0x10', ' 5' stay strings and fail @IsInt)
   @Transform(({ value }: { value: unknown }) =>
@@ -19,7 +24,7 @@ export class ListSecurityEventsArgs {
   )
   @IsInt()
   @Min(1)
-  @Max(1000)
+  @Max(MAX_PAGE_SIZE)
   limit?: number;
 
   /** Return events older than this event id. */

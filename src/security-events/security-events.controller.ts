@@ -5,6 +5,7 @@ import { ErrorCode } from '../common/app-error';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
+import { pageOf } from '../graphql/page.args';
 import { ListSecurityEventsArgs } from './list-security-events.args';
 import { SecurityEventView } from './security-event.model';
 import { SecurityEventsService } from './security-events.service';
@@ -28,6 +29,7 @@ export class SecurityEventsController {
     @Query() args: ListSecurityEventsArgs,
     @CurrentUser() user: AuthUser,
   ): Promise<SecurityEventView[]> {
-    return this.events.listForUser(user, userId, args.limit, args.after);
+    const { limit, after } = pageOf(args);
+    return this.events.listForUser(user, userId, limit, after);
   }
 }

@@ -1,12 +1,10 @@
 import DataLoader from 'dataloader';
-import { DEFAULT_EVENTS_LIMIT } from './list-security-events.args';
+import type { Page } from '../graphql/page.args';
 import { SecurityEventView } from './security-event.model';
 import { SecurityEventsService } from './security-events.service';
 
-export interface SecurityEventsKey {
+export interface SecurityEventsKey extends Page {
   userId: string;
-  limit?: number;
-  after?: string;
 }
 
 /**
@@ -20,8 +18,7 @@ export type SecurityEventsByUserIdLoader = DataLoader<
   string
 >;
 
-const pageOf = ({ limit = DEFAULT_EVENTS_LIMIT, after = '' }: SecurityEventsKey) =>
-  `${limit}:${after}`;
+const pageKey = ({ limit, after = '' }: SecurityEventsKey) => `${limit}:${after}`;
 
 export function createSecurityEventsByUserIdLoader(
   events: SecurityEventsService,
@@ -29,7 +26,7 @@ export function createSecurityEventsByUserIdLoader(
   return new DataLoader(
     async (keys) => {
       const pages = new Map<string, SecurityEventsKey[]>();
-      for (const key of keys) pages.set(pageOf(key), [...(pages.get(pageOf(key)) ?? []), key]);
+      for (const key of keys) pages.set(pageKey(key), [...(pages.get(pageKey(key)) ?? []), key]);
       const results = new Map<string, SecurityEventView[]>();
       for (const [page, pageKeys] of pages) {
         const userIds = [...new Set(pageKeys.map((key) => key.userId))];
@@ -37,8 +34,8 @@ export function createSecurityEventsByUserIdLoader(
         const lists = await events.listForUsers(userIds, limit, after);
         userIds.forEach((userId, index) => results.set(`${userId}:${page}`, lists[index]));
       }
-      return keys.map((key) => results.get(`${key.userId}:${pageOf(key)}`) ?? []);
+      return keys.map((key) => results.get(`${key.userId}:${pageKey(key)}`) ?? []);
     },
-    { cacheKeyFn: (key) => `${key.userId}:${pageOf(key)}` },
+    { cacheKeyFn: (key) => `${key.userId}:${pageKey(key)}` },
   );
 }

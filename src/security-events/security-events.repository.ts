@@ -19,6 +19,11 @@ export class SecurityEventsRepository {
   }
 
   /** Equality on the indexed `userId` plus an `_id` range, `_id` descending: never a collection scan. */
+  /** Whether any event of the user is stored (a deleted user's stay). */
+  async existForUser(userId: string): Promise<boolean> {
+    return (await this.events.exists({ userId: new Types.ObjectId(userId) }).exec()) !== null;
+  }
+
   listByUser(userId: string, limit: number, after?: string): Promise<SecurityEventRecord[]> {
     return this.events
       .find({ userId: new Types.ObjectId(userId), ...this.olderThan(after) })

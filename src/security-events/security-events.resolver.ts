@@ -3,6 +3,7 @@ import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
 import { assertOwnerOrAdmin } from '../common/policies';
 import type { AppGraphqlContext } from '../graphql/graphql-context';
+import { pageOf } from '../graphql/page.args';
 import { requireCaller } from '../graphql/require-caller';
 import { User } from '../users/user.model';
 import { ListSecurityEventsArgs, SecurityEventsOfUserArgs } from './list-security-events.args';
@@ -23,7 +24,8 @@ export class SecurityEventsResolver {
     @Args() args: SecurityEventsOfUserArgs,
     @CurrentUser() user: AuthUser,
   ): Promise<SecurityEventView[]> {
-    return this.events.listForUser(user, args.userId, args.limit, args.after);
+    const { limit, after } = pageOf(args);
+    return this.events.listForUser(user, args.userId, limit, after);
   }
 
   /** Batched per request by the context's loader, so a listing of N users costs one query. */
@@ -38,6 +40,6 @@ export class SecurityEventsResolver {
     @Context() { req, loaders }: AppGraphqlContext,
   ): Promise<SecurityEventView[]> {
     assertOwnerOrAdmin(requireCaller(req), owner.id);
-    return loaders.securityEventsByUserId.load({ userId: owner.id, ...args });
+    return loaders.securityEventsByUserId.load({ userId: owner.id, ...pageOf(args) });
   }
 }

@@ -12,7 +12,6 @@ import { assertOwnerOrAdmin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SecurityEvents } from '../logging/security-events';
 import { UsersService } from '../users/users.service';
-import { DEFAULT_EVENTS_LIMIT } from './list-security-events.args';
 import { SecurityEventView } from './security-event.model';
 import { SecurityEventType } from './security-event.schema';
 import { SecurityEventsRepository } from './security-events.repository';
@@ -104,12 +103,16 @@ export class SecurityEventsService implements OnApplicationBootstrap, OnApplicat
   async listForUser(
     viewer: AuthUser,
     userId: string,
-    limit = DEFAULT_EVENTS_LIMIT,
+    limit: number,
     after?: string,
   ): Promise<SecurityEventView[]> {
     assertOwnerOrAdmin(viewer, userId);
     const records = await this.events.listByUser(userId, limit, after);
-    if (records.length === 0 && after === undefined && !(await this.users.exists(userId)))
+    if (
+      records.length === 0 &&
+      !(await this.users.exists(userId)) &&
+      (after === undefined || !(await this.events.existForUser(userId)))
+    )
       throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
     return records.map((record) => SecurityEventView.from(record));
   }
@@ -117,7 +120,7 @@ export class SecurityEventsService implements OnApplicationBootstrap, OnApplicat
   /** For DataLoader: each user's events in one query, in the order of `userIds`. */
   async listForUsers(
     userIds: readonly string[],
-    limit = DEFAULT_EVENTS_LIMIT,
+    limit: number,
     after?: string,
   ): Promise<SecurityEventView[][]> {
     const byUser = await this.events.listByUsers(userIds, limit, after);

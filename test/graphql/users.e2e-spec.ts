@@ -1,5 +1,5 @@
 import { getConnectionToken } from '@nestjs/mongoose';
-import type { Connection } from 'mongoose';
+import { Types, type Connection } from 'mongoose';
 import { Role } from '../../src/common/auth-user';
 import { UsersRepository } from '../../src/users/users.repository';
 import {
@@ -428,6 +428,81 @@ describe('GraphQL users and refresh-token queries', () => {
         expect(own.errors).toBeUndefined();
         expect(page).toEqual(own.data!.refreshTokens.map(({ id }) => ({ id })));
       }
+    });
+  });
+
+  describe('paging arguments sent as null', () => {
+    it('reads `after: null` and `limit: null` as left out, on every list and list field', async () => {
+      const lists = `
+        users(limit: 5, after: $after) { id }
+        refreshTokens(userId: $id, limit: $limit, after: $after) { id }
+        sessions(userId: $id, limit: $limit, after: $after) { id }
+        securityEvents(userId: $id, limit: $limit, after: $after) { id }
+        user(id: $id) {
+          refreshTokens(limit: $limit, after: $after) { id }
+          sessions(limit: $limit, after: $after) { id }
+          securityEvents(limit: $limit, after: $after) { id }
+        }`;
+      const query = `query($id: ID!, $limit: Int, $after: ID) { ${lists} }`;
+      const left = await send<Record<string, unknown>>(
+        t.http,
+        { query, variables: { id: alice.userId } },
+        { token: admin.accessToken },
+      );
+      expect(left.errors).toBeUndefined();
+      const nulls = await send<Record<string, unknown>>(
+        t.http,
+        { query, variables: { id: alice.userId, limit: null, after: null } },
+        { token: admin.accessToken },
+      );
+      expect(nulls.errors).toBeUndefined();
+      expect(nulls.data).toEqual(left.data);
+      const literal = await send<Record<string, unknown>>(
+        t.http,
+        {
+          query: `query($id: ID!) { ${lists.replace(/\$limit/g, 'null').replace(/\$after/g, 'null')} }`,
+          variables: { id: alice.userId },
+        },
+        { token: admin.accessToken },
+      );
+      expect(literal.errors).toBeUndefined();
+      expect(literal.data).toEqual(left.data);
+      // none of them came back empty, so the comparison says something
+      const data = left.data as Record<string, unknown[]> & { user: Record<string, unknown[]> };
+      for (const name of ['users', 'refreshTokens', 'sessions', 'securityEvents'])
+        expect(data[name].length).toBeGreaterThan(0);
+      for (const name of ['refreshTokens', 'sessions', 'securityEvents'])
+        expect(data.user[name].length).toBeGreaterThan(0);
+    });
+
+    it('keeps `securityEvents(limit: null)` to the default 100', async () => {
+      const userId = new Types.ObjectId();
+      const now = Date.now();
+      await t.app
+        .get<Connection>(getConnectionToken())
+        .collection('security_events')
+        .insertMany(
+          Array.from({ length: 101 }, (_, i) => ({
+            _id: new Types.ObjectId(),
+            userId,
+            type: 'sign-in',
+            at: new Date(now - i),
+            ip: '127.0.0.1',
+            userAgent: null,
+            sessionId: null,
+            actorId: null,
+          })),
+        );
+      const { data, errors } = await send<{ securityEvents: { id: string }[] }>(
+        t.http,
+        {
+          query: 'query($id: ID!) { securityEvents(userId: $id, limit: null) { id } }',
+          variables: { id: userId.toHexString() },
+        },
+        { token: admin.accessToken },
+      );
+      expect(errors).toBeUndefined();
+      expect(data!.securityEvents).toHaveLength(100);
     });
   });
 });

@@ -134,6 +134,11 @@ describe('security events: GET /users/{id}/security-events', () => {
     const res = await list(admin.accessToken, userId);
     const events = expectSuccess<EventBody[]>(res);
     expect([...new Set(events.map((event) => event.type))].sort()).toEqual([...ALL_TYPES].sort());
+    // past its last event, a deleted user's listing is an empty page, not NOT_FOUND
+    const oldest = events[events.length - 1].id;
+    expect(
+      expectSuccess<EventBody[]>(await list(admin.accessToken, userId, `?after=${oldest}`)),
+    ).toEqual([]);
     expect(events.map((event) => event.type)).toEqual([
       'user-deleted',
       'user-enabled',
@@ -212,6 +217,12 @@ describe('security events: GET /users/{id}/security-events', () => {
     expectError(await list(stranger.accessToken, owner.userId), 403, 'FORBIDDEN');
     expectError(await list(stranger.accessToken, 'f'.repeat(24)), 403, 'FORBIDDEN');
     expectError(await list(admin.accessToken, 'f'.repeat(24)), 404, 'NOT_FOUND');
+    const someEvent = own[0].id;
+    expectError(
+      await list(admin.accessToken, 'f'.repeat(24), `?after=${someEvent}`),
+      404,
+      'NOT_FOUND',
+    );
     expectError(await list(admin.accessToken, 'zz'), 400, 'VALIDATION_ERROR');
   });
 
