@@ -159,7 +159,8 @@ export function setupApiDocs(app: INestApplication, config: AppConfig): void {
     customSiteTitle: 'Auth service API',
     swaggerOptions: { withCredentials: true, persistAuthorization: true },
   });
-  app
-    .getHttpAdapter()
-    .get('/docs', (_req: Request, res: Response) => res.redirect(302, '/api-docs'));
+  app.getHttpAdapter().get('/docs', (_req: Request, res: Response) =>
+    // no body: Express's res.redirect would add a text one, outside the envelope
+    res.status(302).location('/api-docs').end(),
+  );
 }

@@ -42,6 +42,9 @@ describe('API docs', () => {
     const res = await t.http.get('/docs');
     expect([301, 302, 303, 307, 308]).toContain(res.status);
     expect(res.headers.location).toBe('/api-docs');
+    // every REST body is in the envelope: a redirect has none
+    expect(res.text ?? '').toBe('');
+    expect(res.headers['content-length']).toBe('0');
   });
 
   it('serves Swagger UI at GET /api-docs', async () => {
