@@ -1,9 +1,10 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-docs';
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
+import { NoQueryPipe } from '../common/no-query.pipe';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
 import { RefreshTokenView } from './refresh-token.model';
 import { RefreshTokensService } from './refresh-tokens.service';
@@ -23,6 +24,7 @@ export class RefreshTokensController {
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
   list(
     @Param('id', ParseObjectIdPipe) userId: string,
+    @Query(NoQueryPipe) _query: void,
     @CurrentUser() user: AuthUser,
   ): Promise<RefreshTokenView[]> {
     return this.refreshTokens.listForUser(user, userId);

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Param, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import {
@@ -10,6 +10,7 @@ import {
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser } from '../common/decorators';
+import { NoQueryPipe } from '../common/no-query.pipe';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
 import { RefreshCookie } from './refresh-cookie';
 import { SessionView } from './session.model';
@@ -33,6 +34,7 @@ export class SessionsController {
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
   list(
     @Param('id', ParseObjectIdPipe) userId: string,
+    @Query(NoQueryPipe) _query: void,
     @CurrentUser() user: AuthUser,
   ): Promise<SessionView[]> {
     return this.sessions.listForUser(user, userId);

@@ -144,6 +144,19 @@ describe('sessions (REST)', () => {
       expectError(await list('0'.repeat(24), admin.accessToken), 404, 'NOT_FOUND');
       expectError(await list('nope', admin.accessToken), 400, 'VALIDATION_ERROR');
     });
+
+    it('takes no query parameters: any one is 400, so nobody mistakes it for a page', async () => {
+      const owner = await newSession(t.http);
+      for (const query of ['?limit=1', '?other=1']) {
+        expectError(
+          await t.http
+            .get(`/users/${owner.userId}/sessions${query}`)
+            .set('Authorization', `Bearer ${owner.accessToken}`),
+          400,
+          'VALIDATION_ERROR',
+        );
+      }
+    });
   });
 
   describe('DELETE /users/{id}/sessions/{sessionId}', () => {

@@ -232,6 +232,17 @@ describe('users and refresh-token listings', () => {
       expectError(await get(`/users/${UNKNOWN_ID}/refresh-tokens`), 403, 'FORBIDDEN');
     });
 
+    it('takes no query parameters: any one is 400, so nobody mistakes it for a page', async () => {
+      for (const query of ['?limit=1', '?after=665f1c2b9d3e4a0012ab34cd', '?other=1']) {
+        const error = expectError(
+          await get(`/users/${alice.userId}/refresh-tokens${query}`),
+          400,
+          'VALIDATION_ERROR',
+        );
+        expect(error.details).toHaveLength(1);
+      }
+    });
+
     it("lets an admin list anyone's tokens", async () => {
       const tokens = expectSuccess<RefreshTokenItem[]>(
         await get(`/users/${bob.userId}/refresh-tokens`, admin.accessToken),
