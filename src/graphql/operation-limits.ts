@@ -145,9 +145,14 @@ export function operationDepth(document: DocumentNode, operation: OperationDefin
   return depthOf(operation.selectionSet, new Set());
 }
 
+/**
+ * A refused operation is answered like any other BAD_USER_INPUT: HTTP 200 with `errors[]`, as the
+ * contract has GraphQL answer the validation failures it lists (Apollo would say 500 for an error
+ * thrown from a plugin hook).
+ */
 function limitExceeded(message: string): GraphQLError {
   return new GraphQLError(message, {
     originalError: new AppError(ErrorCode.VALIDATION_ERROR, message, [{ field: 'query', message }]),
-    extensions: { http: { status: 400 } },
+    extensions: { http: { status: 200 } },
   });
 }
