@@ -2,6 +2,7 @@ import { ExecutionContext } from '@nestjs/common';
 import { GqlContextType, GqlExecutionContext } from '@nestjs/graphql';
 import type { Request, Response } from 'express';
 import type { ClientInfo } from './auth-user';
+import { unmappedIp } from './ip-address';
 
 /** What every GraphQL resolver receives as its context: the HTTP exchange plus per-request state. */
 export interface GraphqlContext {
@@ -27,10 +28,13 @@ export function extractResponse(context: ExecutionContext): Response {
     : context.switchToHttp().getResponse<Response>();
 }
 
-/** `req.ip` honours `X-Forwarded-For` only when TRUST_PROXY set Express's `trust proxy`. */
+/**
+ * `req.ip` honours `X-Forwarded-For` only when TRUST_PROXY set Express's `trust proxy`. An IPv4
+ * client is recorded as IPv4, not as the mapped address a dual-stack socket reports.
+ */
 export function clientInfoOf(req: Request): ClientInfo {
   return {
-    ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+    ip: unmappedIp(req.ip ?? req.socket.remoteAddress ?? 'unknown'),
     userAgent: req.get('user-agent') ?? null,
   };
 }
