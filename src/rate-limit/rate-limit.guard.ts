@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { GqlContextType, GqlExecutionContext } from '@nestjs/graphql';
+import type { Request } from 'express';
 import { AppError, ErrorCode } from '../common/app-error';
 import { normalizeUsername } from '../common/credential-rules';
 import { clientInfoOf, extractRequest } from '../common/request-context';
@@ -17,11 +18,18 @@ const AUTH_RATE_LIMITED = 'authRateLimited';
  */
 export const AuthRateLimited = () => SetMetadata(AUTH_RATE_LIMITED, true);
 
-/** The global limit for REST and GraphQL alike; each transport's error path adds Retry-After. */
+/**
+ * The global limit for REST and GraphQL alike; each transport's error path adds Retry-After.
+ * Nest runs guards once per REST route and once per GraphQL root field. AUTH limits count each
+ * sign-in or sign-up attempt, so every such field; API_RATE_LIMIT counts requests, so the root
+ * fields of one GraphQL request share one claim and its answer.
+ */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
   /** Every limit 0: nothing to count, and no reason to look at the route. */
   private readonly off: boolean;
+  /** The API_RATE_LIMIT check of each request in flight, shared by its root fields. */
+  private readonly apiChecks = new WeakMap<Request, Promise<true>>();
 
   constructor(
     private readonly limiter: RateLimiter,
@@ -37,16 +45,26 @@ export class RateLimitGuard implements CanActivate {
     return this.off || this.count(context);
   }
 
-  private async count(context: ExecutionContext): Promise<boolean> {
+  private count(context: ExecutionContext): Promise<true> {
     const isAuth =
       this.reflector.getAllAndOverride<boolean | undefined>(AUTH_RATE_LIMITED, [
         context.getHandler(),
         context.getClass(),
       ]) === true;
-    const { ip } = clientInfoOf(extractRequest(context));
-    const limits = isAuth ? this.authLimits(context, ip) : this.apiLimits(ip);
-    if (limits.length === 0) return true;
+    const req = extractRequest(context);
+    const { ip } = clientInfoOf(req);
+    if (isAuth) return this.claim(this.authLimits(context, ip), ip);
+    let check = this.apiChecks.get(req);
+    if (check === undefined) {
+      check = this.claim(this.apiLimits(ip), ip);
+      this.apiChecks.set(req, check);
+    }
+    return check;
+  }
 
+  /** Claims a slot of each limit, or throws TOO_MANY_REQUESTS (logged once). */
+  private async claim(limits: RateLimit[], ip: string): Promise<true> {
+    if (limits.length === 0) return true;
     const decision = await this.limiter.consumeAll(limits);
     if (decision.allowed) return true;
 

@@ -136,6 +136,40 @@ describe('GraphQL rate limits', () => {
   });
 });
 
+describe('API_RATE_LIMIT on GraphQL', () => {
+  let t: TestApp;
+  let session: GraphqlSession;
+  beforeAll(async () => {
+    t = await createGraphqlApp({ API_RATE_LIMIT: '3' });
+    // sign-up and sign-in count against the auth limits (off here), not API_RATE_LIMIT
+    session = await graphqlSession(t.http);
+  });
+  afterAll(() => t.close());
+
+  it('counts requests, not the root fields of one request', async () => {
+    // limits count fixed one-minute windows: start well inside one
+    const leftMs = 60_000 - (Date.now() % 60_000);
+    if (leftMs < 20_000) await new Promise((resolve) => setTimeout(resolve, leftMs + 200));
+    const ask = (fields: number) =>
+      send<Record<string, { id: string }>>(
+        t.http,
+        { query: `{ ${Array.from({ length: fields }, (_, i) => `f${i}: me { id }`).join(' ')} }` },
+        { token: session.accessToken },
+      );
+    for (let request = 0; request < 3; request++) {
+      const answer = await ask(5);
+      expect(answer.errors).toBeUndefined();
+      expect(Object.keys(answer.data!)).toHaveLength(5);
+    }
+    // the fourth request is refused (`me` is non-null, so its answer has no data)
+    const limited = await ask(2);
+    expect(limited.data).toBeNull();
+    expect(limited.errors!.length).toBeGreaterThan(0);
+    for (const error of limited.errors!) expect(error.extensions?.code).toBe('TOO_MANY_REQUESTS');
+    expect(Number(limited.response.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
+
 describe('GraphQL errors in development', () => {
   let t: TestApp;
   beforeAll(async () => {
