@@ -29,34 +29,12 @@ export class RefreshTokensService {
     );
   }
 
-  /** For DataLoader: a page of each user's tokens, one query per distinct page, in the keys' order. */
-  async pagesForUsers(keys: readonly UserTokenPage[]): Promise<RefreshTokenView[][]> {
+  /** For the `User.refreshTokens` loader: the same page of each user's tokens, in one query. */
+  async pagesForUsers(userIds: readonly string[], page: TokenPage): Promise<RefreshTokenView[][]> {
     const now = new Date();
-    const byPage = new Map<string, { page: TokenPage; userIds: string[] }>();
-    for (const { userId, limit, after } of keys) {
-      const key = `${limit}:${after ?? ''}`;
-      const group = byPage.get(key) ?? { page: { limit, after }, userIds: [] };
-      group.userIds.push(userId);
-      byPage.set(key, group);
-    }
-    const results = new Map<string, RefreshTokenView[]>();
-    for (const [key, { page, userIds }] of byPage) {
-      for (const [userId, records] of await this.tokens.pageByUsers(userIds, page)) {
-        results.set(
-          `${userId}:${key}`,
-          records.map((record) => RefreshTokenView.from(record, now)),
-        );
-      }
-    }
-    return keys.map((key) => results.get(userTokenPageKey(key)) ?? []);
+    const pages = await this.tokens.pageByUsers(userIds, page);
+    return userIds.map((userId) =>
+      (pages.get(userId) ?? []).map((record) => RefreshTokenView.from(record, now)),
+    );
   }
-}
-
-/** One user's page of refresh tokens, as a DataLoader key. */
-export interface UserTokenPage extends TokenPage {
-  userId: string;
-}
-
-export function userTokenPageKey({ userId, limit, after }: UserTokenPage): string {
-  return `${userId}:${limit}:${after ?? ''}`;
 }

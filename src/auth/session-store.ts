@@ -52,6 +52,9 @@ export interface SessionPage {
   after?: string;
 }
 
+/** Open sessions whose activity is read in one query while a listing fills its pages. */
+const SESSIONS_PER_CHUNK = 100;
+
 /** How the live refresh token of an ended session is marked, in the contract's words. */
 const TOKEN_REASON: Record<SessionEndReason, RevokedReason> = {
   [SessionEndReason.LOGOUT]: RevokedReason.LOGOUT,
@@ -279,31 +282,54 @@ export class SessionStore {
     return active;
   }
 
-  /** A user's active sessions, newest first. */
+  /** A user's active sessions, newest first: `page.limit` of them (all without one) after `page.after`. */
   async listActiveForUser(userId: string, page: SessionPage = {}): Promise<ActiveSession[]> {
-    const now = new Date();
-    const before = page.after === undefined ? undefined : sessionObjectId(page.after);
-    const sessions = await this.sessions.listOpen(
-      [new Types.ObjectId(userId)],
-      { ...this.openRange(now), before, limit: page.limit },
-      now,
-    );
-    return this.withActivity(sessions, now);
+    return (await this.listActiveForUsers([userId], page))[0];
   }
 
-  /** For DataLoader: each user's active sessions, newest first, in one batch. */
-  async listActiveForUsers(userIds: readonly string[]): Promise<ActiveSession[][]> {
+  /**
+   * Each user's active sessions, newest first, as {@link listActiveForUser}, from one read. Open
+   * sessions are read newest first and joined with their activity a chunk at a time, since an open
+   * session may have gone idle; reading stops once every user's page is full. So a page is never
+   * short while active sessions remain, and nothing is loaded past the pages.
+   */
+  async listActiveForUsers(
+    userIds: readonly string[],
+    page: SessionPage = {},
+  ): Promise<ActiveSession[][]> {
     const now = new Date();
-    const sessions = await this.sessions.listOpen(
-      userIds.map((id) => new Types.ObjectId(id)),
-      this.openRange(now),
+    const limit = page.limit ?? Number.POSITIVE_INFINITY;
+    const pages = new Map<string, ActiveSession[]>(userIds.map((id) => [id, []]));
+    const before = page.after === undefined ? undefined : sessionObjectId(page.after);
+    const cursor = this.sessions.openCursor(
+      [...pages.keys()].map((id) => new Types.ObjectId(id)),
+      { ...this.openRange(now), before },
       now,
     );
-    const byUser = new Map<string, ActiveSession[]>(userIds.map((id) => [id, []]));
-    for (const session of await this.withActivity(sessions, now)) {
-      byUser.get(session.userId)?.push(session);
+    let open = pages.size;
+    let chunk: SessionRecord[] = [];
+    const take = async (): Promise<void> => {
+      for (const session of await this.withActivity(chunk, now)) {
+        const userPage = pages.get(session.userId);
+        if (userPage === undefined || userPage.length === limit) continue;
+        userPage.push(session);
+        if (userPage.length === limit) open -= 1;
+      }
+      chunk = [];
+    };
+    try {
+      for await (const session of cursor) {
+        chunk.push(session);
+        if (chunk.length === SESSIONS_PER_CHUNK) {
+          await take();
+          if (open === 0) break;
+        }
+      }
+      if (open > 0 && chunk.length > 0) await take();
+    } finally {
+      await cursor.close();
     }
-    return userIds.map((id) => byUser.get(id) ?? []);
+    return userIds.map((id) => pages.get(id) ?? []);
   }
 
   /** The stored refresh token a client presented: found by its selector, checked by its verifier. */

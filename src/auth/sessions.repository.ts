@@ -9,12 +9,14 @@ import {
   SessionRecord,
 } from './session.schema';
 
-/** A page of one user's sessions: newest first, created after `since`, optionally before `before`. */
+/** Sessions created after `since`, and before `before` when given. */
 export interface SessionRange {
   since: Date;
   before?: Types.ObjectId;
-  limit?: number;
 }
+
+/** Open sessions read a batch at a time; close it when done. */
+export type OpenSessionsCursor = AsyncIterable<SessionRecord> & { close(): Promise<unknown> };
 
 /** The only code that touches the sessions and session_activity collections. Returns plain objects. */
 @Injectable()
@@ -63,7 +65,7 @@ export class SessionsRepository {
   }
 
   /**
-   * One user's sessions that are not ended and not past their absolute lifetime, newest first.
+   * The users' sessions that are not ended and not past their absolute lifetime, newest first.
    * The filter is equality on the indexed `userId` with an `_id` range and sort (ObjectIds start
    * with their creation time): no session older than the absolute lifetime can be alive, so
    * `since` bounds how far back the range goes, on MongoDB and on FerretDB alike.
@@ -73,11 +75,24 @@ export class SessionsRepository {
     range: SessionRange,
     now: Date,
   ): Promise<SessionRecord[]> {
+    return this.openQuery(userIds, range, now).lean<SessionRecord[]>().exec();
+  }
+
+  /** As {@link listOpen}, read through a cursor, so a caller can stop once it has enough. */
+  openCursor(
+    userIds: readonly Types.ObjectId[],
+    range: SessionRange,
+    now: Date,
+  ): OpenSessionsCursor {
+    return this.openQuery(userIds, range, now).lean<SessionRecord>().cursor();
+  }
+
+  private openQuery(userIds: readonly Types.ObjectId[], range: SessionRange, now: Date) {
     const idRange: Record<string, Types.ObjectId> = {
       $gte: Types.ObjectId.createFromTime(Math.floor(range.since.getTime() / 1000)),
     };
     if (range.before !== undefined) idRange.$lt = range.before;
-    const query = this.sessions
+    return this.sessions
       .find({
         userId: userIds.length === 1 ? userIds[0] : trusted({ $in: userIds }),
         _id: trusted(idRange),
@@ -85,8 +100,6 @@ export class SessionsRepository {
         absoluteExpiresAt: trusted({ $gt: now }),
       })
       .sort({ _id: -1 });
-    if (range.limit !== undefined) query.limit(range.limit);
-    return query.lean<SessionRecord[]>().exec();
   }
 
   /** Removes every session of the user and its activity document. */

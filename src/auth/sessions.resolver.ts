@@ -69,10 +69,7 @@ export class SessionsResolver {
   ): Promise<SessionView[]> {
     const caller = requireCaller(req);
     assertOwnerOrAdmin(caller, owner.id);
-    return this.sessions.pageOf(
-      caller,
-      await loaders.sessionsByUserId.load(owner.id),
-      pageOf(page),
-    );
+    const sessions = await loaders.sessionsByUserId.load({ userId: owner.id, ...pageOf(page) });
+    return sessions.map((session) => SessionView.from(session, caller.sessionId));
   }
 }

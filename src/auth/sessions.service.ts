@@ -30,19 +30,9 @@ export class SessionsService {
     return sessions.map((session) => SessionView.from(session, caller.sessionId));
   }
 
-  /** For DataLoader: every listed user's active sessions in one batch. Callers check who may see them. */
-  listForUsers(userIds: readonly string[]): Promise<ActiveSession[][]> {
-    return this.sessions.listActiveForUsers(userIds);
-  }
-
-  /** A page of a loaded listing (newest first), as the caller sees it. */
-  pageOf(caller: AuthUser, sessions: ActiveSession[], page: SessionPage): SessionView[] {
-    const after = page.after;
-    const start = after === undefined ? 0 : sessions.findIndex((session) => session.id < after);
-    return sessions
-      .slice(start === -1 ? sessions.length : start)
-      .slice(0, page.limit)
-      .map((session) => SessionView.from(session, caller.sessionId));
+  /** For the `User.sessions` loader: the same page of each user's active sessions, in one read. */
+  listForUsers(userIds: readonly string[], page: SessionPage): Promise<ActiveSession[][]> {
+    return this.sessions.listActiveForUsers(userIds, page);
   }
 
   /** Ends one of the user's active sessions like logout; 404 when it is not one. */

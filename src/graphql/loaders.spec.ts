@@ -5,7 +5,7 @@ import { LoadersFactory } from './loaders';
 
 describe(LoadersFactory.name, () => {
   const refreshTokens = {
-    pagesForUsers: jest.fn((keys: readonly unknown[]) => Promise.resolve(keys.map(() => []))),
+    pagesForUsers: jest.fn((ids: readonly string[]) => Promise.resolve(ids.map(() => []))),
   };
   const sessions = {
     listForUsers: jest.fn((ids: readonly string[]) => Promise.resolve(ids.map(() => []))),
@@ -29,9 +29,17 @@ describe(LoadersFactory.name, () => {
     expect(tokens).toEqual([[], [], [], []]);
     expect(refreshTokens.pagesForUsers).toHaveBeenCalledTimes(1);
     // the same user and page twice is one key
-    expect(refreshTokens.pagesForUsers).toHaveBeenCalledWith(keys.slice(0, 3));
-    await Promise.all(['4', '5'].map((id) => loaders.sessionsByUserId.load(id.repeat(24))));
+    expect(refreshTokens.pagesForUsers).toHaveBeenCalledWith(
+      keys.slice(0, 3).map(({ userId }) => userId),
+      { limit: 100 },
+    );
+    await Promise.all(
+      ['4', '5'].map((id) => loaders.sessionsByUserId.load({ userId: id.repeat(24), limit: 10 })),
+    );
     expect(sessions.listForUsers).toHaveBeenCalledTimes(1);
+    expect(sessions.listForUsers).toHaveBeenCalledWith(['4'.repeat(24), '5'.repeat(24)], {
+      limit: 10,
+    });
   });
 
   it('loads the security events of N users with one service call per page', async () => {
@@ -46,9 +54,22 @@ describe(LoadersFactory.name, () => {
     expect(securityEvents.listForUsers).toHaveBeenCalledWith(ids, 5, undefined);
   });
 
+  it('makes one call per distinct page, each answering its own keys', async () => {
+    const loaders = factory.create();
+    const [a, b] = ['a', 'b'].map((id) => id.repeat(24));
+    await Promise.all([
+      loaders.securityEventsByUserId.load({ userId: a, limit: 5 }),
+      loaders.securityEventsByUserId.load({ userId: b, limit: 5 }),
+      loaders.securityEventsByUserId.load({ userId: a, limit: 5, after: b }),
+    ]);
+    expect(securityEvents.listForUsers).toHaveBeenCalledTimes(2);
+    expect(securityEvents.listForUsers).toHaveBeenCalledWith([a, b], 5, undefined);
+    expect(securityEvents.listForUsers).toHaveBeenCalledWith([a], 5, b);
+  });
+
   it('makes fresh loaders, so nothing is cached across requests', async () => {
-    await factory.create().sessionsByUserId.load('a'.repeat(24));
-    await factory.create().sessionsByUserId.load('a'.repeat(24));
+    await factory.create().sessionsByUserId.load({ userId: 'a'.repeat(24), limit: 100 });
+    await factory.create().sessionsByUserId.load({ userId: 'a'.repeat(24), limit: 100 });
     expect(sessions.listForUsers).toHaveBeenCalledTimes(2);
   });
 });

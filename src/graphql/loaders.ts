@@ -1,22 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import {
-  createRefreshTokensByUserIdLoader,
-  RefreshTokensByUserIdLoader,
-} from '../auth/refresh-tokens.loader';
+import type { RefreshTokenView } from '../auth/refresh-token.model';
 import { RefreshTokensService } from '../auth/refresh-tokens.service';
-import { createSessionsByUserIdLoader, SessionsByUserIdLoader } from '../auth/sessions.loader';
+import type { ActiveSession } from '../auth/session-store';
 import { SessionsService } from '../auth/sessions.service';
-import {
-  createSecurityEventsByUserIdLoader,
-  SecurityEventsByUserIdLoader,
-} from '../security-events/security-events.loader';
+import type { SecurityEventView } from '../security-events/security-event.model';
 import { SecurityEventsService } from '../security-events/security-events.service';
+import { createUserPagesLoader, UserPagesLoader } from './user-pages.loader';
 
 /** One GraphQL request's DataLoaders: batching and caching last as long as the request. */
 export interface Loaders {
-  refreshTokensByUserId: RefreshTokensByUserIdLoader;
-  sessionsByUserId: SessionsByUserIdLoader;
-  securityEventsByUserId: SecurityEventsByUserIdLoader;
+  refreshTokensByUserId: UserPagesLoader<RefreshTokenView>;
+  sessionsByUserId: UserPagesLoader<ActiveSession>;
+  securityEventsByUserId: UserPagesLoader<SecurityEventView>;
 }
 
 /**
@@ -33,9 +28,15 @@ export class LoadersFactory {
 
   create(): Loaders {
     return {
-      refreshTokensByUserId: createRefreshTokensByUserIdLoader(this.refreshTokens),
-      sessionsByUserId: createSessionsByUserIdLoader(this.sessions),
-      securityEventsByUserId: createSecurityEventsByUserIdLoader(this.securityEvents),
+      refreshTokensByUserId: createUserPagesLoader((userIds, page) =>
+        this.refreshTokens.pagesForUsers(userIds, page),
+      ),
+      sessionsByUserId: createUserPagesLoader((userIds, page) =>
+        this.sessions.listForUsers(userIds, page),
+      ),
+      securityEventsByUserId: createUserPagesLoader((userIds, page) =>
+        this.securityEvents.listForUsers(userIds, page.limit, page.after),
+      ),
     };
   }
 }

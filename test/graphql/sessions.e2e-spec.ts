@@ -1,5 +1,5 @@
 import { getConnectionToken } from '@nestjs/mongoose';
-import type { Connection } from 'mongoose';
+import { Types, type Connection } from 'mongoose';
 import {
   LogoutDocument,
   MeDocument,
@@ -16,7 +16,7 @@ import {
   graphqlSignIn,
   GraphqlSession,
 } from './support/graphql-app';
-import { execute, onlyError } from './support/graphql-client';
+import { execute, onlyError, send } from './support/graphql-client';
 
 const sidOf = (session: GraphqlSession): string =>
   decodeAccessToken(session.accessToken).payload.sid;
@@ -76,6 +76,42 @@ describe('GraphQL sessions', () => {
       { token: admin.accessToken },
     );
     expect(onlyError(unknown).extensions.code).toBe('NOT_FOUND');
+  });
+
+  it('fills a page from the active sessions behind idle ones, in the query and in User.sessions', async () => {
+    const username = uniqueUsername('gql_idle');
+    const oldest = await graphqlSession(t.http, username);
+    const older = await graphqlSignIn(t.http, username);
+    const idle = [await graphqlSignIn(t.http, username), await graphqlSignIn(t.http, username)];
+    // the two newest went idle: open, but past their idle expiry
+    await t.app
+      .get<Connection>(getConnectionToken())
+      .collection('session_activity')
+      .updateMany(
+        { _id: { $in: idle.map((session) => new Types.ObjectId(sidOf(session))) } },
+        { $set: { expiresAt: new Date(Date.now() - 1000) } },
+      );
+    const active = [sidOf(older), sidOf(oldest)];
+
+    const page = await execute(
+      t.http,
+      SessionsDocument,
+      { userId: oldest.userId, limit: 2 },
+      { token: admin.accessToken },
+    );
+    expect(page.errors).toBeUndefined();
+    expect(page.data!.sessions.map((session) => session.id)).toEqual(active);
+
+    const nested = await send<{ user: { sessions: { id: string }[] } }>(
+      t.http,
+      {
+        query: 'query($id: ID!) { user(id: $id) { sessions(limit: 2) { id } } }',
+        variables: { id: oldest.userId },
+      },
+      { token: admin.accessToken },
+    );
+    expect(nested.errors).toBeUndefined();
+    expect(nested.data!.user.sessions.map((session) => session.id)).toEqual(active);
   });
 
   it('revokeSession ends that session like logout; a session not among the user’s is NOT_FOUND', async () => {
