@@ -3,13 +3,8 @@ import { execute, onlyError } from '../graphql/support/graphql-client';
 import { PASSWORD, signIn, signUp, uniqueUsername } from '../support/auth-helpers';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
+import { awaitFreshWindow } from '../support/rate-limit-window';
 import { createTestApp, TestApp, testDatabaseUri } from '../support/test-app';
-
-/** Limits count fixed one-minute windows: start each test well inside one. */
-async function awaitFreshWindow(): Promise<void> {
-  const leftMs = 60_000 - (Date.now() % 60_000);
-  if (leftMs < 25_000) await new Promise((resolve) => setTimeout(resolve, leftMs + 200));
-}
 
 /** Waits out a Retry-After: the server's lock has ended once that many seconds have passed. */
 function waitOut(retryAfter: string | undefined): Promise<void> {

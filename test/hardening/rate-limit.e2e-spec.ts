@@ -1,11 +1,6 @@
 import { PASSWORD, signUp, uniqueUsername } from '../support/auth-helpers';
+import { awaitFreshWindow } from '../support/rate-limit-window';
 import { createTestApp, TestApp, testDatabaseUri } from '../support/test-app';
-
-/** Limits count fixed one-minute windows: start each test well inside one. */
-async function awaitFreshWindow(): Promise<void> {
-  const leftMs = 60_000 - (Date.now() % 60_000);
-  if (leftMs < 20_000) await new Promise((resolve) => setTimeout(resolve, leftMs + 200));
-}
 
 describe('rate limits shared by two instances on one database', () => {
   let first: TestApp;
