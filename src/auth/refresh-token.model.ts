@@ -1,10 +1,11 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
+import { JsonView } from '../common/json-view';
 import { RefreshTokenRecord, RevokedReason } from './refresh-token.schema';
 
 /** A refresh token as its owner or an admin sees it: never its value or hash. */
 @ObjectType('RefreshToken')
-export class RefreshTokenView {
+export class RefreshTokenView extends JsonView {
   @Field(() => ID)
   @ApiProperty({ example: '665f1c2b9d3e4a0012ab34ce' })
   id!: string;

@@ -1,11 +1,12 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
+import { JsonView } from '../common/json-view';
 import { deviceOf } from './device';
 import { ActiveSession } from './session-store';
 
 /** An active login session as its owner or an admin sees it: never a token value or hash. */
 @ObjectType('Session')
-export class SessionView {
+export class SessionView extends JsonView {
   /** The `sid` of its access tokens. */
   @Field(() => ID)
   @ApiProperty({ example: '665f1c2b9d3e4a0012ab34cf' })

@@ -1,10 +1,11 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
+import { JsonView } from '../common/json-view';
 import { SecurityEventRecord, SecurityEventType } from './security-event.schema';
 
 /** A security event as its user or an admin sees it. Never a password, token or hash. */
 @ObjectType('SecurityEvent')
-export class SecurityEventView {
+export class SecurityEventView extends JsonView {
   /** 24-hex ObjectId; ids grow with time, so `after` pages to older events. */
   @Field(() => ID)
   @ApiProperty({ example: '665f1c2b9d3e4a0012ab34cf' })

@@ -1,11 +1,12 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { Role } from '../common/auth-user';
+import { JsonView } from '../common/json-view';
 import type { PublicUserRecord } from './user.schema';
 
 /** A user as every client sees it. Never carries a password or hash. */
 @ObjectType('User')
-export class User {
+export class User extends JsonView {
   /** 24-hex ObjectId. */
   @Field(() => ID)
   @ApiProperty({ example: '665f1c2b9d3e4a0012ab34cd', pattern: '^[0-9a-f]{24}$' })
