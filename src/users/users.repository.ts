@@ -2,8 +2,10 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
+import { findPage } from '../database/find-page';
 import { Role } from '../common/auth-user';
 import { normalizeUsername } from '../common/credential-rules';
+import { isObjectIdString } from '../common/parse-object-id.pipe';
 import { AdminsLock } from './admins-lock';
 import {
   isActiveAdmin,
@@ -171,8 +173,13 @@ export class UsersRepository implements OnModuleInit {
     return user?.usernameNormalized === name ? user : null;
   }
 
+  /** Through the driver: mongoose's query building was a third of the read's CPU. */
   findById(id: string): Promise<PublicUserRecord | null> {
-    return this.users.findById(id, PUBLIC_FIELDS).lean<PublicUserRecord>().exec();
+    if (!isObjectIdString(id)) return Promise.resolve(null);
+    return this.users.collection.findOne<PublicUserRecord>(
+      { _id: new Types.ObjectId(id) },
+      { projection: PUBLIC_FIELDS },
+    );
   }
 
   findPasswordHash(id: string): Promise<string | undefined> {
@@ -183,11 +190,14 @@ export class UsersRepository implements OnModuleInit {
       .then((user) => user?.passwordHash);
   }
 
-  /** Users in creation order (ObjectIds grow with time), optionally after an id. */
-  list(limit: number | undefined, after: string | undefined): Promise<PublicUserRecord[]> {
-    const query = this.users.find(this.afterFilter(after), PUBLIC_FIELDS).sort({ _id: 1 });
-    if (limit !== undefined) query.limit(limit);
-    return query.lean<PublicUserRecord[]>().exec();
+  /** `limit` users in creation order (ObjectIds grow with time), optionally after an id. */
+  list(limit: number, after: string | undefined): Promise<PublicUserRecord[]> {
+    return findPage(this.users, {
+      filter: this.afterFilter(after),
+      projection: PUBLIC_FIELDS,
+      sort: { _id: 1 },
+      limit,
+    });
   }
 
   /**
@@ -196,11 +206,11 @@ export class UsersRepository implements OnModuleInit {
    * cursor is closed as soon as the consumer stops (a client left).
    */
   async *streamAll(after?: string): AsyncGenerator<PublicUserRecord> {
-    const cursor = this.users
-      .find(this.afterFilter(after), PUBLIC_FIELDS)
-      .sort({ _id: 1 })
-      .lean<PublicUserRecord>()
-      .cursor({ batchSize: STREAM_BATCH_SIZE });
+    const cursor = this.users.collection.find<PublicUserRecord>(this.afterFilter(after), {
+      projection: PUBLIC_FIELDS,
+      sort: { _id: 1 },
+      batchSize: STREAM_BATCH_SIZE,
+    });
     try {
       for await (const user of cursor) yield user;
     } finally {
@@ -216,8 +226,8 @@ export class UsersRepository implements OnModuleInit {
    */
   private afterFilter(after: string | undefined) {
     return after === undefined
-      ? { _id: trusted({ $gte: SMALLEST_OBJECT_ID }) }
-      : { _id: trusted({ $gt: new Types.ObjectId(after) }) };
+      ? { _id: { $gte: SMALLEST_OBJECT_ID } }
+      : { _id: { $gt: new Types.ObjectId(after) } };
   }
 
   /** Stores the new hash and moves the credential version on (FerretDB may lose one of two concurrent increments; either way it moved). */

@@ -16,7 +16,7 @@ export class UsersService {
     return User.from(record);
   }
 
-  async list(limit?: number, after?: string): Promise<User[]> {
+  async list(limit: number, after?: string): Promise<User[]> {
     return (await this.users.list(limit, after)).map((record) => User.from(record));
   }
 
