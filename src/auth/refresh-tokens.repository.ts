@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
+import { findPage } from '../database/find-page';
 import {
   NewRefreshToken,
   RefreshTokenDocument,
@@ -10,6 +11,8 @@ import {
 } from './refresh-token.schema';
 
 const LISTING_FIELDS = { tokenHash: 0 } as const;
+/** `createdAt`, then `_id`: a successor's id is drawn before it is created. */
+const NEWEST_FIRST = { createdAt: -1, _id: -1 } as const;
 const DUPLICATE_KEY = 11000;
 
 export interface Revocation {
@@ -118,19 +121,26 @@ export class RefreshTokensRepository {
   }
 
   /**
-   * A user's tokens, newest first (`createdAt`, then `_id`: a successor's id is drawn before it is
-   * created); with a page, `limit` of them after the token `after` (none if `after` is not one of
-   * the user's tokens).
+   * A user's tokens, {@link NEWEST_FIRST}; with a page, `limit` of them after the token `after`
+   * (none if `after` is not one of the user's tokens).
    */
   async listByUser(userId: string, page?: TokenPage): Promise<RefreshTokenRecord[]> {
     const owner = new Types.ObjectId(userId);
     const before = await this.olderThan(owner, page?.after);
     if (before === null) return [];
-    const query = this.tokens
-      .find({ userId: owner, ...before }, LISTING_FIELDS)
-      .sort({ createdAt: -1, _id: -1 });
-    if (page !== undefined) query.limit(page.limit);
-    return query.lean<RefreshTokenRecord[]>().exec();
+    const filter = { userId: owner, ...before };
+    if (page !== undefined)
+      return findPage(this.tokens, {
+        filter,
+        projection: LISTING_FIELDS,
+        sort: NEWEST_FIRST,
+        limit: page.limit,
+      });
+    return this.tokens
+      .find(filter, LISTING_FIELDS)
+      .sort(NEWEST_FIRST)
+      .lean<RefreshTokenRecord[]>()
+      .exec();
   }
 
   /**
@@ -159,7 +169,7 @@ export class RefreshTokensRepository {
         : { userId: afterToken.userId, ...olderFilter(afterToken) };
     const cursor = this.tokens
       .find(filter, LISTING_FIELDS)
-      .sort({ createdAt: -1, _id: -1 })
+      .sort(NEWEST_FIRST)
       .lean<RefreshTokenRecord>()
       .cursor();
     let open = pages.size;

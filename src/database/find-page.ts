@@ -5,7 +5,8 @@ import { AppError, ErrorCode } from '../common/app-error';
 export interface PageQuery {
   /** Built from typed values only: the driver sees it as it is, without mongoose's casting or sanitizeFilter. */
   filter: Filter<Document>;
-  projection: Record<string, 0 | 1>;
+  /** Every field when left out. */
+  projection?: Record<string, 0 | 1>;
   sort: Record<string, 1 | -1>;
   limit: number;
 }
@@ -31,7 +32,7 @@ export async function findPage<T>(
   const reply = await db.command({
     find: model.collection.collectionName,
     filter: query.filter,
-    projection: query.projection,
+    ...(query.projection !== undefined && { projection: query.projection }),
     sort: query.sort,
     limit: query.limit,
     batchSize: query.limit,

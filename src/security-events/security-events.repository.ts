@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
+import { findPage } from '../database/find-page';
 import { SecurityEventDocument, SecurityEventRecord } from './security-event.schema';
 
 /** Events per round trip when reading several users' events from one cursor. */
@@ -18,19 +19,18 @@ export class SecurityEventsRepository {
     await this.events.create(event);
   }
 
-  /** Equality on the indexed `userId` plus an `_id` range, `_id` descending: never a collection scan. */
   /** Whether any event of the user is stored (a deleted user's stay). */
   async existForUser(userId: string): Promise<boolean> {
     return (await this.events.exists({ userId: new Types.ObjectId(userId) }).exec()) !== null;
   }
 
+  /** Equality on the indexed `userId` plus an `_id` range, `_id` descending: never a collection scan. */
   listByUser(userId: string, limit: number, after?: string): Promise<SecurityEventRecord[]> {
-    return this.events
-      .find({ userId: new Types.ObjectId(userId), ...this.olderThan(after) })
-      .sort({ _id: -1 })
-      .limit(limit)
-      .lean<SecurityEventRecord[]>()
-      .exec();
+    return findPage(this.events, {
+      filter: { userId: new Types.ObjectId(userId), ...this.olderThan(after) },
+      sort: { _id: -1 },
+      limit,
+    });
   }
 
   /**
