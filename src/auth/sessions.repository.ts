@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
+import { findPage } from '../database/find-page';
 import {
   SessionActivityDocument,
   SessionActivityRecord,
@@ -14,9 +15,6 @@ export interface SessionRange {
   since: Date;
   before?: Types.ObjectId;
 }
-
-/** Open sessions read a batch at a time; close it when done. */
-export type OpenSessionsCursor = AsyncIterable<SessionRecord> & { close(): Promise<unknown> };
 
 /** The only code that touches the sessions and session_activity collections. Returns plain objects. */
 @Injectable()
@@ -32,20 +30,23 @@ export class SessionsRepository {
     await this.activity.create(activity);
   }
 
+  /** Through the driver, as every authenticated request may ask (see UsersRepository.findById). */
   findById(id: Types.ObjectId): Promise<SessionRecord | null> {
-    return this.sessions.findById(id).lean<SessionRecord>().exec();
+    return this.sessions.collection.findOne<SessionRecord>({ _id: id });
   }
 
   findActivity(id: Types.ObjectId): Promise<SessionActivityRecord | null> {
     return this.activity.findById(id).lean<SessionActivityRecord>().exec();
   }
 
+  /** One round trip for up to a page of sessions (see {@link findPage}). */
   findActivities(ids: readonly Types.ObjectId[]): Promise<SessionActivityRecord[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.activity
-      .find({ _id: trusted({ $in: ids }) })
-      .lean<SessionActivityRecord[]>()
-      .exec();
+    return findPage(this.activity, {
+      filter: { _id: { $in: ids } },
+      sort: { _id: 1 },
+      limit: ids.length,
+    });
   }
 
   async setActivity(activity: SessionActivityRecord): Promise<void> {
@@ -75,31 +76,25 @@ export class SessionsRepository {
     range: SessionRange,
     now: Date,
   ): Promise<SessionRecord[]> {
-    return this.openQuery(userIds, range, now).lean<SessionRecord[]>().exec();
+    return this.openCursor(userIds, range, now).toArray();
   }
 
   /** As {@link listOpen}, read through a cursor, so a caller can stop once it has enough. */
-  openCursor(
-    userIds: readonly Types.ObjectId[],
-    range: SessionRange,
-    now: Date,
-  ): OpenSessionsCursor {
-    return this.openQuery(userIds, range, now).lean<SessionRecord>().cursor();
-  }
-
-  private openQuery(userIds: readonly Types.ObjectId[], range: SessionRange, now: Date) {
+  openCursor(userIds: readonly Types.ObjectId[], range: SessionRange, now: Date) {
     const idRange: Record<string, Types.ObjectId> = {
       $gte: Types.ObjectId.createFromTime(Math.floor(range.since.getTime() / 1000)),
     };
     if (range.before !== undefined) idRange.$lt = range.before;
-    return this.sessions
-      .find({
-        userId: userIds.length === 1 ? userIds[0] : trusted({ $in: userIds }),
-        _id: trusted(idRange),
+    // through the driver: mongoose's cursor added its own work to every session read
+    return this.sessions.collection.find<SessionRecord>(
+      {
+        userId: userIds.length === 1 ? userIds[0] : { $in: userIds },
+        _id: idRange,
         endedAt: null,
-        absoluteExpiresAt: trusted({ $gt: now }),
-      })
-      .sort({ _id: -1 });
+        absoluteExpiresAt: { $gt: now },
+      },
+      { sort: { _id: -1 } },
+    );
   }
 
   /** Removes every session of the user and its activity document. */

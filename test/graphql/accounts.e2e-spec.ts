@@ -1,5 +1,3 @@
-import { getConnectionToken } from '@nestjs/mongoose';
-import type { Connection } from 'mongoose';
 import { Role } from '../../src/common/auth-user';
 import { UsersRepository } from '../../src/users/users.repository';
 import {
@@ -13,6 +11,7 @@ import {
   UsersWithSecurityEventsDocument,
 } from '../generated/graphql';
 import { PASSWORD, uniqueUsername } from '../support/auth-helpers';
+import { commandsDuring, monitoredDatabaseUri } from '../support/database-commands';
 import type { TestApp } from '../support/test-app';
 import {
   adminSession,
@@ -29,7 +28,7 @@ describe('GraphQL accounts and security events', () => {
 
   beforeAll(async () => {
     // the default SESSION_CHECK_CACHE_SECONDS (5): "at once" below means despite a cached look
-    t = await createGraphqlApp();
+    t = await createGraphqlApp({ MONGODB_URI: monitoredDatabaseUri() });
     admin = await adminSession(t.http);
   });
   afterAll(() => t.close());
@@ -245,22 +244,17 @@ describe('GraphQL accounts and security events', () => {
       const users = t.app.get(UsersRepository);
       for (let i = 0; i < 30; i += 1)
         await users.create(uniqueUsername('evbulk'), 'not-a-hash', Role.USER);
-      const connection = t.app.get<Connection>(getConnectionToken());
-      const calls: string[] = [];
-      connection.set('debug', (collection: string, method: string) =>
-        calls.push(`${collection}.${method}`),
-      );
-      let result;
-      try {
-        result = await execute(
+      const listWithEvents = () =>
+        execute(
           t.http,
           UsersWithSecurityEventsDocument,
           { limit: 1000, eventsLimit: 3 },
           { token: admin.accessToken },
         );
-      } finally {
-        connection.set('debug', false);
-      }
+      let result!: Awaited<ReturnType<typeof listWithEvents>>;
+      const calls = await commandsDuring(t, async () => {
+        result = await listWithEvents();
+      });
       expect(result.errors).toBeUndefined();
       expect(result.data!.users.length).toBeGreaterThan(30);
       const byId = new Map(result.data!.users.map((user) => [user.id, user.securityEvents]));

@@ -1,8 +1,11 @@
 import { ChangePasswordDocument, SignInDocument, SignUpDocument } from '../generated/graphql';
 import { execute, onlyError } from '../graphql/support/graphql-client';
 import { PASSWORD, signIn, signUp, uniqueUsername } from '../support/auth-helpers';
-import { getConnectionToken } from '@nestjs/mongoose';
-import type { Connection } from 'mongoose';
+import {
+  collectionAndCommand,
+  commandsDuring,
+  monitoredDatabaseUri,
+} from '../support/database-commands';
 import { awaitFreshWindow } from '../support/rate-limit-window';
 import { createTestApp, TestApp, testDatabaseUri } from '../support/test-app';
 
@@ -318,26 +321,20 @@ describe('brute-force layers, REST and GraphQL alike (behind one trusted proxy)'
           AUTH_RATE_LIMIT: '10',
           AUTH_IP_RATE_LIMIT: '60',
           ACCOUNT_LOCKOUT_THRESHOLD: '5',
+          MONGODB_URI: monitoredDatabaseUri(),
         }),
-        createTestApp(),
+        createTestApp({ MONGODB_URI: monitoredDatabaseUri() }),
       ]);
     });
     afterAll(() => Promise.all([on.close(), off.close()]));
 
     /** The database commands one sign-in sends (periodic clean-ups left out). */
-    async function commandsOf(t: TestApp, username: string, password: string): Promise<string[]> {
-      const connection = t.app.get<Connection>(getConnectionToken());
-      const commands: string[] = [];
-      connection.set('debug', (collection: string, method: string) => {
-        if (method !== 'deleteMany') commands.push(`${collection}.${method}`);
-      });
-      try {
-        await t.http.post('/auth/sign-in').send({ username, password });
-      } finally {
-        connection.set('debug', false);
-      }
-      return commands;
-    }
+    const commandsOf = (t: TestApp, username: string, password: string): Promise<string[]> =>
+      commandsDuring(
+        t,
+        () => t.http.post('/auth/sign-in').send({ username, password }),
+        (event) => (event.commandName === 'delete' ? undefined : collectionAndCommand(event)),
+      );
 
     it('adds at most two database round trips to a successful sign-in', async () => {
       const [onUser, offUser] = [uniqueUsername('cost'), uniqueUsername('cost')];

@@ -9,6 +9,7 @@ import {
   uniqueUsername,
   decodeAccessToken,
 } from '../support/auth-helpers';
+import { commandsDuring, monitoredDatabaseUri, withFilterKeys } from '../support/database-commands';
 import { createTestApp, TestApp } from '../support/test-app';
 import { expectError, expectSuccess } from './rest-helpers';
 
@@ -23,7 +24,7 @@ describe('usernames', () => {
     let t: TestApp;
     let connection: Connection;
     beforeAll(async () => {
-      t = await createTestApp();
+      t = await createTestApp({ MONGODB_URI: monitoredDatabaseUri() });
       connection = t.app.get<Connection>(getConnectionToken());
     });
     afterAll(() => t.close());
@@ -32,20 +33,13 @@ describe('usernames', () => {
     const postSignUp = (username: string) =>
       t.http.post('/auth/sign-up').send({ username, password: PASSWORD });
 
-    /** Database calls on users and usernames while `run` runs: `collection.method {filter keys}`. */
-    async function userLookups(run: () => Promise<unknown>): Promise<string[]> {
-      const calls: string[] = [];
-      connection.set('debug', (collection: string, method: string, filter: unknown) => {
-        if (collection === 'users' || collection === 'usernames')
-          calls.push(`${collection}.${method} ${Object.keys(filter ?? {}).join(',')}`);
-      });
-      try {
-        await run();
-      } finally {
-        connection.set('debug', false);
-      }
-      return calls;
-    }
+    /** Commands on users and usernames while `run` runs: `collection.command filterKeys`. */
+    const userLookups = (run: () => Promise<unknown>): Promise<string[]> =>
+      commandsDuring(t, run, (event) =>
+        ['users', 'usernames'].includes(String(event.command[event.commandName]))
+          ? withFilterKeys(event)
+          : undefined,
+      );
 
     it('lets exactly one of concurrent sign-ups with one name in different cases win', async () => {
       const username = uniqueUsername('Race');
@@ -83,7 +77,7 @@ describe('usernames', () => {
 
       const known = await userLookups(wrongPassword(username));
       const unknown = await userLookups(wrongPassword(uniqueUsername('Unknown')));
-      expect(known).toEqual(['usernames.findOne _id', 'users.findOne _id']);
+      expect(known).toEqual(['usernames.find _id', 'users.find _id']);
       expect(unknown).toEqual(known);
     });
 
