@@ -2,7 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
-import { findPage } from '../database/find-page';
+import { isObjectIdString } from '../common/parse-object-id.pipe';
+import { findOneById, findPage } from '../database/driver-reads';
 import {
   NewRefreshToken,
   RefreshTokenDocument,
@@ -76,7 +77,7 @@ export class RefreshTokensRepository {
 
   /** The token stored under `id` if its hash is `tokenHash`: a primary-key lookup on every backend. */
   async findByIdAndHash(id: Types.ObjectId, tokenHash: string): Promise<RefreshTokenRecord | null> {
-    const record = await this.tokens.findById(id).lean<RefreshTokenRecord>().exec();
+    const record = await findOneById<RefreshTokenRecord>(this.tokens, id);
     const matches =
       record !== null &&
       timingSafeEqual(Buffer.from(record.tokenHash, 'hex'), Buffer.from(tokenHash, 'hex'));
@@ -84,7 +85,7 @@ export class RefreshTokensRepository {
   }
 
   findById(id: Types.ObjectId): Promise<RefreshTokenRecord | null> {
-    return this.tokens.findById(id, LISTING_FIELDS).lean<RefreshTokenRecord>().exec();
+    return findOneById(this.tokens, id, LISTING_FIELDS);
   }
 
   /** Marks the token rotated, unless it was revoked meanwhile (logout, reuse detected). */
@@ -155,13 +156,7 @@ export class RefreshTokensRepository {
     const owners = userIds.map((id) => new Types.ObjectId(id));
     const pages = new Map<string, RefreshTokenRecord[]>(userIds.map((id) => [id, []]));
     // `after` names one token, hence one user: the others have nothing after it
-    const afterToken =
-      after === undefined
-        ? undefined
-        : await this.tokens
-            .findById(after, { userId: 1, createdAt: 1 })
-            .lean<Pick<RefreshTokenRecord, '_id' | 'userId' | 'createdAt'>>()
-            .exec();
+    const afterToken = after === undefined ? undefined : await this.position(after);
     if (afterToken === null) return pages;
     const filter =
       afterToken === undefined
@@ -192,11 +187,16 @@ export class RefreshTokensRepository {
     after: string | undefined,
   ): Promise<Record<string, unknown> | null> {
     if (after === undefined) return {};
-    const token = await this.tokens
-      .findById(after, { userId: 1, createdAt: 1 })
-      .lean<Pick<RefreshTokenRecord, '_id' | 'userId' | 'createdAt'>>()
-      .exec();
+    const token = await this.position(after);
     return token !== null && token.userId.equals(owner) ? olderFilter(token) : null;
+  }
+
+  /** Where the token `after` sits in a listing; null when there is no such token. */
+  private position(
+    after: string,
+  ): Promise<Pick<RefreshTokenRecord, '_id' | 'userId' | 'createdAt'> | null> {
+    if (!isObjectIdString(after)) return Promise.resolve(null);
+    return findOneById(this.tokens, new Types.ObjectId(after), { userId: 1, createdAt: 1 });
   }
 
   /** Revokes every active token of the user; returns the sessions it ended. */

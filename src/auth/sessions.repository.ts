@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
-import { findPage } from '../database/find-page';
+import { findOneById, findPage } from '../database/driver-reads';
 import {
   SessionActivityDocument,
   SessionActivityRecord,
@@ -30,13 +30,12 @@ export class SessionsRepository {
     await this.activity.create(activity);
   }
 
-  /** Through the driver, as every authenticated request may ask (see UsersRepository.findById). */
   findById(id: Types.ObjectId): Promise<SessionRecord | null> {
-    return this.sessions.collection.findOne<SessionRecord>({ _id: id });
+    return findOneById(this.sessions, id);
   }
 
   findActivity(id: Types.ObjectId): Promise<SessionActivityRecord | null> {
-    return this.activity.findById(id).lean<SessionActivityRecord>().exec();
+    return findOneById(this.activity, id);
   }
 
   /** One round trip for up to a page of sessions (see {@link findPage}). */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted } from 'mongoose';
+import { findOneById } from '../database/driver-reads';
 import {
   AccountFailureDocument,
   AccountFailureRecord,
@@ -29,10 +30,7 @@ export class AccountThrottleRepository {
   ) {}
 
   find(username: string): Promise<AccountThrottleRecord | null> {
-    return this.throttles
-      .findById(username, { epoch: 1, failures: 1, lockedUntil: 1 })
-      .lean<AccountThrottleRecord>()
-      .exec();
+    return findOneById(this.throttles, username, { epoch: 1, failures: 1, lockedUntil: 1 });
   }
 
   /** The account's record, opened with `epoch` unless another attempt opened it first. */
@@ -75,10 +73,7 @@ export class AccountThrottleRepository {
   }
 
   findFailure(epoch: string, failure: number): Promise<AccountFailureRecord | null> {
-    return this.failures
-      .findById(failureId(epoch, failure), { claimedAt: 1, failedAt: 1 })
-      .lean<AccountFailureRecord>()
-      .exec();
+    return findOneById(this.failures, failureId(epoch, failure), { claimedAt: 1, failedAt: 1 });
   }
 
   async markFailed(epoch: string, failure: number, failedAt: Date): Promise<void> {

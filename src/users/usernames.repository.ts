@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo, Types } from 'mongoose';
+import { findOneById } from '../database/driver-reads';
 import { UsernameDocument, UsernameRecord } from './username.schema';
 
 const DUPLICATE_KEY = 11000;
@@ -17,7 +18,7 @@ export class UsernamesRepository {
   ) {}
 
   async findUserId(name: string): Promise<Types.ObjectId | null> {
-    const entry = await this.names.findById(name).lean<UsernameRecord>().exec();
+    const entry = await findOneById<UsernameRecord>(this.names, name);
     return entry?.userId ?? null;
   }
 

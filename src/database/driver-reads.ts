@@ -1,9 +1,29 @@
 import type { Document, Filter } from 'mongodb';
-import type { Model } from 'mongoose';
+import type { Model, Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
 
+/**
+ * The reads that go through the driver under a mongoose model: mongoose's query building and casting
+ * cost more than a read itself (one user by `_id`: 386 → 245 µs of CPU in process). Writes stay
+ * with mongoose where its schema does work (defaults, timestamps, validation). Filters here are
+ * built from typed values, so nothing is left for casting or sanitizeFilter to do.
+ */
+
+type ModelCollection = Pick<Model<unknown>, 'db' | 'collection'>;
+
+/** The document stored under `id`, or null; `projection` as in `find`. */
+export function findOneById<T>(
+  model: ModelCollection,
+  id: Types.ObjectId | string,
+  projection?: Record<string, 0 | 1>,
+): Promise<T | null> {
+  // the driver types `_id` as an ObjectId; the usernames collection is keyed by name
+  const filter = { _id: id } as Filter<Document>;
+  return model.collection.findOne<T>(filter, projection === undefined ? {} : { projection });
+}
+
 export interface PageQuery {
-  /** Built from typed values only: the driver sees it as it is, without mongoose's casting or sanitizeFilter. */
+  /** Built from typed values only (see above). */
   filter: Filter<Document>;
   /** Every field when left out. */
   projection?: Record<string, 0 | 1>;
@@ -23,10 +43,7 @@ export interface PageQuery {
  * pages of small documents only. Unlike a driver cursor, a command is not retried by the driver
  * on a failover; that error is answered 503 like any unreachable database.
  */
-export async function findPage<T>(
-  model: Pick<Model<unknown>, 'db' | 'collection'>,
-  query: PageQuery,
-): Promise<T[]> {
+export async function findPage<T>(model: ModelCollection, query: PageQuery): Promise<T[]> {
   const db = model.db.db;
   if (db === undefined) throw new AppError(ErrorCode.SERVICE_UNAVAILABLE);
   const reply = await db.command({
