@@ -1,9 +1,9 @@
 import type { CommandSucceededEvent } from 'mongodb';
 import mongoose, { Schema, Types } from 'mongoose';
-import { findPage } from '../../src/database/find-page';
+import { findOneById, findPage } from '../../src/database/driver-reads';
 import { monitoredDatabaseUri } from '../support/database-commands';
 
-describe(findPage.name, () => {
+describe('driver reads', () => {
   const ITEMS = 250;
   let connection: mongoose.Connection;
   let items: mongoose.Model<{ n: number }>;
@@ -59,4 +59,15 @@ describe(findPage.name, () => {
       expect(Number(cursor.id)).toBe(0);
     },
   );
+
+  it('reads one document by _id, ObjectId or string, with or without a projection', async () => {
+    const named = connection.collection<{ _id: string; n: number }>('named');
+    await named.insertOne({ _id: 'ada', n: 1 });
+    expect(await findOneById(items, ids[7], { n: 1 })).toEqual({ _id: ids[7], n: 7 });
+    expect(await findOneById(items, ids[7])).toEqual({ _id: ids[7], n: 7, hidden: 'x' });
+    expect(await findOneById(items, new Types.ObjectId())).toBeNull();
+    const namedModel = connection.model('Named', new Schema({ _id: String, n: Number }), 'named');
+    expect(await findOneById(namedModel, 'ada')).toEqual({ _id: 'ada', n: 1 });
+    expect(await findOneById(namedModel, 'ADA')).toBeNull();
+  });
 });
