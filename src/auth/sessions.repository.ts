@@ -50,7 +50,8 @@ export class SessionsRepository {
 
   async setActivity(activity: SessionActivityRecord): Promise<void> {
     const { _id, ...fields } = activity;
-    await this.activity.updateOne({ _id }, { $set: fields }).exec();
+    // to the driver as it is: every refresh writes it, and the schema adds nothing to an update
+    await this.activity.collection.updateOne({ _id }, { $set: fields });
   }
 
   /**
