@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
-import { isObjectIdString } from '../common/parse-object-id.pipe';
+import { objectIdOf } from '../common/parse-object-id.pipe';
 import { findOneById, findPage } from '../database/driver-reads';
 import {
   NewRefreshToken,
@@ -196,8 +196,9 @@ export class RefreshTokensRepository {
   private position(
     after: string,
   ): Promise<Pick<RefreshTokenRecord, '_id' | 'userId' | 'createdAt'> | null> {
-    if (!isObjectIdString(after)) return Promise.resolve(null);
-    return findOneById(this.tokens, new Types.ObjectId(after), { userId: 1, createdAt: 1 });
+    const id = objectIdOf(after);
+    if (id === undefined) return Promise.resolve(null);
+    return findOneById(this.tokens, id, { userId: 1, createdAt: 1 });
   }
 
   /** Revokes every active token of the user; returns the sessions it ended. */

@@ -2,10 +2,10 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
-import { findOneById, findPage } from '../database/driver-reads';
 import { Role } from '../common/auth-user';
 import { normalizeUsername } from '../common/credential-rules';
-import { isObjectIdString } from '../common/parse-object-id.pipe';
+import { objectIdOf } from '../common/parse-object-id.pipe';
+import { findOneById, findPage } from '../database/driver-reads';
 import { AdminsLock } from './admins-lock';
 import {
   isActiveAdmin,
@@ -174,17 +174,18 @@ export class UsersRepository implements OnModuleInit {
   }
 
   findById(id: string): Promise<PublicUserRecord | null> {
-    if (!isObjectIdString(id)) return Promise.resolve(null);
-    return findOneById(this.users, new Types.ObjectId(id), PUBLIC_FIELDS);
+    const userId = objectIdOf(id);
+    return userId === undefined
+      ? Promise.resolve(null)
+      : findOneById(this.users, userId, PUBLIC_FIELDS);
   }
 
   async findPasswordHash(id: string): Promise<string | undefined> {
-    if (!isObjectIdString(id)) return undefined;
-    const user = await findOneById<Pick<UserRecord, 'passwordHash'>>(
-      this.users,
-      new Types.ObjectId(id),
-      { passwordHash: 1 },
-    );
+    const userId = objectIdOf(id);
+    if (userId === undefined) return undefined;
+    const user = await findOneById<Pick<UserRecord, 'passwordHash'>>(this.users, userId, {
+      passwordHash: 1,
+    });
     return user?.passwordHash;
   }
 
@@ -270,12 +271,12 @@ export class UsersRepository implements OnModuleInit {
    */
   delete(id: string): Promise<PublicUserRecord | null> {
     return this.adminsLock.run(async () => {
-      if (!isObjectIdString(id)) return null;
-      const user = await findOneById<Omit<UserRecord, 'passwordHash'>>(
-        this.users,
-        new Types.ObjectId(id),
-        { ...PUBLIC_FIELDS, usernameNormalized: 1 },
-      );
+      const userId = objectIdOf(id);
+      if (userId === undefined) return null;
+      const user = await findOneById<Omit<UserRecord, 'passwordHash'>>(this.users, userId, {
+        ...PUBLIC_FIELDS,
+        usernameNormalized: 1,
+      });
       if (user === null) return null;
       await this.assertKeepsAnActiveAdmin(user, { role: Role.USER, disabled: true });
       await this.users.deleteOne({ _id: user._id }).exec();
