@@ -29,13 +29,21 @@ export function extractResponse(context: ExecutionContext): Response {
 }
 
 /**
+ * The longest User-Agent kept with a token, session or security event. Real ones run to a few
+ * hundred characters, while a header may carry up to 16 KiB: stored whole, every refresh could add
+ * 16 KiB to the database, and a page of 1,000 tokens could outgrow the 16 MiB one read returns.
+ */
+export const MAX_USER_AGENT_LENGTH = 1024;
+
+/**
  * `req.ip` honours `X-Forwarded-For` only when TRUST_PROXY set Express's `trust proxy`. An IPv4
- * client is recorded as IPv4, not as the mapped address a dual-stack socket reports.
+ * client is recorded as IPv4, not as the mapped address a dual-stack socket reports. The
+ * User-Agent is kept to its first {@link MAX_USER_AGENT_LENGTH} characters.
  */
 export function clientInfoOf(req: Request): ClientInfo {
   return {
     ip: unmappedIp(req.ip ?? req.socket.remoteAddress ?? 'unknown'),
-    userAgent: req.get('user-agent') ?? null,
+    userAgent: req.get('user-agent')?.slice(0, MAX_USER_AGENT_LENGTH) ?? null,
   };
 }
 

@@ -40,8 +40,10 @@ export interface PageQuery {
  * the server's CPU against 510 µs here (measured in process, same FerretDB).
  *
  * `singleBatch` closes the cursor with the reply, so a page must fit in one batch (16 MiB): for
- * pages of small documents only. Unlike a driver cursor, a command is not retried by the driver
- * on a failover; that error is answered 503 like any unreachable database.
+ * pages of small documents only. The pages read here hold at most 1,000 users, tokens, events or
+ * activity records of about 1.5 KiB at most (the longest field, a User-Agent, is cut at 1,024
+ * characters: MAX_USER_AGENT_LENGTH). Unlike a driver cursor, a command is not retried by the
+ * driver on a failover; that error is answered 503 like any unreachable database.
  */
 export async function findPage<T>(model: ModelCollection, query: PageQuery): Promise<T[]> {
   const db = model.db.db;

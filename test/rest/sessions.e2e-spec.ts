@@ -133,6 +133,26 @@ describe('sessions (REST)', () => {
       expect(listed.current).toBe(true);
     });
 
+    it('keeps the first 1,024 characters of a User-Agent with the session, its token and its events', async () => {
+      const username = uniqueUsername('longua');
+      await newSession(t.http, username);
+      const userAgent = `${CHROME_MAC} ${'x'.repeat(5000)}`;
+      const session = await signInAs(t.http, username, userAgent);
+      const kept = userAgent.slice(0, 1024);
+      const sessions = expectSuccess<SessionItem[]>(
+        await list(session.userId, session.accessToken),
+      );
+      expect(sessions.find((item) => item.current)!.userAgent).toBe(kept);
+      const tokens = await listRefreshTokens(t.http, session.userId, session.accessToken);
+      expect(tokens[0].userAgent).toBe(kept);
+      const events = expectSuccess<{ type: string; userAgent: string | null }[]>(
+        await t.http
+          .get(`/users/${session.userId}/security-events`)
+          .set('Authorization', bearer(session.accessToken)),
+      );
+      expect(events.find((event) => event.type === 'sign-in')!.userAgent).toBe(kept);
+    });
+
     it('is for the owner or an admin: a stranger gets 403, an unknown user 404', async () => {
       const owner = await newSession(t.http);
       const stranger = await newSession(t.http);
