@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import jwt from 'jsonwebtoken';
-import { TokenService } from '../src/auth/token.service';
+import { TokenService } from '../src/tokens/token.service';
 import { Role } from '../src/common/auth-user';
 import type { AppConfig } from '../src/config/app-config';
 import { JwtAlgorithm, loadJwtKeys } from '../src/config/jwt-keys';

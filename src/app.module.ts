@@ -12,6 +12,8 @@ import { HealthController } from './health/health.controller';
 import { LoggingModule } from './logging/logging.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SecurityEventsModule } from './security-events/security-events.module';
+import { SessionsModule } from './sessions/sessions.module';
+import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -25,6 +27,8 @@ export class AppModule {
         DatabaseModule,
         RateLimitModule,
         UsersModule,
+        TokensModule,
+        SessionsModule,
         AuthModule,
         SecurityEventsModule,
         AccountsModule,

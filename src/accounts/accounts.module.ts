@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { SecurityEventsModule } from '../security-events/security-events.module';
 import { UsersModule } from '../users/users.module';
 import { AccountsController } from './accounts.controller';
+import { AdminSeeder } from './admin-seeder';
 import { AccountsResolver } from './accounts.resolver';
 import { AccountsService } from './accounts.service';
 
 @Module({
-  imports: [UsersModule, AuthModule, SecurityEventsModule],
+  imports: [UsersModule, SessionsModule, SecurityEventsModule],
   controllers: [AccountsController],
-  providers: [AccountsService, AccountsResolver],
+  providers: [AccountsService, AccountsResolver, AdminSeeder],
 })
 export class AccountsModule {}

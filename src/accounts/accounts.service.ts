@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuthService } from '../auth/auth.service';
 import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, ClientInfo, Role } from '../common/auth-user';
 import { assertAdmin, assertFreshLogin } from '../common/policies';
@@ -9,6 +8,8 @@ import { SecurityEventsService } from '../security-events/security-events.servic
 import { User } from '../users/user.model';
 import { UserChanges } from '../users/user.schema';
 import { UsersService } from '../users/users.service';
+import { SessionStore } from '../sessions/store/session-store';
+import { SessionEndReason } from '../sessions/store/session.schema';
 import { UpdateUserInput } from './update-user.input';
 
 /** Account administration: the admin's changes to a user, and deleting an account. */
@@ -16,7 +17,7 @@ import { UpdateUserInput } from './update-user.input';
 export class AccountsService {
   constructor(
     private readonly users: UsersService,
-    private readonly auth: AuthService,
+    private readonly sessions: SessionStore,
     private readonly events: SecurityEventsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -47,7 +48,8 @@ export class AccountsService {
     const isDisabled = after.disabled === true;
     // a demoted admin's access tokens still say admin: ending its sessions ends that too
     const demoted = before.role === Role.ADMIN && after.role !== Role.ADMIN;
-    if (isDisabled || demoted) await this.auth.endAllSessionsOfUser(id, client);
+    if (isDisabled || demoted)
+      await this.sessions.endAllForUser(id, SessionEndReason.USER_DISABLED, client);
 
     const event = { userId: id, actorId: caller.id, client };
     if (before.role !== after.role)
@@ -71,7 +73,7 @@ export class AccountsService {
     if (caller.id === id) assertFreshLogin(caller, this.config.freshLoginMaxAgeSeconds);
     else assertAdmin(caller);
     await this.users.delete(id);
-    await this.auth.deleteSessionsOfUser(id, client);
+    await this.sessions.deleteAllForUser(id, client);
     await this.events.record({
       type: SecurityEventType.USER_DELETED,
       userId: id,

@@ -10,7 +10,7 @@ import { AuthPayload } from './auth-payload.model';
 import { AuthService } from './auth.service';
 import { ChangePasswordInput } from './change-password.input';
 import { LogoutScope } from './logout.input';
-import { RefreshCookie } from './refresh-cookie';
+import { RefreshCookie } from '../sessions/refresh-cookie';
 import { RevokeTokenArgs } from './revoke-token.args';
 import { SignInInput } from './sign-in.input';
 import { SignUpInput } from './sign-up.input';

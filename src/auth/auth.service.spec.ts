@@ -8,11 +8,11 @@ import { AccountThrottle } from '../rate-limit/account-throttle.service';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import { LogoutScope } from './logout.input';
-import { PasswordHasher } from './password-hasher.service';
-import { refreshTokenRecord, unitTestJwtKeys } from './refresh-token.fixture';
-import { SessionStore } from './session-store';
-import { SessionEndReason } from './session.schema';
-import { TokenService } from './token.service';
+import { PasswordHasher } from '../users/password-hasher.service';
+import { refreshTokenRecord, unitTestJwtKeys } from '../sessions/store/refresh-token.fixture';
+import { SessionStore } from '../sessions/store/session-store';
+import { SessionEndReason } from '../sessions/store/session.schema';
+import { TokenService } from '../tokens/token.service';
 
 const config = {
   jwt: {

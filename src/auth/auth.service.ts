@@ -12,13 +12,18 @@ import { UsersService } from '../users/users.service';
 import { AuthPayload } from './auth-payload.model';
 import { ChangePasswordInput } from './change-password.input';
 import { LogoutScope } from './logout.input';
-import { PasswordHasher } from './password-hasher.service';
-import { CLEAR_COOKIE, CookieInstruction, KEEP_COOKIE, WithCookie } from './refresh-cookie';
-import { IssuedRefreshToken, SessionStore } from './session-store';
-import { SessionEndReason } from './session.schema';
+import { PasswordHasher } from '../users/password-hasher.service';
+import {
+  CLEAR_COOKIE,
+  CookieInstruction,
+  KEEP_COOKIE,
+  WithCookie,
+} from '../sessions/refresh-cookie';
+import { IssuedRefreshToken, SessionStore } from '../sessions/store/session-store';
+import { SessionEndReason } from '../sessions/store/session.schema';
 import { SignInInput } from './sign-in.input';
 import { SignUpInput } from './sign-up.input';
-import { TokenService } from './token.service';
+import { TokenService } from '../tokens/token.service';
 
 export interface TokenSources {
   bodyToken?: string;
@@ -223,16 +228,6 @@ export class AuthService {
       },
       { endedSessions: ended.length },
     );
-  }
-
-  /** An admin disabled or demoted the user: every session ends at once. */
-  async endAllSessionsOfUser(userId: string, client: ClientInfo): Promise<void> {
-    await this.sessions.endAllForUser(userId, SessionEndReason.USER_DISABLED, client);
-  }
-
-  /** The user was deleted: its sessions end, and they and its refresh tokens are removed. */
-  async deleteSessionsOfUser(userId: string, client: ClientInfo): Promise<void> {
-    await this.sessions.deleteAllForUser(userId, client);
   }
 
   private async requireUser(id: string): Promise<PublicUserRecord> {

@@ -5,8 +5,8 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, Role } from '../common/auth-user';
 import { isObjectIdString } from '../common/parse-object-id.pipe';
-import { SessionStore } from './session-store';
-import { ACCESS_TOKEN_TYPE, TokenService } from './token.service';
+import { SessionStore } from '../sessions/store/session-store';
+import { ACCESS_TOKEN_TYPE, TokenService } from '../tokens/token.service';
 
 /**
  * Verifies the bearer access token: the key its `kid` names, the pinned algorithm, issuer,

@@ -5,6 +5,7 @@ import { AccountsModule } from '../accounts/accounts.module';
 import { AuthModule } from '../auth/auth.module';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SecurityEventsModule } from '../security-events/security-events.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { graphqlOptions } from './graphql-options';
 import { LoadersFactory } from './loaders';
@@ -13,6 +14,7 @@ import { LoadersFactory } from './loaders';
 export const GRAPHQL_FEATURE_MODULES = [
   UsersModule,
   AuthModule,
+  SessionsModule,
   SecurityEventsModule,
   AccountsModule,
 ];

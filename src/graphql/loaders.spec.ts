@@ -1,5 +1,5 @@
-import { RefreshTokensService } from '../auth/refresh-tokens.service';
-import { SessionsService } from '../auth/sessions.service';
+import { RefreshTokensService } from '../sessions/refresh-tokens.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { LoadersFactory } from './loaders';
 

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { RefreshTokenView } from '../auth/refresh-token.model';
-import { RefreshTokensService } from '../auth/refresh-tokens.service';
-import type { ActiveSession } from '../auth/session-store';
-import { SessionsService } from '../auth/sessions.service';
+import type { RefreshTokenView } from '../sessions/refresh-token.model';
+import { RefreshTokensService } from '../sessions/refresh-tokens.service';
+import type { ActiveSession } from '../sessions/store/session-store';
+import { SessionsService } from '../sessions/sessions.service';
 import type { SecurityEventView } from '../security-events/security-event.model';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { createUserPagesLoader, UserPagesLoader } from './user-pages.loader';

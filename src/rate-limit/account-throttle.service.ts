@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { AppError, ErrorCode } from '../common/app-error';
 import { normalizeUsername } from '../common/credential-rules';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { SecurityEvents } from '../logging/security-events';
+import { SecurityLog } from '../logging/security-log';
 import { AccountThrottleRepository } from './account-throttle.repository';
 import { AccountThrottleRecord } from './account-throttle.schema';
 
@@ -40,7 +40,7 @@ export class AccountThrottle implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly store: AccountThrottleRepository,
-    private readonly securityEvents: SecurityEvents,
+    private readonly securityLog: SecurityLog,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -131,7 +131,7 @@ export class AccountThrottle implements OnModuleInit, OnModuleDestroy {
   }
 
   private refuse(retryAfterSeconds: number, ip: string): never {
-    this.securityEvents.accountThrottled(ip, Math.max(1, retryAfterSeconds));
+    this.securityLog.accountThrottled(ip, Math.max(1, retryAfterSeconds));
     throw new AppError(ErrorCode.TOO_MANY_REQUESTS, undefined, [], Math.max(1, retryAfterSeconds));
   }
 

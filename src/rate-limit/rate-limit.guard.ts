@@ -6,7 +6,7 @@ import { AppError, ErrorCode } from '../common/app-error';
 import { normalizeUsername } from '../common/credential-rules';
 import { clientInfoOf, extractRequest } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { RateLimitScope, SecurityEvents } from '../logging/security-events';
+import { RateLimitScope, SecurityLog } from '../logging/security-log';
 import { clientNetworkOf } from './client-network';
 import { RateLimit, RateLimiter } from './rate-limiter.service';
 
@@ -33,7 +33,7 @@ export class RateLimitGuard implements CanActivate {
 
   constructor(
     private readonly limiter: RateLimiter,
-    private readonly securityEvents: SecurityEvents,
+    private readonly securityLog: SecurityLog,
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -68,7 +68,7 @@ export class RateLimitGuard implements CanActivate {
     const decision = await this.limiter.consumeAll(limits);
     if (decision.allowed) return true;
 
-    this.securityEvents.rateLimited(scopeOf(decision.refusedKey), ip);
+    this.securityLog.rateLimited(scopeOf(decision.refusedKey), ip);
     throw new AppError(ErrorCode.TOO_MANY_REQUESTS, undefined, [], decision.retryAfterSeconds);
   }
 

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { AppConfig } from '../config/app-config';
-import { SecurityEvents } from '../logging/security-events';
+import { SecurityLog } from '../logging/security-log';
 import { UsersService } from '../users/users.service';
 import { SecurityEventType } from './security-event.schema';
 import { SecurityEventsRepository } from './security-events.repository';
@@ -14,7 +14,7 @@ describe(SecurityEventsService.name, () => {
   const service = new SecurityEventsService(
     repository as unknown as SecurityEventsRepository,
     {} as UsersService,
-    log as unknown as SecurityEvents,
+    log as unknown as SecurityLog,
     { securityEventsRetentionSeconds: 86400 } as AppConfig,
   );
 

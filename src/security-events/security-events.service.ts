@@ -10,7 +10,7 @@ import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, ClientInfo } from '../common/auth-user';
 import { assertOwnerOrAdmin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { SecurityEvents } from '../logging/security-events';
+import { SecurityLog } from '../logging/security-log';
 import { UsersService } from '../users/users.service';
 import { SecurityEventView } from './security-event.model';
 import { SecurityEventType } from './security-event.schema';
@@ -48,7 +48,7 @@ export class SecurityEventsService implements OnApplicationBootstrap, OnApplicat
   constructor(
     private readonly events: SecurityEventsRepository,
     private readonly users: UsersService,
-    private readonly log: SecurityEvents,
+    private readonly log: SecurityLog,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AdminsLock } from './admins-lock';
+import { PasswordHasher } from './password-hasher.service';
 import { LockDocument, LockSchema } from './admins-lock.schema';
 import { UserDocument, UserSchema } from './user.schema';
 import { UsernameDocument, UsernameSchema } from './username.schema';
@@ -19,7 +20,14 @@ import { UsersService } from './users.service';
     ]),
   ],
   controllers: [UsersController],
-  providers: [UsersRepository, UsernamesRepository, AdminsLock, UsersService, UsersResolver],
-  exports: [UsersService],
+  providers: [
+    UsersRepository,
+    UsernamesRepository,
+    AdminsLock,
+    UsersService,
+    PasswordHasher,
+    UsersResolver,
+  ],
+  exports: [UsersService, PasswordHasher],
 })
 export class UsersModule {}

@@ -1,6 +1,6 @@
 import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
 import { Connection, Model, Types } from 'mongoose';
-import { PasswordHasher } from '../../src/auth/password-hasher.service';
+import { PasswordHasher } from '../../src/users/password-hasher.service';
 import { UserDocument } from '../../src/users/user.schema';
 import {
   PASSWORD,

@@ -5,7 +5,7 @@ export type RateLimitScope = 'auth' | 'auth-ip' | 'api';
 
 /** Security-relevant events, as structured log lines an operator can alert on. */
 @Injectable()
-export class SecurityEvents {
+export class SecurityLog {
   private readonly logger = new Logger('Security');
 
   rateLimited(scope: RateLimitScope, ip: string): void {

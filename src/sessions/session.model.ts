@@ -2,7 +2,7 @@ import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { JsonView } from '../common/json-view';
 import { deviceOf } from './device';
-import { ActiveSession } from './session-store';
+import { ActiveSession } from './store/session-store';
 
 /** An active login session as its owner or an admin sees it: never a token value or hash. */
 @ObjectType('Session')

@@ -4,7 +4,7 @@ import { assertOwnerOrAdmin } from '../common/policies';
 import { AuthUser } from '../common/auth-user';
 import { UsersService } from '../users/users.service';
 import { RefreshTokenView } from './refresh-token.model';
-import { RefreshTokensRepository, TokenPage } from './refresh-tokens.repository';
+import { RefreshTokensRepository, TokenPage } from './store/refresh-tokens.repository';
 
 /** Refresh-token listings: for the owner or an admin only. */
 @Injectable()

@@ -4,7 +4,7 @@ import { Role } from '../common/auth-user';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ConfigError } from '../config/load-config';
 import { UsersService } from '../users/users.service';
-import { PasswordHasher } from './password-hasher.service';
+import { PasswordHasher } from '../users/password-hasher.service';
 
 /**
  * Makes sure ADMIN_USERNAME exists as an admin, without ever promoting anyone: a free name creates

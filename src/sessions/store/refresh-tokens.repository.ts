@@ -2,8 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
-import { objectIdOf } from '../common/parse-object-id.pipe';
-import { findOneById, findPage } from '../database/driver-reads';
+import { objectIdOf } from '../../common/parse-object-id.pipe';
+import { findOneById, findPage } from '../../database/driver-reads';
 import {
   NewRefreshToken,
   RefreshTokenDocument,

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { loadJwtKeys } from '../config/jwt-keys';
+import { loadJwtKeys } from '../../config/jwt-keys';
 import { RefreshTokenRecord } from './refresh-token.schema';
 
 /** An active stored refresh token for unit specs; `overrides` set what a case is about. */

@@ -5,9 +5,9 @@ import { AuthUser, ClientInfo } from '../common/auth-user';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { UsersService } from '../users/users.service';
 import { CLEAR_COOKIE, KEEP_COOKIE, WithCookie } from './refresh-cookie';
-import { ActiveSession, SessionPage, SessionStore } from './session-store';
+import { ActiveSession, SessionPage, SessionStore } from './store/session-store';
 import { SessionView } from './session.model';
-import { SessionEndReason } from './session.schema';
+import { SessionEndReason } from './store/session.schema';
 
 /** A user's active sessions: listing and revoking one. For the owner or an admin. */
 @Injectable()

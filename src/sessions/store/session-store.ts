@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
-import type { ClientInfo } from '../common/auth-user';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import type { ClientInfo } from '../../common/auth-user';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { NewRefreshToken, RefreshTokenRecord, RevokedReason } from './refresh-token.schema';
 import { RefreshTokensRepository, Revocation } from './refresh-tokens.repository';
 import { SessionActivityRecord, SessionEndReason, SessionRecord } from './session.schema';
 import { SessionsRepository } from './sessions.repository';
-import { TokenService } from './token.service';
+import { TokenService } from '../../tokens/token.service';
 
 const MAX_CACHED_SESSIONS = 50_000;
 const OBJECT_ID_HEX = /^[0-9a-f]{24}$/;

@@ -1,13 +1,13 @@
 import { JwtService } from '@nestjs/jwt';
 import { Types } from 'mongoose';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../../config/app-config';
 import { refreshTokenRecord, unitTestJwtKeys } from './refresh-token.fixture';
 import { RefreshTokenRecord, RevokedReason } from './refresh-token.schema';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionStore } from './session-store';
 import { SessionEndReason, SessionRecord } from './session.schema';
 import { SessionsRepository } from './sessions.repository';
-import { TokenService } from './token.service';
+import { TokenService } from '../../tokens/token.service';
 
 const GRACE_SECONDS = 10;
 const TTL_SECONDS = 3600;

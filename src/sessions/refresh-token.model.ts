@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { JsonView } from '../common/json-view';
-import { RefreshTokenRecord, RevokedReason } from './refresh-token.schema';
+import { RefreshTokenRecord, RevokedReason } from './store/refresh-token.schema';
 
 /** A refresh token as its owner or an admin sees it: never its value or hash. */
 @ObjectType('RefreshToken')
