@@ -19,7 +19,9 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createApp(config, logger);
   closeGracefullyOnSignals(app);
-  await app.listen(config.port);
+  await (config.host === undefined
+    ? app.listen(config.port)
+    : app.listen(config.port, config.host));
   Logger.log(`Listening on http://localhost:${config.port} (API docs at /api-docs)`, 'Bootstrap');
 }
 

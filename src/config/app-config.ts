@@ -10,6 +10,8 @@ export interface AppConfig {
   readonly nodeEnv: string;
   readonly isProduction: boolean;
   readonly port: number;
+  /** HOST: the address the HTTP server binds to (all interfaces when unset). */
+  readonly host: string | undefined;
   /** Unset: the embedded FerretDB is started and used. */
   readonly mongodbUri: string | undefined;
   readonly dataDir: string;
@@ -43,6 +45,27 @@ export interface AppConfig {
   readonly admin: { readonly username: string; readonly password: string } | undefined;
   /** Express's `trust proxy`: off, a hop count, or the proxies' addresses and CIDRs. Never `true`. */
   readonly trustProxy: TrustProxy;
+  readonly sessions: {
+    /** MAX_SESSIONS_PER_USER: a sign-in beyond it ends the least recently used session. */
+    readonly maxPerUser: number;
+    /** SESSION_RETENTION: how long an ended or expired session and its tokens are kept. */
+    readonly retentionSeconds: number;
+  };
+  /** CLEANUP_INTERVAL: how often each instance deletes what retention no longer keeps. */
+  readonly cleanupIntervalSeconds: number;
+  /** DEVICE_COOKIE_NAME: the signed cookie that lets a known device sign in past a lockout. */
+  readonly deviceCookieName: string;
+  readonly mail: {
+    /** SMTP_URL; unset: mails go to the log outside production, and are refused in production. */
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    /** APP_URL: the base of the links in mails, without a trailing slash. */
+    readonly appUrl: string;
+    readonly emailVerificationTtlSeconds: number;
+    readonly passwordResetTtlSeconds: number;
+    readonly requireEmailVerification: boolean;
+  };
+  readonly metrics: { readonly enabled: boolean; readonly token: string | undefined };
   /** LOG_FORMAT: `pretty` by default in development, `json` everywhere else. */
   readonly logFormat: LogFormat;
 }

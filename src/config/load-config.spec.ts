@@ -296,6 +296,56 @@ describe(loadConfig.name, () => {
   });
 });
 
+describe('sessions, mail, metrics and binding', () => {
+  it('applies the contract defaults', () => {
+    const config = load({ PORT: '4100' });
+    expect(config.host).toBeUndefined();
+    expect(config.sessions).toEqual({ maxPerUser: 100, retentionSeconds: 30 * 86400 });
+    expect(config.cleanupIntervalSeconds).toBe(600);
+    expect(config.deviceCookieName).toBe('deviceId');
+    expect(config.mail).toEqual({
+      smtpUrl: undefined,
+      from: 'no-reply@localhost',
+      appUrl: 'http://localhost:4100',
+      emailVerificationTtlSeconds: 24 * 3600,
+      passwordResetTtlSeconds: 30 * 60,
+      requireEmailVerification: false,
+    });
+    expect(config.metrics).toEqual({ enabled: false, token: undefined });
+  });
+
+  it('takes APP_URL without its trailing slash, and an SMTP URL with credentials', () => {
+    const config = load({
+      APP_URL: 'https://app.example.com/',
+      SMTP_URL: 'smtps://user:secret@smtp.example.com:465',
+      HOST: '127.0.0.1',
+    });
+    expect(config.mail.appUrl).toBe('https://app.example.com');
+    expect(config.mail.smtpUrl).toBe('smtps://user:secret@smtp.example.com:465');
+    expect(config.host).toBe('127.0.0.1');
+  });
+
+  it.each([
+    [{ MAX_SESSIONS_PER_USER: '0' }, /^MAX_SESSIONS_PER_USER must be an integer from 1/],
+    [{ SESSION_RETENTION: 'forever' }, /^SESSION_RETENTION must be a positive duration/],
+    [{ CLEANUP_INTERVAL: '0s' }, /^CLEANUP_INTERVAL must be a positive duration/],
+    [{ DEVICE_COOKIE_NAME: 'a b' }, /^DEVICE_COOKIE_NAME must be 1-64 characters/],
+    [{ MAIL_FROM: 'nobody' }, /^MAIL_FROM must be an address/],
+    [{ APP_URL: 'ftp://x' }, /^APP_URL must be an http/],
+    [{ REQUIRE_EMAIL_VERIFICATION: 'maybe' }, /^REQUIRE_EMAIL_VERIFICATION must be true or false/],
+    [{ METRICS_ENABLED: 'yes please' }, /^METRICS_ENABLED must be true or false/],
+    [{ HOST: 'not a host' }, /^HOST must be an IP address or a host name/],
+  ])('refuses %j in one line naming it', (env, message) => {
+    expect(errorOf(env)).toMatch(message);
+  });
+
+  it('does not repeat a bad SMTP_URL, which may hold a password', () => {
+    const message = errorOf({ SMTP_URL: 'http://user:hunter2@host' });
+    expect(message).toMatch(/^SMTP_URL must be an smtp/);
+    expect(message).not.toContain('hunter2');
+  });
+});
+
 describe('durations and sizes', () => {
   it.each([
     ['90', 90],

@@ -45,10 +45,15 @@ export function loadConfig(processEnv: Env = process.env, cwd = process.cwd()): 
     throw new ConfigError(`ADMIN_PASSWORD must be ${PASSWORD_RULE}`);
   }
 
+  const port = read.integer('PORT', 3000, 0, 65535);
+  const cookieName = (name: string, fallback: string) =>
+    read.matching(name, fallback, /^[A-Za-z0-9_-]{1,64}$/, '1-64 characters of A-Z a-z 0-9 _ -');
+
   return {
     nodeEnv,
     isProduction,
-    port: read.integer('PORT', 3000, 0, 65535),
+    port,
+    host: read.host('HOST'),
     mongodbUri: read.mongodbUri('MONGODB_URI'),
     dataDir,
     jwt: {
@@ -67,12 +72,7 @@ export function loadConfig(processEnv: Env = process.env, cwd = process.cwd()): 
     refresh: {
       ttlSeconds: read.duration('REFRESH_TOKEN_TTL', '7d'),
       reuseGraceSeconds: read.integer('REFRESH_REUSE_GRACE_SECONDS', 10, 0, 3600),
-      cookieName: read.matching(
-        'REFRESH_COOKIE_NAME',
-        'refreshToken',
-        /^[A-Za-z0-9_-]{1,64}$/,
-        '1-64 characters of A-Z a-z 0-9 _ -',
-      ),
+      cookieName: cookieName('REFRESH_COOKIE_NAME', 'refreshToken'),
     },
     cookie: { secure: cookieSecure, sameSite },
     bcryptCost: read.integer('BCRYPT_COST', 12, 4, 15),
@@ -94,6 +94,29 @@ export function loadConfig(processEnv: Env = process.env, cwd = process.cwd()): 
         ? { username: adminUsername, password: adminPassword }
         : undefined,
     trustProxy: read.trustProxy('TRUST_PROXY'),
+    sessions: {
+      maxPerUser: read.integer('MAX_SESSIONS_PER_USER', 100, 1, 10_000),
+      retentionSeconds: read.duration('SESSION_RETENTION', '30d'),
+    },
+    cleanupIntervalSeconds: read.duration('CLEANUP_INTERVAL', '10m'),
+    deviceCookieName: cookieName('DEVICE_COOKIE_NAME', 'deviceId'),
+    mail: {
+      smtpUrl: read.smtpUrl('SMTP_URL'),
+      from: read.matching(
+        'MAIL_FROM',
+        'no-reply@localhost',
+        /^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/,
+        'an address such as no-reply@example.com or "Name <no-reply@example.com>"',
+      ),
+      appUrl: read.httpUrl('APP_URL', `http://localhost:${port}`),
+      emailVerificationTtlSeconds: read.duration('EMAIL_VERIFICATION_TTL', '24h'),
+      passwordResetTtlSeconds: read.duration('PASSWORD_RESET_TTL', '30m'),
+      requireEmailVerification: read.boolean('REQUIRE_EMAIL_VERIFICATION', false),
+    },
+    metrics: {
+      enabled: read.boolean('METRICS_ENABLED', false),
+      token: read.optional('METRICS_TOKEN'),
+    },
     logFormat: read.oneOf<LogFormat>(
       'LOG_FORMAT',
       ['pretty', 'json'],
@@ -221,6 +244,36 @@ class EnvReader {
       .split(',')
       .map((item) => item.trim())
       .filter((item) => item.length > 0);
+  }
+
+  /** An IP address or a host name to bind to. */
+  host(name: string): string | undefined {
+    const value = this.optional(name)?.trim();
+    if (value !== undefined && isIP(value) === 0 && !/^[A-Za-z0-9.-]{1,253}$/.test(value)) {
+      throw new ConfigError(`${name} must be an IP address or a host name, got "${value}"`);
+    }
+    return value;
+  }
+
+  smtpUrl(name: string): string | undefined {
+    const value = this.optional(name);
+    if (value === undefined) return undefined;
+    if (!/^smtps?:\/\/[^\s/]+(:\d+)?\/?(\?\S*)?$/.test(value) || !URL.canParse(value)) {
+      // the value may hold a password: it is not repeated
+      throw new ConfigError(
+        `${name} must be an smtp:// or smtps:// URL such as smtp://user:pass@host:587`,
+      );
+    }
+    return value;
+  }
+
+  /** An http(s) URL without a trailing slash. */
+  httpUrl(name: string, fallback: string): string {
+    const value = this.string(name, fallback).trim().replace(/\/+$/, '');
+    if (!/^https?:\/\/\S+$/.test(value) || !URL.canParse(value)) {
+      throw new ConfigError(`${name} must be an http:// or https:// URL, got "${value}"`);
+    }
+    return value;
   }
 
   mongodbUri(name: string): string | undefined {
