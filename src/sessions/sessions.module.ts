@@ -25,8 +25,8 @@ import { SessionsRepository } from './store/sessions.repository';
 @Module({
   imports: [
     UsersModule,
-    SecurityEventsModule,
     TokensModule,
+    SecurityEventsModule,
     MongooseModule.forFeature([
       { name: RefreshTokenDocument.name, schema: RefreshTokenSchema },
       { name: SessionDocument.name, schema: SessionSchema },
