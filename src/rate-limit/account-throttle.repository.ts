@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted } from 'mongoose';
-import { findOneById } from '../database/driver-reads';
+import { findOneById } from '../database/driver';
 import {
   AccountFailureDocument,
   AccountFailureRecord,

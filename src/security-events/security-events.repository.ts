@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
-import { findPage } from '../database/driver-reads';
+import { findPage } from '../database/driver';
 import { SecurityEventDocument, SecurityEventRecord } from './security-event.schema';
 
 /** Events per round trip when reading several users' events from one cursor. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo, Types } from 'mongoose';
-import { findOneById } from '../database/driver-reads';
+import { findOneById } from '../database/driver';
 import { UsernameDocument, UsernameRecord } from './username.schema';
 
 const DUPLICATE_KEY = 11000;

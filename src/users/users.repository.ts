@@ -5,7 +5,7 @@ import { AppError, ErrorCode } from '../common/app-error';
 import { Role } from '../common/auth-user';
 import { normalizeUsername } from '../common/credential-rules';
 import { objectIdOf } from '../common/parse-object-id.pipe';
-import { findOneById, findPage } from '../database/driver-reads';
+import { findOneById, findPage } from '../database/driver';
 import { AdminsLock } from './admins-lock';
 import {
   isActiveAdmin,

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
 import { objectIdOf } from '../../common/parse-object-id.pipe';
-import { findOneById, findPage } from '../../database/driver-reads';
+import { findOneById, findPage } from '../../database/driver';
 import {
   NewRefreshToken,
   RefreshTokenDocument,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
-import { findOneById, findPage } from '../../database/driver-reads';
+import { findOneById, findPage } from '../../database/driver';
 import {
   SessionActivityDocument,
   SessionActivityRecord,

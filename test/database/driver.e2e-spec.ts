@@ -1,6 +1,6 @@
 import type { CommandSucceededEvent } from 'mongodb';
 import mongoose, { Schema, Types } from 'mongoose';
-import { findOneById, findPage } from '../../src/database/driver-reads';
+import { findOneById, findPage } from '../../src/database/driver';
 import { monitoredDatabaseUri } from '../support/database-commands';
 
 describe('driver reads', () => {

@@ -1,0 +1,149 @@
+import type { Document, Filter, UpdateFilter } from 'mongodb';
+import { mongo, type Model, type Types } from 'mongoose';
+import { AppError, ErrorCode } from '../common/app-error';
+
+/**
+ * The database's tricks, on one floor. Repositories call these helpers and speak the domain; no
+ * other code touches a collection through the driver or knows a server error code.
+ *
+ * What the embedded FerretDB 1.24 lacks, and what covers it here:
+ * - Guarded updates are not atomic and `$inc` loses concurrent updates: a race is decided by an
+ *   insert under a chosen `_id` (or a unique index), which every backend makes atomic
+ *   ({@link insertOnce}).
+ * - Filters and sorts on other fields scan the collection (the project's patch pushes down `_id`
+ *   lookups, `_id` ranges and equality on indexed fields): state is keyed so that reads are by
+ *   `_id` ({@link findOneById}) or a page of an `_id` range ({@link findPage}), and what expires
+ *   carries its expiry in its `_id` (./expiring-id.ts).
+ * - No TTL indexes: the clean-up deletes by those `_id` ranges (./cleanup.ts).
+ *
+ * Reads and the updates below skip mongoose's query building and casting, which cost more than
+ * the operation itself on the hot paths. Their filters are built from typed values only (ObjectIds
+ * parsed after a format check, normalized names, dates), never from a client's object, so nothing
+ * is left for casting or sanitizeFilter to do. Writes that need the schema (defaults, timestamps,
+ * validation) stay with mongoose.
+ */
+
+type ModelCollection = Pick<Model<unknown>, 'db' | 'collection'>;
+
+const DUPLICATE_KEY = 11000;
+
+/** The server refused an insert because the `_id` or a unique index already holds its value. */
+export function isDuplicateKey(error: unknown): boolean {
+  if (error instanceof mongo.MongoBulkWriteError)
+    return [error.writeErrors].flat().every((writeError) => writeError.code === DUPLICATE_KEY);
+  return (error as { code?: number } | null)?.code === DUPLICATE_KEY;
+}
+
+/**
+ * Inserts the document unless its `_id` (or a unique index) is taken: true when this call stored
+ * it, false when another did first. The way to decide a race on every backend.
+ */
+export async function insertOnce<T extends Document>(
+  model: ModelCollection,
+  document: T,
+): Promise<boolean> {
+  try {
+    await model.collection.insertOne(document);
+    return true;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Inserts each document unless its `_id` is taken, in one round trip; each result says whether
+ * that document was stored by this call. Unordered, so a taken `_id` does not stop the others.
+ */
+export async function insertEachOnce<T extends Document>(
+  model: ModelCollection,
+  documents: readonly T[],
+): Promise<boolean[]> {
+  if (documents.length === 0) return [];
+  if (documents.length === 1) return [await insertOnce(model, documents[0])];
+  const stored = documents.map(() => true);
+  try {
+    await model.collection.insertMany([...documents] as Document[], { ordered: false });
+  } catch (error) {
+    if (!(error instanceof mongo.MongoBulkWriteError) || !isDuplicateKey(error)) throw error;
+    for (const writeError of [error.writeErrors].flat()) stored[writeError.index] = false;
+  }
+  return stored;
+}
+
+/** The document stored under `id`, or null; `projection` as in `find`. */
+export function findOneById<T>(
+  model: ModelCollection,
+  id: Types.ObjectId | string,
+  projection?: Record<string, 0 | 1>,
+): Promise<T | null> {
+  // the driver types `_id` as an ObjectId; some collections are keyed by name
+  const filter = { _id: id } as Filter<Document>;
+  return model.collection.findOne<T>(filter, projection === undefined ? {} : { projection });
+}
+
+/** Sets fields of the document stored under `id` (and matching `guard`); true when one matched. */
+export async function updateById(
+  model: ModelCollection,
+  id: Types.ObjectId | string,
+  update: UpdateFilter<Document>,
+  guard: Filter<Document> = {},
+): Promise<boolean> {
+  const result = await model.collection.updateOne(
+    { ...guard, _id: id } as Filter<Document>,
+    update,
+  );
+  return result.matchedCount === 1;
+}
+
+export interface PageQuery {
+  /** Built from typed values only (see above). */
+  filter: Filter<Document>;
+  /** Every field when left out. */
+  projection?: Record<string, 0 | 1>;
+  sort: Record<string, 1 | -1>;
+  limit: number;
+}
+
+/**
+ * A page of at most `limit` documents, read by one `find` command and decoded with its reply.
+ *
+ * Through mongoose's `find().lean()` the driver opens a cursor, decodes each document on its own
+ * after parsing the batch, and closes the cursor with a `killCursors` round trip (FerretDB keeps a
+ * cursor open once `limit` documents are returned).
+ *
+ * `singleBatch` closes the cursor with the reply, so a page must fit in one batch (16 MiB): for
+ * pages of small documents only. The pages read here hold at most 1,000 users, tokens, events or
+ * activity records of a few KiB at most (the longest field, a User-Agent, is cut at 1,024
+ * characters: MAX_USER_AGENT_LENGTH). Unlike a driver cursor, a command is not retried by the
+ * driver on a failover; that error is answered 503 like any unreachable database.
+ */
+export async function findPage<T>(model: ModelCollection, query: PageQuery): Promise<T[]> {
+  const db = model.db.db;
+  if (db === undefined) throw new AppError(ErrorCode.SERVICE_UNAVAILABLE);
+  const reply = await db.command({
+    find: model.collection.collectionName,
+    filter: query.filter,
+    ...(query.projection !== undefined && { projection: query.projection }),
+    sort: query.sort,
+    limit: query.limit,
+    batchSize: query.limit,
+    singleBatch: true,
+  });
+  return (reply.cursor as { firstBatch: T[] }).firstBatch;
+}
+
+/** The documents stored under `ids`, in one round trip (in no particular order). */
+export function findByIds<T>(
+  model: ModelCollection,
+  ids: readonly (Types.ObjectId | string)[],
+  projection?: Record<string, 0 | 1>,
+): Promise<T[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return findPage<T>(model, {
+    filter: { _id: { $in: ids } } as Filter<Document>,
+    projection,
+    sort: { _id: 1 },
+    limit: ids.length,
+  });
+}
