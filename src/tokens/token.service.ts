@@ -1,4 +1,4 @@
-import { createHash, KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import { KeyObject, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { VerifyOptions } from 'jsonwebtoken';
@@ -6,6 +6,7 @@ import { Types } from 'mongoose';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { PublicJwk } from '../config/jwt-keys';
 import { Role } from '../common/auth-user';
+import { hashOpaqueToken, newOpaqueToken } from './opaque-token';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 const REFRESH_TOKEN_BYTES = 32;
@@ -98,8 +99,8 @@ export class TokenService {
    * every backend answers from its `_id` index, where FerretDB would scan for the hash.
    */
   generateRefreshToken(id: Types.ObjectId): { token: string; tokenHash: string } {
-    const token = Buffer.concat([id.id, randomBytes(REFRESH_TOKEN_BYTES)]).toString('base64url');
-    return { token, tokenHash: this.hashRefreshToken(token) };
+    const { token, hash } = newOpaqueToken(Buffer.from(id.id));
+    return { token, tokenHash: hash };
   }
 
   /** The `_id` a refresh token was issued under; undefined for anything this service did not issue. */
@@ -111,11 +112,7 @@ export class TokenService {
   }
 
   hashRefreshToken(token: string): string {
-    return createHash('sha256').update(token).digest('hex');
-  }
-
-  newSessionId(): string {
-    return randomUUID();
+    return hashOpaqueToken(token);
   }
 }
 
