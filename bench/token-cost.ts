@@ -26,6 +26,7 @@ const CLAIMS = {
   role: Role.USER,
   sid: '2f8a3c44-7f1e-4d4b-9a0e-1c2d3e4f5a6b',
   fresh: true,
+  amr: ['pwd'],
 };
 
 function tokenServiceFor(algorithm: JwtAlgorithm): TokenService {

@@ -4,7 +4,6 @@ import { Role } from '../common/auth-user';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ConfigError } from '../config/load-config';
 import { UsersService } from '../users/users.service';
-import { PasswordHasher } from '../users/password-hasher.service';
 
 /**
  * Makes sure ADMIN_USERNAME exists as an admin, without ever promoting anyone: a free name creates
@@ -18,28 +17,23 @@ export class AdminSeeder implements OnApplicationBootstrap {
 
   constructor(
     private readonly users: UsersService,
-    private readonly passwords: PasswordHasher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const admin = this.config.admin;
     if (admin === undefined) return;
-    let existing = await this.users.findWithCredentials(admin.username);
+    let existing = await this.users.findByUsername(admin.username);
     if (existing === null) {
       try {
-        await this.users.create(
-          admin.username,
-          await this.passwords.hash(admin.password),
-          Role.ADMIN,
-        );
+        await this.users.create(admin.username, admin.password, Role.ADMIN);
         this.logger.log(`Created admin "${admin.username}"`);
         return;
       } catch (error) {
         // another instance created it first, or someone signed up under the name meanwhile
         if (!(error instanceof AppError && error.code === ErrorCode.USERNAME_TAKEN)) throw error;
       }
-      existing = await this.users.findWithCredentials(admin.username);
+      existing = await this.users.findByUsername(admin.username);
     }
     if (existing !== null && existing.role !== Role.ADMIN) {
       throw new ConfigError(

@@ -8,8 +8,7 @@ import { AccountThrottle } from '../rate-limit/account-throttle.service';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import { LogoutScope } from './logout.input';
-import { PasswordHasher } from '../users/password-hasher.service';
-import { refreshTokenRecord, unitTestJwtKeys } from '../sessions/store/refresh-token.fixture';
+import { unitTestJwtKeys } from '../tokens/token.fixture';
 import { SessionStore } from '../sessions/store/session-store';
 import { SessionEndReason } from '../sessions/store/session.schema';
 import { TokenService } from '../tokens/token.service';
@@ -36,9 +35,10 @@ const user = {
   updatedAt: new Date(),
 };
 const tokenService = new TokenService(new JwtService(), config);
-const PRESENTED = tokenService.generateRefreshToken(new Types.ObjectId()).token;
-const BODY_TOKEN = tokenService.generateRefreshToken(new Types.ObjectId()).token;
+const PRESENTED = 'presented-token';
+const BODY_TOKEN = 'body-token';
 const SID = new Types.ObjectId().toHexString();
+const claims = { userId: user._id.toHexString(), sessionId: SID, amr: ['pwd'] };
 const issued = { token: 'next', expiresAt: new Date(), maxAgeSeconds: 42 };
 
 const caller: AuthUser = {
@@ -55,20 +55,12 @@ describe(AuthService.name, () => {
   let sessions: jest.Mocked<
     Pick<
       SessionStore,
-      'open' | 'rotate' | 'end' | 'endOthers' | 'endAllForUser' | 'findSplitToken' | 'revokeToken'
+      'open' | 'rotate' | 'end' | 'endOthers' | 'endAllForUser' | 'findToken' | 'revokeToken'
     >
   >;
   let users: jest.Mocked<
-    Pick<
-      UsersService,
-      | 'findRecord'
-      | 'findWithCredentials'
-      | 'passwordHashOf'
-      | 'setPasswordHash'
-      | 'credentialVersionOf'
-    >
+    Pick<UsersService, 'findRecord' | 'checkPassword' | 'isPasswordOf' | 'setPassword' | 'create'>
   >;
-  let passwords: jest.Mocked<Pick<PasswordHasher, 'verify' | 'hash'>>;
   const securityEvents = {
     record: jest.fn().mockResolvedValue(undefined),
     sessionRevoked: jest.fn().mockResolvedValue(undefined),
@@ -77,30 +69,25 @@ describe(AuthService.name, () => {
 
   beforeEach(() => {
     sessions = {
-      open: jest.fn().mockResolvedValue({ sessionId: SID, refreshToken: issued }),
+      open: jest.fn().mockResolvedValue({ ...claims, refreshToken: issued }),
       rotate: jest.fn(),
       end: jest.fn().mockResolvedValue(undefined),
       endOthers: jest.fn().mockResolvedValue([]),
       endAllForUser: jest.fn().mockResolvedValue([]),
-      findSplitToken: jest.fn(),
+      findToken: jest.fn(),
       revokeToken: jest.fn().mockResolvedValue(true),
     };
     users = {
       findRecord: jest.fn().mockResolvedValue(user),
-      findWithCredentials: jest.fn().mockResolvedValue(user),
-      passwordHashOf: jest.fn().mockResolvedValue('hash'),
-      setPasswordHash: jest.fn().mockResolvedValue(undefined),
-      credentialVersionOf: jest.fn().mockResolvedValue(user.credentialVersion),
-    };
-    passwords = {
-      verify: jest.fn().mockResolvedValue(true),
-      hash: jest.fn().mockResolvedValue('new-hash'),
+      checkPassword: jest.fn().mockResolvedValue(user),
+      isPasswordOf: jest.fn().mockResolvedValue(true),
+      setPassword: jest.fn().mockResolvedValue(undefined),
+      create: jest.fn(),
     };
     service = new AuthService(
       users as unknown as UsersService,
       sessions as unknown as SessionStore,
       tokenService,
-      passwords as unknown as PasswordHasher,
       securityEvents as unknown as SecurityEventsService,
       // the throttle's own behaviour is proven end to end (test/hardening/brute-force.e2e-spec.ts)
       {
@@ -120,46 +107,72 @@ describe(AuthService.name, () => {
   }
 
   describe('signIn', () => {
-    it('answers a wrong username exactly like a wrong password, after the same bcrypt work', async () => {
-      users.findWithCredentials.mockResolvedValue(null);
-      passwords.verify.mockResolvedValue(false);
-      expect(
-        await codeOf(service.signIn({ username: 'nobody', password: 'whatever1' }, client)),
-      ).toBe(ErrorCode.INVALID_CREDENTIALS);
-      expect(passwords.verify).toHaveBeenCalledWith('whatever1', undefined);
+    it('records a failed sign-in under the user the name belongs to', async () => {
+      users.checkPassword.mockImplementation((_name, _password, onNamed) => {
+        onNamed?.(user);
+        return Promise.resolve(null);
+      });
+      expect(await codeOf(service.signIn({ username: 'ada', password: 'wrong' }, client))).toBe(
+        ErrorCode.INVALID_CREDENTIALS,
+      );
+      expect(securityEvents.record).toHaveBeenCalledWith(
+        expect.objectContaining({ type: 'sign-in-failed', userId: user._id }),
+      );
+      expect(sessions.open).not.toHaveBeenCalled();
     });
 
-    it('opens a session under the credential version it read, and sets the cookie', async () => {
+    it('opens a password session under the credential version it read, and sets the cookie', async () => {
       const result = await service.signIn({ username: 'ada', password: 'pw' }, client);
-      expect(sessions.open).toHaveBeenCalledWith(user._id, 3, client);
+      expect(sessions.open).toHaveBeenCalledWith(
+        { id: user._id, credentialVersion: 3 },
+        ['pwd'],
+        client,
+      );
       expect(result.cookie).toEqual({ action: 'set', token: 'next', maxAgeSeconds: 42 });
     });
 
-    it('ends the session it opened when the password changed meanwhile', async () => {
-      users.credentialVersionOf.mockResolvedValue(4);
+    it('refuses the sign-in when the password changed while the session opened', async () => {
+      sessions.open.mockResolvedValue(null);
       expect(await codeOf(service.signIn({ username: 'ada', password: 'pw' }, client))).toBe(
         ErrorCode.INVALID_CREDENTIALS,
       );
-      expect(sessions.end).toHaveBeenCalledWith(SID, SessionEndReason.PASSWORD_CHANGED, client);
+    });
+
+    it('tells a disabled account only to the right password', async () => {
+      users.checkPassword.mockResolvedValue({ ...user, disabled: true });
+      expect(await codeOf(service.signIn({ username: 'ada', password: 'pw' }, client))).toBe(
+        ErrorCode.ACCOUNT_DISABLED,
+      );
+      expect(sessions.open).not.toHaveBeenCalled();
     });
   });
 
   describe('refresh', () => {
-    const ids = { userId: user._id.toHexString(), sessionId: SID };
-
     it('sets the cookie on rotation and keeps it within the grace window', async () => {
-      sessions.rotate.mockResolvedValue({ kind: 'rotated', ...ids, refreshToken: issued });
+      sessions.rotate.mockResolvedValue({ kind: 'rotated', session: claims, refreshToken: issued });
       expect((await service.refresh(PRESENTED, client)).cookie.action).toBe('set');
-      sessions.rotate.mockResolvedValue({ kind: 'grace', ...ids });
+      sessions.rotate.mockResolvedValue({ kind: 'grace', session: claims });
       const grace = await service.refresh(PRESENTED, client);
       expect(grace.cookie.action).toBe('keep');
       expect(grace.value.tokenType).toBe('Bearer');
     });
 
-    it('ends the session on reuse', async () => {
-      sessions.rotate.mockResolvedValue({ kind: 'reused', ...ids });
+    it('answers reuse, which the store has already dealt with, as REFRESH_TOKEN_REUSED', async () => {
+      sessions.rotate.mockResolvedValue({ kind: 'reused' });
       expect(await codeOf(service.refresh(PRESENTED, client))).toBe(ErrorCode.REFRESH_TOKEN_REUSED);
-      expect(sessions.end).toHaveBeenCalledWith(SID, SessionEndReason.REUSE_DETECTED, client);
+      expect(sessions.end).not.toHaveBeenCalled();
+    });
+
+    it('gives nothing to a user disabled or deleted since the session opened', async () => {
+      sessions.rotate.mockResolvedValue({ kind: 'rotated', session: claims, refreshToken: issued });
+      users.findRecord.mockResolvedValueOnce({ ...user, disabled: true });
+      expect(await codeOf(service.refresh(PRESENTED, client))).toBe(
+        ErrorCode.INVALID_REFRESH_TOKEN,
+      );
+      users.findRecord.mockResolvedValueOnce(null);
+      expect(await codeOf(service.refresh(PRESENTED, client))).toBe(
+        ErrorCode.INVALID_REFRESH_TOKEN,
+      );
     });
 
     it('answers SESSION_EXPIRED past the absolute lifetime and INVALID_REFRESH_TOKEN otherwise', async () => {
@@ -177,19 +190,27 @@ describe(AuthService.name, () => {
 
   describe('revokeToken', () => {
     it('prefers the body token over the cookie token, and keeps the cookie then', async () => {
-      sessions.findSplitToken.mockResolvedValue(refreshTokenRecord({ userId: user._id }));
+      sessions.findToken.mockResolvedValue({
+        id: new Types.ObjectId(),
+        userId: user._id.toHexString(),
+        sessionId: SID,
+      });
       const result = await service.revokeToken(
         caller,
         { bodyToken: BODY_TOKEN, cookieToken: PRESENTED },
         client,
       );
       expect(result.cookie.action).toBe('keep');
-      expect(sessions.findSplitToken).toHaveBeenCalledWith(BODY_TOKEN);
+      expect(sessions.findToken).toHaveBeenCalledWith(BODY_TOKEN);
     });
 
     it('needs a token and refuses another user’s token to a non-admin', async () => {
       expect(await codeOf(service.revokeToken(caller, {}, client))).toBe(ErrorCode.TOKEN_REQUIRED);
-      sessions.findSplitToken.mockResolvedValue(refreshTokenRecord());
+      sessions.findToken.mockResolvedValue({
+        id: new Types.ObjectId(),
+        userId: new Types.ObjectId().toHexString(),
+        sessionId: SID,
+      });
       expect(await codeOf(service.revokeToken(caller, { cookieToken: PRESENTED }, client))).toBe(
         ErrorCode.FORBIDDEN,
       );
@@ -235,23 +256,23 @@ describe(AuthService.name, () => {
       expect(await codeOf(service.changePassword(old, input, client))).toBe(
         ErrorCode.FRESH_LOGIN_REQUIRED,
       );
-      expect(passwords.verify).not.toHaveBeenCalled();
+      expect(users.isPasswordOf).not.toHaveBeenCalled();
     });
 
     it('checks the current password, stores the new hash, then ends the other sessions', async () => {
-      passwords.verify.mockResolvedValueOnce(false);
+      users.isPasswordOf.mockResolvedValueOnce(false);
       expect(await codeOf(service.changePassword(caller, input, client))).toBe(
         ErrorCode.INVALID_CREDENTIALS,
       );
       await service.changePassword(caller, input, client);
-      expect(users.setPasswordHash).toHaveBeenCalledWith(caller.id, 'new-hash');
+      expect(users.setPassword).toHaveBeenCalledWith(caller.id, 'new password');
       expect(sessions.endOthers).toHaveBeenCalledWith(
         caller.id,
         SID,
         SessionEndReason.PASSWORD_CHANGED,
         client,
       );
-      expect(users.setPasswordHash.mock.invocationCallOrder[0]).toBeLessThan(
+      expect(users.setPassword.mock.invocationCallOrder[0]).toBeLessThan(
         sessions.endOthers.mock.invocationCallOrder[0],
       );
     });

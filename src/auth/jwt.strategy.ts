@@ -4,14 +4,14 @@ import type { Algorithm, Jwt, JwtPayload } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, Role } from '../common/auth-user';
-import { isObjectIdString } from '../common/parse-object-id.pipe';
+import { isObjectIdString } from '../common/object-id';
 import { SessionStore } from '../sessions/store/session-store';
 import { ACCESS_TOKEN_TYPE, TokenService } from '../tokens/token.service';
 
 /**
  * Verifies the bearer access token: the key its `kid` names, the pinned algorithm, issuer,
- * audience, `typ` at+jwt and the expected claims; then that its session is one of its user's and
- * has not ended.
+ * audience, `typ` at+jwt and the claims every token of ours carries (`sub`, `sid`, `iat`, `exp`,
+ * `jti` among them); then that its session is one of its user's and has not ended.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {
@@ -45,8 +45,12 @@ type KeyCallback = (error: unknown, key?: Buffer) => void;
 
 function toAuthUser(payload: string | JwtPayload): AuthUser | undefined {
   if (typeof payload === 'string') return undefined;
-  const { sub, username, role, sid, fresh, iat } = payload as Record<string, unknown>;
+  const { sub, username, role, sid, fresh, iat, exp, jti } = payload as Record<string, unknown>;
+  // jsonwebtoken checks `exp` only when it is there: a token without one would never expire
   const valid =
+    typeof exp === 'number' &&
+    typeof jti === 'string' &&
+    jti.length > 0 &&
     isObjectIdString(sub) &&
     typeof username === 'string' &&
     (role === Role.USER || role === Role.ADMIN) &&

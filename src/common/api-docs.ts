@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { ERROR_CODE_MAPPING, ErrorCode } from './app-error';
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, USERNAME_PATTERN } from './credential-rules';
+import { OBJECT_ID_PATTERN } from './object-id';
 
 export const BEARER_AUTH = 'bearer';
 
@@ -25,7 +26,6 @@ export const CANDIDATE_PASSWORD_DOC = {
   minLength: 1,
   maxLength: PASSWORD_MAX_BYTES,
 };
-export const OBJECT_ID_PATTERN = '^[0-9a-fA-F]{24}$';
 /** Marks the routes that read the refresh cookie; the document builder turns it into a cookie parameter. */
 export const REFRESH_COOKIE_EXTENSION = 'x-reads-refresh-cookie';
 const EXAMPLE_TIMESTAMP = '2026-01-01T00:00:00.000Z';

@@ -3,6 +3,12 @@ export enum Role {
   ADMIN = 'admin',
 }
 
+/** How a user proved who they are: the `amr` claim (RFC 8176) of a session's access tokens. */
+export enum AuthMethod {
+  PASSWORD = 'pwd',
+  MFA = 'mfa',
+}
+
 /** The caller, as proven by a verified access token whose session is still active. */
 export interface AuthUser {
   id: string;

@@ -82,6 +82,34 @@ export function findOneById<T>(
   return model.collection.findOne<T>(filter, projection === undefined ? {} : { projection });
 }
 
+/**
+ * The first document matching `filter`, which should be answered from an index on both backends:
+ * `_id`, or equality on an indexed field (the project's FerretDB patch pushes that down).
+ */
+export function findOneWhere<T>(
+  model: ModelCollection,
+  filter: Filter<Document>,
+): Promise<T | null> {
+  return model.collection.findOne<T>(filter);
+}
+
+/** A driver cursor over `filter` in `sort` order, for reads that stop once they have enough. */
+export function cursorOf<T extends Document>(
+  model: ModelCollection,
+  filter: Filter<Document>,
+  sort: Record<string, 1 | -1>,
+) {
+  return model.collection.find<T>(filter, { sort });
+}
+
+/** Deletes every document matching `filter` (idempotent); answers how many went. */
+export async function deleteWhere(
+  model: ModelCollection,
+  filter: Filter<Document>,
+): Promise<number> {
+  return (await model.collection.deleteMany(filter)).deletedCount;
+}
+
 /** Sets fields of the document stored under `id` (and matching `guard`); true when one matched. */
 export async function updateById(
   model: ModelCollection,

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 
 /**
@@ -7,14 +7,17 @@ import { Types } from 'mongoose';
  * filter on an `expiresAt` field would scan the collection on FerretDB, which has no TTL indexes).
  *
  * An ObjectId's first four bytes are seconds since 1970 and order the ids; here they are the
- * expiry instead of the creation time, and the other eight bytes are random, or a digest of `key`
- * where the id must be found again (and a race decided by inserting it).
+ * expiry instead of the creation time. The other eight bytes are an ObjectId's own (a per-process
+ * random value and a counter, so ids made in one process in one second keep their order), or a
+ * digest of `key` where the id must be found again (and a race decided by inserting it).
  */
 export function expiringId(expiresAt: Date, key?: string): Types.ObjectId {
   const bytes = Buffer.alloc(12);
   bytes.writeUInt32BE(Math.max(0, Math.ceil(expiresAt.getTime() / 1000)), 0);
   const tail =
-    key === undefined ? randomBytes(8) : createHash('sha256').update(key).digest().subarray(0, 8);
+    key === undefined
+      ? Buffer.from(new Types.ObjectId().id).subarray(4)
+      : createHash('sha256').update(key).digest().subarray(0, 8);
   tail.copy(bytes, 4);
   return new Types.ObjectId(bytes);
 }

@@ -20,7 +20,7 @@ import {
   simpleEstimator,
 } from 'graphql-query-complexity';
 import { AppError, ErrorCode } from '../common/app-error';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './page.args';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/page.args';
 
 /**
  * Deepest field nesting accepted, introspection included: our own operations need 4, graphql-js's

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Page } from './page.args';
+import type { Page } from '../common/page.args';
 
 /** One user's page of a list field, as a DataLoader key. */
 export interface UserPageKey extends Page {

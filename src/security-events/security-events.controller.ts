@@ -5,8 +5,7 @@ import { ErrorCode } from '../common/app-error';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
-import { pageOf } from '../graphql/page.args';
-import { ListSecurityEventsArgs } from './list-security-events.args';
+import { PageArgs, pageOf } from '../common/page.args';
 import { SecurityEventView } from './security-event.model';
 import { SecurityEventsService } from './security-events.service';
 
@@ -26,7 +25,7 @@ export class SecurityEventsController {
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
   list(
     @Param('id', ParseObjectIdPipe) userId: string,
-    @Query() args: ListSecurityEventsArgs,
+    @Query() args: PageArgs,
     @CurrentUser() user: AuthUser,
   ): Promise<SecurityEventView[]> {
     const { limit, after } = pageOf(args);

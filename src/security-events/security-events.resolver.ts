@@ -3,10 +3,9 @@ import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
 import { assertOwnerOrAdmin } from '../common/policies';
 import type { AppGraphqlContext } from '../graphql/graphql-context';
-import { pageOf } from '../graphql/page.args';
+import { PageArgs, pageOf, UserPageArgs } from '../common/page.args';
 import { requireCaller } from '../graphql/require-caller';
 import { User } from '../users/user.model';
-import { ListSecurityEventsArgs, SecurityEventsOfUserArgs } from './list-security-events.args';
 import { SecurityEventView } from './security-event.model';
 import { SecurityEventsService } from './security-events.service';
 
@@ -21,7 +20,7 @@ export class SecurityEventsResolver {
       "A user's security events, newest first: `limit` (1-1000, default 100) events older than the event `after`. For the owner or an admin.",
   })
   listSecurityEvents(
-    @Args() args: SecurityEventsOfUserArgs,
+    @Args() args: UserPageArgs,
     @CurrentUser() user: AuthUser,
   ): Promise<SecurityEventView[]> {
     const { limit, after } = pageOf(args);
@@ -36,7 +35,7 @@ export class SecurityEventsResolver {
   })
   securityEventsOfUser(
     @Parent() owner: User,
-    @Args() args: ListSecurityEventsArgs,
+    @Args() args: PageArgs,
     @Context() { req, loaders }: AppGraphqlContext,
   ): Promise<SecurityEventView[]> {
     assertOwnerOrAdmin(requireCaller(req), owner.id);

@@ -1,7 +1,8 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { JsonView } from '../common/json-view';
-import { RefreshTokenRecord, RevokedReason } from './store/refresh-token.schema';
+import { RevokedReason } from './store/refresh-token.schema';
+import type { ListedRefreshToken } from './store/session-store';
 
 /** A refresh token as its owner or an admin sees it: never its value or hash. */
 @ObjectType('RefreshToken')
@@ -43,9 +44,9 @@ export class RefreshTokenView extends JsonView {
 
   isActive!: boolean;
 
-  static from(record: RefreshTokenRecord, now = new Date()): RefreshTokenView {
+  static from(record: ListedRefreshToken, now = new Date()): RefreshTokenView {
     const view = new RefreshTokenView();
-    view.id = record._id.toHexString();
+    view.id = record.id;
     view.createdAt = record.createdAt;
     view.expiresAt = record.expiresAt;
     view.createdByIp = record.createdByIp;
@@ -53,7 +54,7 @@ export class RefreshTokenView extends JsonView {
     view.revokedAt = record.revokedAt;
     view.revokedByIp = record.revokedByIp;
     view.revokedReason = record.revokedReason;
-    view.replacedBy = record.replacedBy?.toHexString() ?? null;
+    view.replacedBy = record.replacedBy;
     view.isExpired = record.expiresAt.getTime() <= now.getTime();
     view.isActive = record.revokedAt === null && !view.isExpired;
     return view;

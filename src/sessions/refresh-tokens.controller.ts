@@ -4,7 +4,7 @@ import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-doc
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
-import { NoQueryPipe } from '../common/no-query.pipe';
+import { PageArgs, pageOf } from '../common/page.args';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
 import { RefreshTokenView } from './refresh-token.model';
 import { RefreshTokensService } from './refresh-tokens.service';
@@ -17,16 +17,17 @@ export class RefreshTokensController {
   @Get(':id/refresh-tokens')
   @ApiOperation({
     summary: "A user's refresh tokens, newest first",
-    description: 'For the owner or an admin.',
+    description:
+      'For the owner or an admin. Pages of `limit` (1-1000, default 100) tokens after the token `after`.',
   })
   @ApiUserIdParam()
   @ApiEnvelope(200, [RefreshTokenView], 'The tokens, without their values')
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
   list(
     @Param('id', ParseObjectIdPipe) userId: string,
-    @Query(NoQueryPipe) _query: void,
+    @Query() page: PageArgs,
     @CurrentUser() user: AuthUser,
   ): Promise<RefreshTokenView[]> {
-    return this.refreshTokens.listForUser(user, userId);
+    return this.refreshTokens.listForUser(user, userId, pageOf(page));
   }
 }

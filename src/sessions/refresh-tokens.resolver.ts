@@ -3,10 +3,9 @@ import { assertOwnerOrAdmin } from '../common/policies';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
 import type { AppGraphqlContext } from '../graphql/graphql-context';
-import { PageArgs, pageOf } from '../graphql/page.args';
+import { PageArgs, pageOf, UserPageArgs } from '../common/page.args';
 import { requireCaller } from '../graphql/require-caller';
 import { User } from '../users/user.model';
-import { ListRefreshTokensArgs } from './list-refresh-tokens.args';
 import { RefreshTokenView } from './refresh-token.model';
 import { RefreshTokensService } from './refresh-tokens.service';
 
@@ -21,7 +20,7 @@ export class RefreshTokensResolver {
       "A page of a user's refresh tokens, newest first, without their values. For the owner or an admin.",
   })
   list(
-    @Args() { userId, ...page }: ListRefreshTokensArgs,
+    @Args() { userId, ...page }: UserPageArgs,
     @CurrentUser() user: AuthUser,
   ): Promise<RefreshTokenView[]> {
     return this.refreshTokens.listForUser(user, userId, pageOf(page));

@@ -1,16 +1,12 @@
 import { Controller, Delete, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import {
-  ApiAuthenticated,
-  ApiEnvelope,
-  ApiUserIdParam,
-  OBJECT_ID_PATTERN,
-} from '../common/api-docs';
+import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-docs';
+import { OBJECT_ID_PATTERN } from '../common/object-id';
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser } from '../common/decorators';
-import { NoQueryPipe } from '../common/no-query.pipe';
+import { PageArgs, pageOf } from '../common/page.args';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
 import { RefreshCookie } from './refresh-cookie';
 import { SessionView } from './session.model';
@@ -27,17 +23,18 @@ export class SessionsController {
   @Get(':id/sessions')
   @ApiOperation({
     summary: "A user's active sessions, newest first",
-    description: 'For the owner or an admin. `current` marks the session of the caller.',
+    description:
+      'For the owner or an admin. `current` marks the session of the caller. Pages of `limit` (1-1000, default 100) sessions after the session `after`.',
   })
   @ApiUserIdParam()
   @ApiEnvelope(200, [SessionView], 'The active sessions')
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
   list(
     @Param('id', ParseObjectIdPipe) userId: string,
-    @Query(NoQueryPipe) _query: void,
+    @Query() page: PageArgs,
     @CurrentUser() user: AuthUser,
   ): Promise<SessionView[]> {
-    return this.sessions.listForUser(user, userId);
+    return this.sessions.listForUser(user, userId, pageOf(page));
   }
 
   @Delete(':id/sessions/:sessionId')

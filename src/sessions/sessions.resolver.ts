@@ -14,10 +14,9 @@ import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser } from '../common/decorators';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
 import type { AppGraphqlContext } from '../graphql/graphql-context';
-import { PageArgs, pageOf } from '../graphql/page.args';
+import { PageArgs, pageOf, UserPageArgs } from '../common/page.args';
 import { requireCaller } from '../graphql/require-caller';
 import { User } from '../users/user.model';
-import { ListSessionsArgs } from './list-sessions.args';
 import { RefreshCookie } from './refresh-cookie';
 import { SessionView } from './session.model';
 import { SessionsService } from './sessions.service';
@@ -35,10 +34,7 @@ export class SessionsResolver {
     description:
       "A user's active sessions, newest first: `limit` (1-1000, default 100) after the session `after`. For the owner or an admin.",
   })
-  listSessions(
-    @Args() page: ListSessionsArgs,
-    @CurrentUser() user: AuthUser,
-  ): Promise<SessionView[]> {
+  listSessions(@Args() page: UserPageArgs, @CurrentUser() user: AuthUser): Promise<SessionView[]> {
     return this.sessions.listForUser(user, page.userId, pageOf(page));
   }
 

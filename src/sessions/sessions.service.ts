@@ -5,7 +5,8 @@ import { AuthUser, ClientInfo } from '../common/auth-user';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { UsersService } from '../users/users.service';
 import { CLEAR_COOKIE, KEEP_COOKIE, WithCookie } from './refresh-cookie';
-import { ActiveSession, SessionPage, SessionStore } from './store/session-store';
+import { Page } from '../common/page.args';
+import { ActiveSession, SessionStore } from './store/session-store';
 import { SessionView } from './session.model';
 import { SessionEndReason } from './store/session.schema';
 
@@ -18,11 +19,7 @@ export class SessionsService {
     private readonly securityEvents: SecurityEventsService,
   ) {}
 
-  async listForUser(
-    caller: AuthUser,
-    userId: string,
-    page: SessionPage = {},
-  ): Promise<SessionView[]> {
+  async listForUser(caller: AuthUser, userId: string, page: Page): Promise<SessionView[]> {
     assertOwnerOrAdmin(caller, userId);
     const sessions = await this.sessions.listActiveForUser(userId, page);
     // sessions prove their user exists; only an empty page may be an unknown user's (404)
@@ -31,7 +28,7 @@ export class SessionsService {
   }
 
   /** For the `User.sessions` loader: the same page of each user's active sessions, in one read. */
-  listForUsers(userIds: readonly string[], page: SessionPage): Promise<ActiveSession[][]> {
+  listForUsers(userIds: readonly string[], page: Page): Promise<ActiveSession[][]> {
     return this.sessions.listActiveForUsers(userIds, page);
   }
 

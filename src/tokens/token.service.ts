@@ -2,15 +2,11 @@ import { KeyObject, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { VerifyOptions } from 'jsonwebtoken';
-import { Types } from 'mongoose';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { PublicJwk } from '../config/jwt-keys';
 import { Role } from '../common/auth-user';
-import { hashOpaqueToken, newOpaqueToken } from './opaque-token';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
-const REFRESH_TOKEN_BYTES = 32;
-const OBJECT_ID_BYTES = 12;
 const JWKS_MAX_AGE_SECONDS = 300;
 
 /** The claims of an access token beyond the registered ones. */
@@ -20,6 +16,7 @@ export interface AccessTokenClaims {
   role: Role;
   sid: string;
   fresh: boolean;
+  amr: readonly string[];
 }
 
 export interface IssuedAccessToken {
@@ -29,9 +26,8 @@ export interface IssuedAccessToken {
 }
 
 /**
- * The one place where tokens are made, and the one that picks the key an access token is verified
- * with: signed access JWTs (JWT_ALGORITHM, keys imported once at start-up) and opaque refresh
- * tokens.
+ * The one place where access tokens are signed, and the one that picks the key an access token is
+ * verified with (JWT_ALGORITHM, keys imported once at start-up). Opaque tokens: ./opaque-token.ts.
  */
 @Injectable()
 export class TokenService {
@@ -91,28 +87,6 @@ export class TokenService {
   /** Every public key a token may be verified with, as a JWK Set; empty with HS256. */
   publicKeySet(): { keys: readonly PublicJwk[] } {
     return this.config.jwt.keys.jwks;
-  }
-
-  /**
-   * The `_id` of the document that will store it (12 bytes), then 256 random bits, base64url;
-   * only its hash is ever stored. The id lets a presented token be found by primary key, which
-   * every backend answers from its `_id` index, where FerretDB would scan for the hash.
-   */
-  generateRefreshToken(id: Types.ObjectId): { token: string; tokenHash: string } {
-    const { token, hash } = newOpaqueToken(Buffer.from(id.id));
-    return { token, tokenHash: hash };
-  }
-
-  /** The `_id` a refresh token was issued under; undefined for anything this service did not issue. */
-  refreshTokenId(token: string): Types.ObjectId | undefined {
-    const bytes = Buffer.from(token, 'base64url');
-    return bytes.length === OBJECT_ID_BYTES + REFRESH_TOKEN_BYTES
-      ? new Types.ObjectId(bytes.subarray(0, OBJECT_ID_BYTES))
-      : undefined;
-  }
-
-  hashRefreshToken(token: string): string {
-    return hashOpaqueToken(token);
   }
 }
 

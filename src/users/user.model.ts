@@ -2,6 +2,7 @@ import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { Role } from '../common/auth-user';
 import { JsonView } from '../common/json-view';
+import { OBJECT_ID_PATTERN } from '../common/object-id';
 import type { PublicUserRecord } from './user.schema';
 
 /** A user as every client sees it. Never carries a password or hash. */
@@ -9,7 +10,7 @@ import type { PublicUserRecord } from './user.schema';
 export class User extends JsonView {
   /** 24-hex ObjectId. */
   @Field(() => ID)
-  @ApiProperty({ example: '665f1c2b9d3e4a0012ab34cd', pattern: '^[0-9a-f]{24}$' })
+  @ApiProperty({ example: '665f1c2b9d3e4a0012ab34cd', pattern: OBJECT_ID_PATTERN })
   id!: string;
 
   /** @example "ada.lovelace" */

@@ -4,8 +4,8 @@ import type { Request } from 'express';
 import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-docs';
 import { ErrorCode } from '../common/app-error';
 import { streamedSuccessEnvelope } from '../common/envelope';
+import { PageArgs } from '../common/page.args';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
-import { ListUsersArgs } from './list-users.args';
 import { User } from './user.model';
 import { UsersService } from './users.service';
 
@@ -21,11 +21,12 @@ export class UsersController {
   })
   @ApiEnvelope(200, [User], 'The users')
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR)
-  list(@Query() args: ListUsersArgs, @Req() req: Request): Promise<User[] | StreamableFile> {
+  list(@Query() args: PageArgs, @Req() req: Request): Promise<User[] | StreamableFile> {
     // without a limit the list is as long as the user base: streamed, never held in memory
-    return args.limit === undefined
-      ? streamedSuccessEnvelope(req, this.users.streamAll(args.after))
-      : this.users.list(args.limit, args.after);
+    const after = args.after ?? undefined;
+    return args.limit === undefined || args.limit === null
+      ? streamedSuccessEnvelope(req, this.users.streamAll(after))
+      : this.users.list(args.limit, after);
   }
 
   @Get(':id')

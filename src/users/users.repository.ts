@@ -4,7 +4,7 @@ import { Model, trusted, Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
 import { Role } from '../common/auth-user';
 import { normalizeUsername } from '../common/credential-rules';
-import { objectIdOf } from '../common/parse-object-id.pipe';
+import { objectIdOf } from '../common/object-id';
 import { findOneById, findPage } from '../database/driver';
 import { AdminsLock } from './admins-lock';
 import {

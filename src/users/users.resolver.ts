@@ -1,6 +1,6 @@
 import { Args, ID, Query, Resolver } from '@nestjs/graphql';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
-import { PageArgs, pageOf } from '../graphql/page.args';
+import { PageArgs, pageOf } from '../common/page.args';
 import { User } from './user.model';
 import { UsersService } from './users.service';
 

@@ -2,13 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
 import { Role } from '../common/auth-user';
+import { PasswordHasher } from './password-hasher.service';
 import { User } from './user.model';
 import { PublicUserRecord, UserChanges, UserRecord } from './user.schema';
 import { UsersRepository } from './users.repository';
 
+/**
+ * Users and their credentials: the one place that hashes and checks passwords, so that other
+ * modules ask "is this the password?" and "set this password", never handle a hash.
+ */
 @Injectable()
 export class UsersService {
-  constructor(private readonly users: UsersRepository) {}
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly passwords: PasswordHasher,
+  ) {}
 
   async getById(id: string): Promise<User> {
     const record = await this.users.findById(id);
@@ -34,27 +42,36 @@ export class UsersService {
     return this.users.findById(id);
   }
 
-  isUsernameTaken(username: string): Promise<boolean> {
-    return this.users.existsByUsername(username);
-  }
-
-  /** USERNAME_TAKEN when the name is held. */
-  async create(username: string, passwordHash: string, role: Role): Promise<User> {
+  /** A new user with this password (hashed here); USERNAME_TAKEN when the name is held. */
+  async create(username: string, password: string, role: Role): Promise<User> {
+    if (await this.users.existsByUsername(username)) throw new AppError(ErrorCode.USERNAME_TAKEN);
+    const passwordHash = await this.passwords.hash(password);
     return User.from(await this.users.create(username, passwordHash, role));
   }
 
-  /** The user named `username` with its password hash and credential version, for checking a sign-in. */
-  findWithCredentials(username: string): Promise<UserRecord | null> {
-    return this.users.findByUsername(username);
+  /**
+   * The user named `username` when `password` is theirs, else null. An unknown name costs the
+   * same database reads and the same bcrypt work as a wrong password. `onNamed` learns who the
+   * name belongs to either way (a failed sign-in is recorded under that user).
+   */
+  async checkPassword(
+    username: string,
+    password: string,
+    onNamed: (user: UserRecord | null) => void = () => undefined,
+  ): Promise<UserRecord | null> {
+    const user = await this.users.findByUsername(username);
+    onNamed(user);
+    return (await this.passwords.verify(password, user?.passwordHash)) ? user : null;
   }
 
-  passwordHashOf(id: string): Promise<string | undefined> {
-    return this.users.findPasswordHash(id);
+  /** Whether `password` is the current password of the user `id`. */
+  async isPasswordOf(id: string, password: string): Promise<boolean> {
+    return this.passwords.verify(password, await this.users.findPasswordHash(id));
   }
 
-  /** Stores a new password hash; the credential version moves on, which ends older sessions. */
-  setPasswordHash(id: string, passwordHash: string): Promise<void> {
-    return this.users.updatePasswordHash(id, passwordHash);
+  /** Stores a new password; the credential version moves on, which sessions opened meanwhile see. */
+  async setPassword(id: string, password: string): Promise<void> {
+    await this.users.updatePasswordHash(id, await this.passwords.hash(password));
   }
 
   credentialVersionOf(id: Types.ObjectId): Promise<number | undefined> {
@@ -75,5 +92,10 @@ export class UsersService {
   async delete(id: string): Promise<void> {
     if ((await this.users.delete(id)) === null)
       throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
+  }
+
+  /** For AdminSeeder: the user of that name with its role, if any. */
+  findByUsername(username: string): Promise<UserRecord | null> {
+    return this.users.findByUsername(username);
   }
 }

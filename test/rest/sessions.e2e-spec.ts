@@ -165,16 +165,25 @@ describe('sessions (REST)', () => {
       expectError(await list('nope', admin.accessToken), 400, 'VALIDATION_ERROR');
     });
 
-    it('takes no query parameters: any one is 400, so nobody mistakes it for a page', async () => {
-      const owner = await newSession(t.http);
-      for (const query of ['?limit=1', '?other=1']) {
-        expectError(
-          await t.http
-            .get(`/users/${owner.userId}/sessions${query}`)
-            .set('Authorization', `Bearer ${owner.accessToken}`),
-          400,
-          'VALIDATION_ERROR',
-        );
+    it('pages with `limit` and `after` like every list, and refuses anything else', async () => {
+      const username = uniqueUsername('paged');
+      const owner = await newSession(t.http, username);
+      await signIn(t.http, username);
+      await signIn(t.http, username);
+      const list = (query: string) =>
+        t.http
+          .get(`/users/${owner.userId}/sessions${query}`)
+          .set('Authorization', `Bearer ${owner.accessToken}`);
+      const all = expectSuccess<SessionItem[]>(await list(''));
+      expect(all).toHaveLength(3);
+      const first = expectSuccess<SessionItem[]>(await list('?limit=2'));
+      expect(first.map((session) => session.id)).toEqual(all.slice(0, 2).map((s) => s.id));
+      const rest = expectSuccess<SessionItem[]>(
+        await list(`?limit=2&after=${first[1].id.toUpperCase()}`),
+      );
+      expect(rest.map((session) => session.id)).toEqual([all[2].id]);
+      for (const query of ['?limit=0', '?limit=1001', '?limit=1e1', '?after=zzz', '?other=1']) {
+        expectError(await list(query), 400, 'VALIDATION_ERROR');
       }
     });
   });

@@ -233,8 +233,21 @@ describe('users and refresh-token listings', () => {
       expectError(await get(`/users/${UNKNOWN_ID}/refresh-tokens`), 403, 'FORBIDDEN');
     });
 
-    it('takes no query parameters: any one is 400, so nobody mistakes it for a page', async () => {
-      for (const query of ['?limit=1', '?after=665f1c2b9d3e4a0012ab34cd', '?other=1']) {
+    it('pages with `limit` and `after` like every list, and refuses anything else', async () => {
+      await signIn(t.http, alice.username);
+      const all = expectSuccess<RefreshTokenItem[]>(
+        await get(`/users/${alice.userId}/refresh-tokens`),
+      );
+      expect(all.length).toBeGreaterThanOrEqual(2);
+      const first = expectSuccess<RefreshTokenItem[]>(
+        await get(`/users/${alice.userId}/refresh-tokens?limit=1`),
+      );
+      expect(first.map((token) => token.id)).toEqual([all[0].id]);
+      const next = expectSuccess<RefreshTokenItem[]>(
+        await get(`/users/${alice.userId}/refresh-tokens?limit=1&after=${first[0].id}`),
+      );
+      expect(next.map((token) => token.id)).toEqual([all[1].id]);
+      for (const query of ['?limit=0', '?limit=1001', '?after=zzz', '?other=1']) {
         const error = expectError(
           await get(`/users/${alice.userId}/refresh-tokens${query}`),
           400,

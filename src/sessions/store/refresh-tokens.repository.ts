@@ -1,180 +1,117 @@
-import { timingSafeEqual } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, trusted, Types } from 'mongoose';
-import { objectIdOf } from '../../common/parse-object-id.pipe';
-import { findOneById, findPage } from '../../database/driver';
+import { Model, Types } from 'mongoose';
 import {
-  NewRefreshToken,
+  cursorOf,
+  deleteWhere,
+  findOneById,
+  findOneWhere,
+  findPage,
+  insertOnce,
+} from '../../database/driver';
+import { expiredBefore } from '../../database/expiring-id';
+import {
+  EndLinkRecord,
+  LinkRecord,
   RefreshTokenDocument,
   RefreshTokenRecord,
-  RevokedReason,
 } from './refresh-token.schema';
 
-const LISTING_FIELDS = { tokenHash: 0 } as const;
-/** `createdAt`, then `_id`: a successor's id is drawn before it is created. */
+/** `createdAt`, then `_id` (two tokens may share a millisecond). */
 const NEWEST_FIRST = { createdAt: -1, _id: -1 } as const;
-const DUPLICATE_KEY = 11000;
-
-export interface Revocation {
-  at: Date;
-  byIp: string;
-  reason: RevokedReason;
-}
-
-function revocationFields({ at, byIp, reason }: Revocation) {
-  return { revokedAt: at, revokedByIp: byIp, revokedReason: reason };
-}
+const LISTING_FIELDS = { tokenHash: 0 } as const;
 
 export interface TokenPage {
   limit: number;
-  after?: string;
+  /** A token id: the page starts after it. */
+  after?: Types.ObjectId;
 }
 
 /** Tokens listed after `token` in newest-first order. */
-function olderFilter(token: Pick<RefreshTokenRecord, '_id' | 'createdAt'>) {
+function olderThan(token: Pick<RefreshTokenRecord, '_id' | 'createdAt'>) {
   return {
     $or: [
-      { createdAt: trusted({ $lt: token.createdAt }) },
-      { createdAt: token.createdAt, _id: trusted({ $lt: token._id }) },
+      { createdAt: { $lt: token.createdAt } },
+      { createdAt: token.createdAt, _id: { $lt: token._id } },
     ],
   };
 }
 
-/** The only code that touches the refresh_tokens collection. Returns plain objects. */
+/** The only code that touches the refresh_tokens collection: the links of sessions' chains. */
 @Injectable()
-export class RefreshTokensRepository {
+export class RefreshTokensRepository implements OnModuleInit {
   constructor(
-    @InjectModel(RefreshTokenDocument.name) private readonly tokens: Model<RefreshTokenDocument>,
+    @InjectModel(RefreshTokenDocument.name) private readonly links: Model<RefreshTokenDocument>,
   ) {}
 
-  /**
-   * Every field is set here, typed, so the document goes to the driver as it is. Through
-   * `Model.create` mongoose built, validated and serialized a full document first: 400 µs of CPU,
-   * a tenth of a refresh, on the one write every refresh makes.
-   */
-  async insert(token: NewRefreshToken): Promise<void> {
-    const document: RefreshTokenRecord = {
-      ...token,
-      revokedAt: null,
-      revokedByIp: null,
-      revokedReason: null,
-      replacedBy: null,
-    };
-    await this.tokens.collection.insertOne(document);
+  /** Rotation and ends are decided by the unique `parent` index: it must exist before any insert. */
+  async onModuleInit(): Promise<void> {
+    await this.links.init();
   }
 
-  /** Inserts a successor under its pre-drawn `_id`; false when a concurrent rotation already did. */
-  async insertSuccessor(token: NewRefreshToken): Promise<boolean> {
-    try {
-      await this.insert(token);
-      return true;
-    } catch (error) {
-      if ((error as { code?: number }).code === DUPLICATE_KEY) return false;
-      throw error;
-    }
+  /** Stores the link unless another already follows its parent: false then. */
+  insert(link: LinkRecord): Promise<boolean> {
+    return insertOnce(this.links, link);
   }
 
-  /** The token stored under `id` if its hash is `tokenHash`: a primary-key lookup on every backend. */
-  async findByIdAndHash(id: Types.ObjectId, tokenHash: string): Promise<RefreshTokenRecord | null> {
-    const record = await findOneById<RefreshTokenRecord>(this.tokens, id);
-    const matches =
-      record !== null &&
-      timingSafeEqual(Buffer.from(record.tokenHash, 'hex'), Buffer.from(tokenHash, 'hex'));
-    return matches ? record : null;
+  findById(id: Types.ObjectId): Promise<LinkRecord | null> {
+    return findOneById(this.links, id);
   }
 
-  findById(id: Types.ObjectId): Promise<RefreshTokenRecord | null> {
-    return findOneById(this.tokens, id, LISTING_FIELDS);
+  /** The link that follows `parent`, if any. */
+  findSuccessor(parent: Types.ObjectId): Promise<LinkRecord | null> {
+    return findOneWhere(this.links, { parent });
   }
 
-  /**
-   * Marks the token rotated, unless it was revoked meanwhile (logout, reuse detected). This and the
-   * other single-token updates go to the driver as they are: the schema has nothing to add to them
-   * (no timestamps), and mongoose's update building was CPU on every refresh.
-   */
-  async markRotated(
-    id: Types.ObjectId,
-    successor: Types.ObjectId,
-    revocation: Revocation,
-  ): Promise<boolean> {
-    const result = await this.tokens.collection.updateOne(
-      { _id: id, revokedAt: null },
-      { $set: { ...revocationFields(revocation), replacedBy: successor } },
-    );
-    return result.modifiedCount === 1;
+  /** The links that follow each of `parents` (one read), by parent id. */
+  async findSuccessors(parents: readonly Types.ObjectId[]): Promise<Map<string, LinkRecord>> {
+    if (parents.length === 0) return new Map();
+    const links = await findPage<LinkRecord>(this.links, {
+      filter: { parent: { $in: parents } },
+      projection: LISTING_FIELDS,
+      sort: { _id: 1 },
+      limit: parents.length,
+    });
+    return new Map(links.map((link) => [link.parent.toHexString(), link]));
   }
 
-  /** Revokes one token if it is still active; false when it was not. */
-  async revokeIfActive(id: Types.ObjectId, revocation: Revocation): Promise<boolean> {
-    const result = await this.tokens.collection.updateOne(
-      { _id: id, revokedAt: null, expiresAt: { $gt: revocation.at } },
-      { $set: revocationFields(revocation) },
-    );
-    return result.modifiedCount === 1;
-  }
-
-  /** Revokes the token unless it is revoked already (a rotated token keeps `rotated`). */
-  async revokeUnlessRevoked(id: Types.ObjectId, revocation: Revocation): Promise<void> {
-    await this.tokens.collection.updateOne(
-      { _id: id, revokedAt: null },
-      { $set: revocationFields(revocation) },
-    );
+  /** A user's tokens, newest first: `limit` of them after the token `after` (none if not the user's). */
+  async pageOfUser(userId: Types.ObjectId, page: TokenPage): Promise<RefreshTokenRecord[]> {
+    const filter = await this.listingFilter([userId], page.after);
+    if (filter === null) return [];
+    return findPage(this.links, {
+      filter,
+      projection: LISTING_FIELDS,
+      sort: NEWEST_FIRST,
+      limit: page.limit,
+    });
   }
 
   /**
-   * A user's tokens, {@link NEWEST_FIRST}; with a page, `limit` of them after the token `after`
-   * (none if `after` is not one of the user's tokens).
+   * For DataLoader: the same page of each user's tokens in one read. Only `limit` tokens per user
+   * are kept, and reading stops once every user's page is full.
    */
-  async listByUser(userId: string, page?: TokenPage): Promise<RefreshTokenRecord[]> {
-    const owner = new Types.ObjectId(userId);
-    const before = await this.olderThan(owner, page?.after);
-    if (before === null) return [];
-    const filter = { userId: owner, ...before };
-    if (page !== undefined)
-      return findPage(this.tokens, {
-        filter,
-        projection: LISTING_FIELDS,
-        sort: NEWEST_FIRST,
-        limit: page.limit,
-      });
-    return this.tokens
-      .find(filter, LISTING_FIELDS)
-      .sort(NEWEST_FIRST)
-      .lean<RefreshTokenRecord[]>()
-      .exec();
-  }
-
-  /**
-   * For DataLoader: the first `limit` tokens of each user (newest first, after `after`) in one
-   * query. Only `limit` tokens per user are kept, so memory is bounded by the page whatever the
-   * number of tokens, and reading stops once every user's page is full.
-   */
-  async pageByUsers(
-    userIds: readonly string[],
-    { limit, after }: TokenPage,
+  async pagesOfUsers(
+    userIds: readonly Types.ObjectId[],
+    page: TokenPage,
   ): Promise<Map<string, RefreshTokenRecord[]>> {
-    const owners = userIds.map((id) => new Types.ObjectId(id));
-    const pages = new Map<string, RefreshTokenRecord[]>(userIds.map((id) => [id, []]));
-    // `after` names one token, hence one user: the others have nothing after it
-    const afterToken = after === undefined ? undefined : await this.position(after);
-    if (afterToken === null) return pages;
-    const filter =
-      afterToken === undefined
-        ? { userId: trusted({ $in: owners }) }
-        : { userId: afterToken.userId, ...olderFilter(afterToken) };
-    const cursor = this.tokens
-      .find(filter, LISTING_FIELDS)
-      .sort(NEWEST_FIRST)
-      .lean<RefreshTokenRecord>()
-      .cursor();
+    const pages = new Map<string, RefreshTokenRecord[]>(
+      userIds.map((id) => [id.toHexString(), []]),
+    );
+    const filter = await this.listingFilter(userIds, page.after);
+    if (filter === null) return pages;
+    const cursor = cursorOf<RefreshTokenRecord>(
+      this.links,
+      filter,
+      NEWEST_FIRST,
+    ).project<RefreshTokenRecord>(LISTING_FIELDS);
     let open = pages.size;
     try {
-      for await (const record of cursor) {
-        const page = pages.get(record.userId.toHexString());
-        if (page === undefined || page.length === limit) continue;
-        page.push(record);
-        if (page.length === limit && --open === 0) break;
+      for await (const token of cursor) {
+        const userPage = pages.get(token.userId.toHexString());
+        if (userPage === undefined || userPage.length === page.limit) continue;
+        userPage.push(token);
+        if (userPage.length === page.limit && --open === 0) break;
       }
     } finally {
       await cursor.close();
@@ -182,35 +119,45 @@ export class RefreshTokensRepository {
     return pages;
   }
 
-  /** The filter for tokens listed after `after` among the owner's: {} without one, null if unknown. */
-  private async olderThan(
-    owner: Types.ObjectId,
-    after: string | undefined,
+  /** End links whose retention is over, oldest first. */
+  findDueEnds(now: Date, limit: number): Promise<EndLinkRecord[]> {
+    return findPage(this.links, {
+      filter: { _id: expiredBefore(now), end: { $exists: true } },
+      sort: { _id: 1 },
+      limit,
+    });
+  }
+
+  /** Every token past its own expiry (end links wait for their sessions: {@link findDueEnds}). */
+  deleteExpiredTokens(now: Date): Promise<number> {
+    return deleteWhere(this.links, { _id: expiredBefore(now), end: { $exists: false } });
+  }
+
+  /** Every link of these sessions, tokens first, so that no token outlives the end that follows it. */
+  async deleteOfSessions(sessionIds: readonly Types.ObjectId[]): Promise<void> {
+    if (sessionIds.length === 0) return;
+    const ofSessions = { sessionId: { $in: sessionIds } };
+    await deleteWhere(this.links, { ...ofSessions, end: { $exists: false } });
+    await deleteWhere(this.links, ofSessions);
+  }
+
+  /**
+   * Where a listing of these users' tokens starts: the filter for tokens after `after`, or null
+   * when `after` is not a token of theirs (a page after it is empty).
+   */
+  private async listingFilter(
+    userIds: readonly Types.ObjectId[],
+    after: Types.ObjectId | undefined,
   ): Promise<Record<string, unknown> | null> {
-    if (after === undefined) return {};
-    const token = await this.position(after);
-    return token !== null && token.userId.equals(owner) ? olderFilter(token) : null;
-  }
-
-  /** Where the token `after` sits in a listing; null when there is no such token. */
-  private position(
-    after: string,
-  ): Promise<Pick<RefreshTokenRecord, '_id' | 'userId' | 'createdAt'> | null> {
-    const id = objectIdOf(after);
-    if (id === undefined) return Promise.resolve(null);
-    return findOneById(this.tokens, id, { userId: 1, createdAt: 1 });
-  }
-
-  /** Revokes every active token of the user; returns the sessions it ended. */
-  async revokeAllOfUser(userId: string, revocation: Revocation): Promise<string[]> {
-    const filter = { userId: new Types.ObjectId(userId), revokedAt: null };
-    const sessionIds: string[] = await this.tokens.distinct('sessionId', filter).exec();
-    if (sessionIds.length > 0)
-      await this.tokens.updateMany(filter, { $set: revocationFields(revocation) }).exec();
-    return sessionIds;
-  }
-
-  async deleteAllOfUser(userId: string): Promise<void> {
-    await this.tokens.deleteMany({ userId: new Types.ObjectId(userId) }).exec();
+    const owners = userIds.length === 1 ? userIds[0] : { $in: userIds };
+    if (after === undefined) return { userId: owners };
+    const position = await findOneById<RefreshTokenRecord>(this.links, after, {
+      userId: 1,
+      createdAt: 1,
+    });
+    if (position?.userId === undefined || !userIds.some((id) => id.equals(position.userId)))
+      return null;
+    // `after` names one token, hence one user: the others have nothing after it
+    return { userId: position.userId, ...olderThan(position) };
   }
 }

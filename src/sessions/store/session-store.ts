@@ -1,15 +1,31 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Types } from 'mongoose';
 import type { ClientInfo } from '../../common/auth-user';
+import { objectIdOf } from '../../common/object-id';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { NewRefreshToken, RefreshTokenRecord, RevokedReason } from './refresh-token.schema';
-import { RefreshTokensRepository, Revocation } from './refresh-tokens.repository';
+import { Cleanup } from '../../database/cleanup';
+import { expiringId } from '../../database/expiring-id';
+import { SecurityEventType } from '../../security-events/security-event.schema';
+import { SecurityEventsService } from '../../security-events/security-events.service';
+import { matchesHash, newSplitToken, selectorOf } from '../../tokens/opaque-token';
+import { UsersService } from '../../users/users.service';
+import {
+  EndLinkRecord,
+  isEndLink,
+  LinkRecord,
+  RefreshTokenRecord,
+  RevokedReason,
+  SessionEnd,
+} from './refresh-token.schema';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionActivityRecord, SessionEndReason, SessionRecord } from './session.schema';
 import { SessionsRepository } from './sessions.repository';
-import { TokenService } from '../../tokens/token.service';
 
 const MAX_CACHED_SESSIONS = 50_000;
-const OBJECT_ID_HEX = /^[0-9a-f]{24}$/;
+/** Open sessions whose activity is read in one query while a listing fills its pages. */
+const SESSIONS_PER_CHUNK = 100;
+/** Ended sessions the clean-up deletes per round trip. */
+const DELETIONS_PER_BATCH = 500;
 
 /** The refresh token a client holds, with the instant its cookie must be dropped. */
 export interface IssuedRefreshToken {
@@ -19,20 +35,33 @@ export interface IssuedRefreshToken {
   maxAgeSeconds: number;
 }
 
-export interface OpenedSession {
+/** Whose session it is and how they signed in: what its access tokens claim. */
+export interface SessionClaims {
+  userId: string;
   sessionId: string;
+  amr: readonly string[];
+}
+
+export interface OpenedSession extends SessionClaims {
   refreshToken: IssuedRefreshToken;
 }
 
-/** What presenting a refresh token came to. */
+/** What presenting a refresh token came to; nothing is left for the caller to do but answer. */
 export type RotationOutcome =
-  | { kind: 'rotated'; userId: string; sessionId: string; refreshToken: IssuedRefreshToken }
-  /** The parent of the live token within the grace window: same session, no new token. */
-  | { kind: 'grace'; userId: string; sessionId: string }
-  /** A rotated token replayed outside the grace window: theft. The session is still to be ended. */
-  | { kind: 'reused'; userId: string; sessionId: string }
+  | { kind: 'rotated'; session: SessionClaims; refreshToken: IssuedRefreshToken }
+  /** The token just rotated, within the grace window: same session, no new token. */
+  | { kind: 'grace'; session: SessionClaims }
+  /** A rotated token presented again: theft. The session has been ended and the event recorded. */
+  | { kind: 'reused' }
   | { kind: 'expired' }
   | { kind: 'invalid' };
+
+/** A refresh token someone presented to revoke, once found and checked. */
+export interface PresentedToken {
+  id: Types.ObjectId;
+  userId: string;
+  sessionId: string;
+}
 
 /** A session as its listings show it: the record and its last use. */
 export interface ActiveSession {
@@ -46,185 +75,194 @@ export interface ActiveSession {
   userAgent: string | null;
 }
 
-export interface SessionPage {
-  limit?: number;
-  /** A session id: only sessions opened before it. */
+/** A refresh token as its listings show it, with what became of it. */
+export interface ListedRefreshToken {
+  id: string;
+  createdAt: Date;
+  expiresAt: Date;
+  createdByIp: string;
+  userAgent: string | null;
+  revokedAt: Date | null;
+  revokedByIp: string | null;
+  revokedReason: RevokedReason | null;
+  replacedBy: string | null;
+}
+
+export interface Page {
+  limit: number;
+  /** An item id: the page starts after it. */
   after?: string;
 }
 
-/** Open sessions whose activity is read in one query while a listing fills its pages. */
-const SESSIONS_PER_CHUNK = 100;
-
-/** How the live refresh token of an ended session is marked, in the contract's words. */
-const TOKEN_REASON: Record<SessionEndReason, RevokedReason> = {
+/** How the newest token of an ended session is listed, in the contract's words. */
+const TOKEN_REASON: Record<SessionEndReason, RevokedReason | null> = {
   [SessionEndReason.LOGOUT]: RevokedReason.LOGOUT,
   [SessionEndReason.REVOKED]: RevokedReason.REVOKED,
   [SessionEndReason.REUSE_DETECTED]: RevokedReason.REUSE_DETECTED,
   [SessionEndReason.PASSWORD_CHANGED]: RevokedReason.PASSWORD_CHANGED,
   [SessionEndReason.USER_DISABLED]: RevokedReason.REVOKED,
   [SessionEndReason.USER_DELETED]: RevokedReason.REVOKED,
-  [SessionEndReason.EXPIRED]: RevokedReason.REVOKED,
+  [SessionEndReason.EVICTED]: RevokedReason.REVOKED,
+  // idle past its expiry: the token expired, nobody revoked it
+  [SessionEndReason.EXPIRED]: null,
 };
-
-function sessionObjectId(sessionId: string): Types.ObjectId | undefined {
-  return OBJECT_ID_HEX.test(sessionId) ? new Types.ObjectId(sessionId) : undefined;
-}
 
 /**
  * Login sessions and their refresh tokens, behind the operations the use cases need: open,
- * rotate, end, end the others, end all, isActive and the listings.
+ * rotate, end, revoke a token, check, list, and forget what retention no longer keeps.
  *
- * A refresh token is a split token: a selector (the `_id` of its document, so it is found by
- * primary key) and a verifier (256 random bits, stored only as a SHA-256 hash and compared in
- * constant time); see {@link TokenService.generateRefreshToken}.
+ * A session is a chain of links in one collection (see RefreshTokenDocument): its refresh tokens,
+ * each following the one it replaced, and at last its end. A unique index lets one link follow
+ * each token, so every race (two tabs rotating, a rotation and a logout, two revocations) is
+ * decided by which insert wins: FerretDB 1.x applies guarded updates non-atomically, inserts it
+ * does not. Links are never changed; a token's fate is the link after it.
  *
- * Two things here exist because FerretDB 1.x applies guarded updates non-atomically and rewrites
- * whole documents:
- * - Rotation is decided by inserting the successor under the `_id` its parent drew in advance
- *   (`nextId`): of concurrent rotations exactly one insert succeeds.
- * - A refresh never writes the session record (it writes `session_activity`), so nothing can put
- *   back a session that an end marked ended. An end marks the session first and then revokes the
- *   live token it finds in the activity; a rotation writes the activity first and then reads the
- *   session again. One of the two sees the other, so a successor never outlives an end.
+ * A refresh token is a split token (selector = the `_id` of its link, verifier checked against the
+ * stored hash). It carries its session's claims and absolute expiry, so a refresh reads one link,
+ * inserts one, moves the session's activity and reads the user: four commands.
  */
 @Injectable()
-export class SessionStore {
+export class SessionStore implements OnModuleInit {
   private readonly cache = new Map<string, { session: SessionRecord | null; checkedAt: number }>();
   private readonly cacheMs: number;
+  private readonly retentionMs: number;
 
   constructor(
     private readonly sessions: SessionsRepository,
-    private readonly refreshTokens: RefreshTokensRepository,
-    private readonly tokens: TokenService,
+    private readonly links: RefreshTokensRepository,
+    private readonly users: UsersService,
+    private readonly securityEvents: SecurityEventsService,
+    private readonly cleanup: Cleanup,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.cacheMs = config.sessionCheckCacheSeconds * 1000;
+    this.retentionMs = config.sessions.retentionSeconds * 1000;
   }
 
+  onModuleInit(): void {
+    this.cleanup.register({ name: 'sessions', run: (now) => this.deleteExpired(now) });
+  }
+
+  /**
+   * Opens a session after a password check that found `credentialVersion`, and ends the least
+   * recently used sessions beyond MAX_SESSIONS_PER_USER. Null when the password changed meanwhile
+   * (the session is ended again): the check it passed is no longer true.
+   */
   async open(
-    userId: Types.ObjectId,
-    credentialVersion: number,
+    user: { id: Types.ObjectId; credentialVersion: number },
+    amr: readonly string[],
     client: ClientInfo,
-    now = new Date(),
-  ): Promise<OpenedSession> {
-    const id = new Types.ObjectId();
+  ): Promise<OpenedSession | null> {
+    const now = new Date();
     const absoluteExpiresAt = new Date(
       now.getTime() + this.config.sessionMaxLifetimeSeconds * 1000,
     );
-    const token = this.newRefreshToken(userId, id.toHexString(), absoluteExpiresAt, client, now);
+    const sessionId = expiringId(new Date(absoluteExpiresAt.getTime() + this.retentionMs));
+    const claims = { userId: user.id.toHexString(), sessionId: sessionId.toHexString(), amr };
+    const first = this.newToken(claims, absoluteExpiresAt, sessionId, client, now);
     await this.sessions.insert(
       {
-        _id: id,
-        userId,
+        _id: sessionId,
+        userId: user.id,
         createdAt: now,
         absoluteExpiresAt,
-        credentialVersion,
+        amr: [...amr],
         endedAt: null,
         endedReason: null,
       },
-      this.activity(id, token.record, client, now),
+      this.activity(first.record, client, now),
     );
-    await this.refreshTokens.insert(token.record);
-    return { sessionId: id.toHexString(), refreshToken: token.issued };
+    await this.links.insert(first.record);
+    await this.evictBeyondCap(user.id, client, now);
+    if ((await this.users.credentialVersionOf(user.id)) !== user.credentialVersion) {
+      await this.end(claims.sessionId, SessionEndReason.PASSWORD_CHANGED, client);
+      return null;
+    }
+    return { ...claims, refreshToken: first.issued };
   }
 
   /**
-   * Presents a refresh token. The live token of an open session is rotated, exactly once however
-   * many requests present it at once; the others, and its parent within the grace window, get
-   * `grace`. Any other rotated token is `reused`.
+   * Presents a refresh token. The newest token of a live session is rotated, exactly once however
+   * many requests present it at once; they, and anyone presenting it again within the grace
+   * window, get `grace`. Any other rotated token is theft: its session ends here.
    */
-  async rotate(presented: string, client: ClientInfo, now = new Date()): Promise<RotationOutcome> {
-    let token = await this.findSplitToken(presented);
-    const session = token === null ? null : await this.findSession(token.sessionId);
-    if (token === null || session === null || !session.userId.equals(token.userId))
-      return { kind: 'invalid' };
-    if (session.endedAt !== null) return { kind: 'invalid' };
-    if (session.absoluteExpiresAt <= now) return { kind: 'expired' };
+  async rotate(presented: string, client: ClientInfo): Promise<RotationOutcome> {
+    const now = new Date();
+    const token = await this.findPresented(presented);
+    if (token === null) return { kind: 'invalid' };
+    if (token.absoluteExpiresAt <= now) return { kind: 'expired' };
     if (token.expiresAt <= now) return { kind: 'invalid' };
-    const ids = { userId: token.userId.toHexString(), sessionId: token.sessionId };
-
-    if (token.revokedAt === null) {
-      const rotated = await this.rotateLive(token, session, client, now);
-      if (rotated !== undefined) return rotated;
-      token = (await this.refreshTokens.findById(token._id)) ?? token;
+    const claims: SessionClaims = {
+      userId: token.userId.toHexString(),
+      sessionId: token.sessionId.toHexString(),
+      amr: token.amr,
+    };
+    const successor = this.newToken(claims, token.absoluteExpiresAt, token._id, client, now);
+    if (await this.links.insert(successor.record)) {
+      await this.sessions.setActivity(this.activity(successor.record, client, now));
+      return { kind: 'rotated', session: claims, refreshToken: successor.issued };
     }
-    if (token.revokedAt !== null && token.revokedReason !== RevokedReason.ROTATED)
-      return { kind: 'invalid' };
-    const sinceRotationMs =
-      token.revokedAt === null ? 0 : now.getTime() - token.revokedAt.getTime();
-    if (
-      sinceRotationMs <= this.config.refresh.reuseGraceSeconds * 1000 &&
-      (await this.isLiveToken(token.nextId, now))
-    ) {
-      return { kind: 'grace', ...ids };
-    }
-    return { kind: 'reused', ...ids };
+    return this.presentedAgain(token, claims, client, now);
   }
 
-  /** undefined: a concurrent request rotated it first. */
-  private async rotateLive(
-    parent: RefreshTokenRecord,
-    session: SessionRecord,
+  /** A token that something already followed: the grace window, an ended session, or theft. */
+  private async presentedAgain(
+    token: RefreshTokenRecord,
+    claims: SessionClaims,
     client: ClientInfo,
     now: Date,
-  ): Promise<RotationOutcome | undefined> {
-    const successor = this.newRefreshToken(
-      parent.userId,
-      parent.sessionId,
-      session.absoluteExpiresAt,
-      client,
-      now,
-      parent.nextId,
-    );
-    if (!(await this.refreshTokens.insertSuccessor(successor.record))) return undefined;
-    const marked = await this.refreshTokens.markRotated(parent._id, successor.record._id, {
-      at: now,
-      byIp: client.ip,
-      reason: RevokedReason.ROTATED,
-    });
-    await this.sessions.setActivity(this.activity(session._id, successor.record, client, now));
-    const current = marked ? await this.sessions.findById(session._id) : null;
-    if (current === null || current.endedAt !== null) {
-      // revoked or ended while we rotated: the successor must not outlive it
-      const reason = current?.endedReason ?? SessionEndReason.REVOKED;
-      await this.refreshTokens.revokeUnlessRevoked(
-        successor.record._id,
-        this.revocation(TOKEN_REASON[reason], client.ip, now),
-      );
-      return { kind: 'invalid' };
+  ): Promise<RotationOutcome> {
+    const next = await this.links.findSuccessor(token._id);
+    if (next === null || isEndLink(next)) return { kind: 'invalid' };
+    const afterNext = await this.links.findSuccessor(next._id);
+    if (afterNext !== null && isEndLink(afterNext)) return { kind: 'invalid' };
+    const sinceRotationMs = now.getTime() - next.createdAt.getTime();
+    if (
+      afterNext === null &&
+      sinceRotationMs <= this.config.refresh.reuseGraceSeconds * 1000 &&
+      next.expiresAt > now
+    ) {
+      return { kind: 'grace', session: claims };
     }
-    return {
-      kind: 'rotated',
-      userId: parent.userId.toHexString(),
-      sessionId: parent.sessionId,
-      refreshToken: successor.issued,
-    };
+    const ended = await this.end(claims.sessionId, SessionEndReason.REUSE_DETECTED, client, now);
+    if (ended?.reason !== SessionEndReason.REUSE_DETECTED) return { kind: 'invalid' };
+    if (ended.byThisCall) {
+      await this.securityEvents.record({
+        type: SecurityEventType.REFRESH_REUSE_DETECTED,
+        userId: claims.userId,
+        sessionId: claims.sessionId,
+        client,
+      });
+    }
+    return { kind: 'reused' };
   }
 
   /**
-   * Ends a session: marks it ended, then revokes its live refresh token. Its access tokens are
-   * refused at once on this instance, within SESSION_CHECK_CACHE_SECONDS on the others.
+   * Ends a session: its end link follows its newest token (so no refresh can follow it), then the
+   * session is marked ended (so its access tokens are refused: at once on this instance, within
+   * SESSION_CHECK_CACHE_SECONDS on the others). Answers the end that holds and whether this call
+   * made it; undefined for a session that does not exist.
    */
   async end(
     sessionId: string,
     reason: SessionEndReason,
     client?: ClientInfo,
     now = new Date(),
-  ): Promise<void> {
-    const id = sessionObjectId(sessionId);
-    if (id === undefined) return;
-    await this.sessions.markEnded(id, reason, now);
-    this.cache.delete(sessionId);
-    const activity = await this.sessions.findActivity(id);
-    if (activity !== null) {
-      await this.refreshTokens.revokeUnlessRevoked(
-        activity.tokenId,
-        this.revocation(TOKEN_REASON[reason], client?.ip ?? 'server', now),
-      );
-    }
+  ): Promise<(SessionEnd & { byThisCall: boolean }) | undefined> {
+    const id = objectIdOf(sessionId);
+    const activity = id === undefined ? null : await this.sessions.findActivity(id);
+    if (id === undefined || activity === null) return undefined;
+    const end = { at: now, reason, byIp: client?.ip ?? 'server' };
+    const held = await this.appendEnd(id, activity.tokenId, end, true);
+    if (held !== undefined) await this.markEnded(id, held);
+    return held;
   }
 
-  /** Ends every session of the user but `keepSessionId`; answers the ids it ended. */
+  /**
+   * Ends every session of the user but `keepSessionId`; answers the ids this call ended. Open
+   * sessions are listed, then each ended: a sign-in racing this either is listed here or sees
+   * what made us end them (a new password, a disabled account) and ends its own session.
+   */
   async endOthers(
     userId: string,
     keepSessionId: string,
@@ -232,12 +270,11 @@ export class SessionStore {
     client?: ClientInfo,
   ): Promise<string[]> {
     const now = new Date();
-    const ended = (
-      await this.sessions.listOpen([new Types.ObjectId(userId)], this.openRange(now), now)
-    )
-      .map((session) => session._id.toHexString())
-      .filter((id) => id !== keepSessionId);
-    for (const id of ended) await this.end(id, reason, client, now);
+    const open = await this.openSessionIds(new Types.ObjectId(userId), now);
+    const ended: string[] = [];
+    for (const id of open.filter((sessionId) => sessionId !== keepSessionId)) {
+      if ((await this.end(id, reason, client, now))?.byThisCall === true) ended.push(id);
+    }
     return ended;
   }
 
@@ -246,11 +283,39 @@ export class SessionStore {
     return this.endOthers(userId, '', reason, client);
   }
 
-  /** A deleted user: ends its sessions (so cached checks refuse them at once), then removes them and its tokens. */
+  /** A deleted user: ends its sessions (so cached checks refuse them at once), then removes them and their tokens. */
   async deleteAllForUser(userId: string, client?: ClientInfo): Promise<void> {
     await this.endAllForUser(userId, SessionEndReason.USER_DELETED, client);
-    await this.refreshTokens.deleteAllOfUser(userId);
-    await this.sessions.deleteAllOfUser(userId);
+    const ids = await this.sessions.idsOfUser(new Types.ObjectId(userId));
+    await this.links.deleteOfSessions(ids);
+    await this.sessions.deleteByIds(ids);
+  }
+
+  /** The refresh token a client presented, if it is one of ours and still stored. */
+  async findToken(presented: string): Promise<PresentedToken | null> {
+    const token = await this.findPresented(presented);
+    return token === null
+      ? null
+      : {
+          id: token._id,
+          userId: token.userId.toHexString(),
+          sessionId: token.sessionId.toHexString(),
+        };
+  }
+
+  /**
+   * Revokes a refresh token if it is its session's newest and not expired, which ends the session.
+   * False when it was not active (rotated, revoked, expired), or another revocation won the race.
+   */
+  async revokeToken(token: PresentedToken, client: ClientInfo): Promise<boolean> {
+    const now = new Date();
+    const stored = await this.links.findById(token.id);
+    if (stored === null || isEndLink(stored) || stored.expiresAt <= now) return false;
+    const end = { at: now, reason: SessionEndReason.REVOKED, byIp: client.ip };
+    const held = await this.appendEnd(stored.sessionId, stored._id, end, false);
+    if (held?.byThisCall !== true) return false;
+    await this.markEnded(stored.sessionId, held);
+    return true;
   }
 
   /**
@@ -262,7 +327,11 @@ export class SessionStore {
     const now = Date.now();
     let cached = this.cache.get(sessionId);
     if (cached === undefined || now - cached.checkedAt >= this.cacheMs) {
-      cached = { session: await this.findSession(sessionId), checkedAt: now };
+      const id = objectIdOf(sessionId);
+      cached = {
+        session: id === undefined ? null : await this.sessions.findById(id),
+        checkedAt: now,
+      };
       if (this.cacheMs > 0) this.remember(sessionId, cached);
     }
     const { session } = cached;
@@ -276,44 +345,173 @@ export class SessionStore {
 
   /** The session if it is one of the user's active sessions. */
   async findActive(userId: string, sessionId: string): Promise<ActiveSession | undefined> {
-    const session = await this.findSession(sessionId);
+    const id = objectIdOf(sessionId);
+    const session = id === undefined ? null : await this.sessions.findById(id);
     if (session === null || session.userId.toHexString() !== userId) return undefined;
     const [active] = await this.withActivity([session], new Date());
     return active;
   }
 
-  /** A user's active sessions, newest first: `page.limit` of them (all without one) after `page.after`. */
-  async listActiveForUser(userId: string, page: SessionPage = {}): Promise<ActiveSession[]> {
+  /** A user's active sessions, newest sign-in first: `page.limit` of them after `page.after`. */
+  async listActiveForUser(userId: string, page: Page): Promise<ActiveSession[]> {
     return (await this.listActiveForUsers([userId], page))[0];
   }
 
   /**
-   * Each user's active sessions, newest first, as {@link listActiveForUser}, from one read. Open
-   * sessions are read newest first and joined with their activity a chunk at a time, since an open
-   * session may have gone idle; reading stops once every user's page is full. So a page is never
-   * short while active sessions remain, and nothing is loaded past the pages.
+   * Each user's active sessions, as {@link listActiveForUser}, from one read. Open sessions are
+   * read newest first and joined with their activity a chunk at a time, since an open session may
+   * have gone idle; reading stops once every user's page is full.
    */
-  async listActiveForUsers(
-    userIds: readonly string[],
-    page: SessionPage = {},
-  ): Promise<ActiveSession[][]> {
-    const now = new Date();
-    const limit = page.limit ?? Number.POSITIVE_INFINITY;
+  async listActiveForUsers(userIds: readonly string[], page: Page): Promise<ActiveSession[][]> {
     const pages = new Map<string, ActiveSession[]>(userIds.map((id) => [id, []]));
-    const before = page.after === undefined ? undefined : sessionObjectId(page.after);
+    let open = pages.size;
+    await this.scanOpenSessions(
+      userIds.map((id) => new Types.ObjectId(id)),
+      page.after,
+      new Date(),
+      (session) => {
+        const userPage = pages.get(session.userId);
+        if (userPage === undefined || userPage.length === page.limit) return open > 0;
+        userPage.push(session);
+        if (userPage.length === page.limit) open -= 1;
+        return open > 0;
+      },
+    );
+    return userIds.map((id) => pages.get(id) ?? []);
+  }
+
+  /** A user's refresh tokens, newest first, with what became of each. */
+  async listTokensOfUser(userId: string, page: Page): Promise<ListedRefreshToken[]> {
+    const tokens = await this.links.pageOfUser(new Types.ObjectId(userId), tokenPage(page));
+    return this.withFate(tokens);
+  }
+
+  /** For the `User.refreshTokens` loader: the same page of each user's tokens, in two reads. */
+  async listTokensOfUsers(userIds: readonly string[], page: Page): Promise<ListedRefreshToken[][]> {
+    const pages = await this.links.pagesOfUsers(
+      userIds.map((id) => new Types.ObjectId(id)),
+      tokenPage(page),
+    );
+    const listed = await this.withFate([...pages.values()].flat());
+    const byId = new Map(listed.map((token) => [token.id, token]));
+    return userIds.map((id) =>
+      (pages.get(id) ?? []).map((token) => byId.get(token._id.toHexString())!),
+    );
+  }
+
+  /**
+   * Forgets what retention no longer keeps: sessions ended SESSION_RETENTION ago with all their
+   * links and activity, tokens past their own expiry, and sessions past their absolute lifetime
+   * plus retention. Every step is an `_id` range or an equality on an index. Idempotent.
+   */
+  async deleteExpired(now: Date): Promise<void> {
+    for (;;) {
+      const due = await this.links.findDueEnds(now, DELETIONS_PER_BATCH);
+      const sessionIds = due.map((end) => end.sessionId);
+      await this.links.deleteOfSessions(sessionIds);
+      await this.sessions.deleteByIds(sessionIds);
+      if (due.length < DELETIONS_PER_BATCH) break;
+    }
+    await this.links.deleteExpiredTokens(now);
+    await this.sessions.deleteExpired(now);
+  }
+
+  /**
+   * Puts `end` after the link `from`, following the chain past rotations when `follow` (an end
+   * must win over a refresh under way). Answers the end that holds, or undefined when `from` was
+   * followed by a token and `follow` is off.
+   */
+  private async appendEnd(
+    sessionId: Types.ObjectId,
+    from: Types.ObjectId,
+    end: SessionEnd,
+    follow: boolean,
+  ): Promise<(SessionEnd & { byThisCall: boolean }) | undefined> {
+    const dueAt = new Date(end.at.getTime() + this.retentionMs);
+    for (let parent = from; ;) {
+      const link: EndLinkRecord = { _id: expiringId(dueAt), parent, sessionId, end };
+      if (await this.links.insert(link)) return { ...end, byThisCall: true };
+      const next: LinkRecord | null = await this.links.findSuccessor(parent);
+      // null: the clean-up removed the session while we looked
+      if (next === null) return undefined;
+      if (isEndLink(next)) return { ...next.end, byThisCall: false };
+      if (!follow) return undefined;
+      parent = next._id;
+    }
+  }
+
+  private async markEnded(sessionId: Types.ObjectId, end: SessionEnd): Promise<void> {
+    await this.sessions.markEnded(sessionId, end.reason, end.at);
+    this.cache.delete(sessionId.toHexString());
+  }
+
+  /**
+   * Keeps the user at MAX_SESSIONS_PER_USER active sessions: the least recently used beyond it
+   * end as evicted. Sessions found idle past their expiry are marked ended too, so that retention
+   * counts from then. Each sign-in lists after its own insert, so of two racing sign-ins at least
+   * one sees both, and together they end exactly the surplus.
+   */
+  private async evictBeyondCap(userId: Types.ObjectId, client: ClientInfo, now: Date) {
+    const active: ActiveSession[] = [];
+    const idle: { id: string; expiredAt: Date }[] = [];
+    await this.scanOpenSessions(
+      [userId],
+      undefined,
+      now,
+      (session) => {
+        active.push(session);
+        return true;
+      },
+      (id, expiredAt) => idle.push({ id, expiredAt }),
+    );
+    for (const { id, expiredAt } of idle)
+      await this.end(id, SessionEndReason.EXPIRED, client, expiredAt);
+    const surplus = active
+      .sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime())
+      .slice(this.config.sessions.maxPerUser);
+    for (const session of surplus) {
+      const ended = await this.end(session.id, SessionEndReason.EVICTED, client, now);
+      if (ended?.byThisCall === true) {
+        await this.securityEvents.record({
+          type: SecurityEventType.SESSION_EVICTED,
+          userId: session.userId,
+          sessionId: session.id,
+          client,
+        });
+      }
+    }
+  }
+
+  /**
+   * Visits the users' active sessions newest first (after the session `after`), joined with their
+   * activity a chunk at a time, until `visit` answers false. Open sessions found idle past their
+   * expiry go to `idle`.
+   */
+  private async scanOpenSessions(
+    userIds: readonly Types.ObjectId[],
+    after: string | undefined,
+    now: Date,
+    visit: (session: ActiveSession) => boolean,
+    idle?: (sessionId: string, expiredAt: Date) => void,
+  ): Promise<void> {
+    const before = after === undefined ? undefined : objectIdOf(after);
     const cursor = this.sessions.openCursor(
-      [...pages.keys()].map((id) => new Types.ObjectId(id)),
-      { ...this.openRange(now), before },
+      userIds,
+      { aliveAfter: expiringId(new Date(now.getTime() + this.retentionMs)), before },
       now,
     );
-    let open = pages.size;
     let chunk: SessionRecord[] = [];
+    let more = true;
     const take = async (): Promise<void> => {
-      for (const session of await this.withActivity(chunk, now)) {
-        const userPage = pages.get(session.userId);
-        if (userPage === undefined || userPage.length === limit) continue;
-        userPage.push(session);
-        if (userPage.length === limit) open -= 1;
+      const activities = await this.activitiesOf(chunk);
+      for (const session of chunk) {
+        const activity = activities.get(session._id.toHexString());
+        if (activity === undefined) continue;
+        if (activity.expiresAt <= now) {
+          idle?.(session._id.toHexString(), activity.expiresAt);
+          continue;
+        }
+        if (more) more = visit(activeSession(session, activity));
       }
       chunk = [];
     };
@@ -322,109 +520,95 @@ export class SessionStore {
         chunk.push(session);
         if (chunk.length === SESSIONS_PER_CHUNK) {
           await take();
-          if (open === 0) break;
+          if (!more) break;
         }
       }
-      if (open > 0 && chunk.length > 0) await take();
+      if (more && chunk.length > 0) await take();
     } finally {
       await cursor.close();
     }
-    return userIds.map((id) => pages.get(id) ?? []);
   }
 
-  /** The stored refresh token a client presented: found by its selector, checked by its verifier. */
-  findSplitToken(presented: string): Promise<RefreshTokenRecord | null> {
-    const selector = this.tokens.refreshTokenId(presented);
-    if (selector === undefined) return Promise.resolve(null);
-    return this.refreshTokens.findByIdAndHash(selector, this.tokens.hashRefreshToken(presented));
-  }
-
-  /**
-   * Revokes one refresh token if it is active. The active token of a session is its live one, so
-   * revoking it ends the session. False when it was not active.
-   */
-  async revokeToken(token: RefreshTokenRecord, client: ClientInfo): Promise<boolean> {
-    const now = new Date();
-    const revoked = await this.refreshTokens.revokeIfActive(
-      token._id,
-      this.revocation(RevokedReason.REVOKED, client.ip, now),
+  private async openSessionIds(userId: Types.ObjectId, now: Date): Promise<string[]> {
+    const ids: string[] = [];
+    const cursor = this.sessions.openCursor(
+      [userId],
+      { aliveAfter: expiringId(new Date(now.getTime() + this.retentionMs)) },
+      now,
     );
-    if (revoked) await this.end(token.sessionId, SessionEndReason.REVOKED, client, now);
-    return revoked;
-  }
-
-  private findSession(sessionId: string): Promise<SessionRecord | null> {
-    const id = sessionObjectId(sessionId);
-    return id === undefined ? Promise.resolve(null) : this.sessions.findById(id);
-  }
-
-  /** No session opened longer ago than the absolute lifetime can be open. */
-  private openRange(now: Date) {
-    return { since: new Date(now.getTime() - this.config.sessionMaxLifetimeSeconds * 1000) };
-  }
-
-  /** Joins each session with its last use, dropping those idle past their expiry. */
-  private async withActivity(sessions: SessionRecord[], now: Date): Promise<ActiveSession[]> {
-    const activities = new Map(
-      (await this.sessions.findActivities(sessions.map((session) => session._id))).map(
-        (activity) => [activity._id.toHexString(), activity],
-      ),
-    );
-    const active: ActiveSession[] = [];
-    for (const session of sessions) {
-      const id = session._id.toHexString();
-      const activity = activities.get(id);
-      if (
-        activity === undefined ||
-        session.endedAt !== null ||
-        session.absoluteExpiresAt <= now ||
-        activity.expiresAt <= now
-      )
-        continue;
-      active.push({
-        id,
-        userId: session.userId.toHexString(),
-        createdAt: session.createdAt,
-        lastUsedAt: activity.lastUsedAt,
-        expiresAt: activity.expiresAt,
-        absoluteExpiresAt: session.absoluteExpiresAt,
-        ip: activity.ip,
-        userAgent: activity.userAgent,
-      });
+    try {
+      for await (const session of cursor) ids.push(session._id.toHexString());
+    } finally {
+      await cursor.close();
     }
-    return active;
+    return ids;
   }
 
-  private async isLiveToken(id: Types.ObjectId, now: Date): Promise<boolean> {
-    const token = await this.refreshTokens.findById(id);
-    return token !== null && token.revokedAt === null && token.expiresAt > now;
+  /** Joins each session with its last use, dropping ended ones and those idle past their expiry. */
+  private async withActivity(sessions: SessionRecord[], now: Date): Promise<ActiveSession[]> {
+    const activities = await this.activitiesOf(sessions);
+    return sessions.flatMap((session) => {
+      const activity = activities.get(session._id.toHexString());
+      const live =
+        activity !== undefined &&
+        session.endedAt === null &&
+        session.absoluteExpiresAt > now &&
+        activity.expiresAt > now;
+      return live ? [activeSession(session, activity)] : [];
+    });
   }
 
-  /** A new split token of the session; it expires after REFRESH_TOKEN_TTL, never past `absoluteExpiresAt`. */
-  private newRefreshToken(
-    userId: Types.ObjectId,
-    sessionId: string,
+  private async activitiesOf(
+    sessions: readonly SessionRecord[],
+  ): Promise<Map<string, SessionActivityRecord>> {
+    const activities = await this.sessions.findActivities(sessions.map((session) => session._id));
+    return new Map(activities.map((activity) => [activity._id.toHexString(), activity]));
+  }
+
+  /** Each token with what the link after it says became of it. */
+  private async withFate(tokens: readonly RefreshTokenRecord[]): Promise<ListedRefreshToken[]> {
+    const successors = await this.links.findSuccessors(tokens.map((token) => token._id));
+    return tokens.map((token) => listed(token, successors.get(token._id.toHexString())));
+  }
+
+  /** The stored token a client presented: found by its selector, checked by its verifier. */
+  private async findPresented(presented: string): Promise<RefreshTokenRecord | null> {
+    const selector = selectorOf(presented);
+    const link = selector === undefined ? null : await this.links.findById(selector);
+    if (link === null || isEndLink(link) || !matchesHash(presented, link.tokenHash)) return null;
+    return link;
+  }
+
+  /** A new token of the session; it expires after REFRESH_TOKEN_TTL, never past `absoluteExpiresAt`. */
+  private newToken(
+    claims: SessionClaims,
     absoluteExpiresAt: Date,
+    parent: Types.ObjectId,
     client: ClientInfo,
     now: Date,
-    id = new Types.ObjectId(),
-  ): { issued: IssuedRefreshToken; record: NewRefreshToken } {
-    const { token, tokenHash } = this.tokens.generateRefreshToken(id);
-    const maxAgeSeconds = Math.min(
-      this.config.refresh.ttlSeconds,
-      Math.floor((absoluteExpiresAt.getTime() - now.getTime()) / 1000),
+  ): { issued: IssuedRefreshToken; record: RefreshTokenRecord } {
+    const maxAgeSeconds = Math.max(
+      0,
+      Math.min(
+        this.config.refresh.ttlSeconds,
+        Math.floor((absoluteExpiresAt.getTime() - now.getTime()) / 1000),
+      ),
     );
     const expiresAt = new Date(now.getTime() + maxAgeSeconds * 1000);
+    const id = expiringId(expiresAt);
+    const { token, hash } = newSplitToken(id);
     return {
       issued: { token, expiresAt, maxAgeSeconds },
       record: {
         _id: id,
-        nextId: new Types.ObjectId(),
-        tokenHash,
-        userId,
-        sessionId,
+        parent,
+        sessionId: new Types.ObjectId(claims.sessionId),
+        userId: new Types.ObjectId(claims.userId),
+        tokenHash: hash,
         createdAt: now,
         expiresAt,
+        absoluteExpiresAt,
+        amr: [...claims.amr],
         createdByIp: client.ip,
         userAgent: client.userAgent,
       },
@@ -432,23 +616,18 @@ export class SessionStore {
   }
 
   private activity(
-    sessionId: Types.ObjectId,
-    token: NewRefreshToken,
+    token: RefreshTokenRecord,
     client: ClientInfo,
     now: Date,
   ): SessionActivityRecord {
     return {
-      _id: sessionId,
+      _id: token.sessionId,
       tokenId: token._id,
       lastUsedAt: now,
       expiresAt: token.expiresAt,
       ip: client.ip,
       userAgent: client.userAgent,
     };
-  }
-
-  private revocation(reason: RevokedReason, byIp: string, at: Date): Revocation {
-    return { at, byIp, reason };
   }
 
   private remember(
@@ -462,4 +641,58 @@ export class SessionStore {
     }
     this.cache.set(sessionId, entry);
   }
+}
+
+function tokenPage(page: Page): { limit: number; after?: Types.ObjectId } {
+  return {
+    limit: page.limit,
+    after: page.after === undefined ? undefined : objectIdOf(page.after),
+  };
+}
+
+function activeSession(session: SessionRecord, activity: SessionActivityRecord): ActiveSession {
+  return {
+    id: session._id.toHexString(),
+    userId: session.userId.toHexString(),
+    createdAt: session.createdAt,
+    lastUsedAt: activity.lastUsedAt,
+    expiresAt: activity.expiresAt,
+    absoluteExpiresAt: session.absoluteExpiresAt,
+    ip: activity.ip,
+    userAgent: activity.userAgent,
+  };
+}
+
+function listed(token: RefreshTokenRecord, next: LinkRecord | undefined): ListedRefreshToken {
+  const fate = fateOf(next);
+  return {
+    id: token._id.toHexString(),
+    createdAt: token.createdAt,
+    expiresAt: token.expiresAt,
+    createdByIp: token.createdByIp,
+    userAgent: token.userAgent,
+    ...fate,
+  };
+}
+
+function fateOf(
+  next: LinkRecord | undefined,
+): Pick<ListedRefreshToken, 'revokedAt' | 'revokedByIp' | 'revokedReason' | 'replacedBy'> {
+  if (next !== undefined && !isEndLink(next)) {
+    return {
+      revokedAt: next.createdAt,
+      revokedByIp: next.createdByIp,
+      revokedReason: RevokedReason.ROTATED,
+      replacedBy: next._id.toHexString(),
+    };
+  }
+  const reason = next === undefined ? null : TOKEN_REASON[next.end.reason];
+  if (next === undefined || reason === null)
+    return { revokedAt: null, revokedByIp: null, revokedReason: null, replacedBy: null };
+  return {
+    revokedAt: next.end.at,
+    revokedByIp: next.end.byIp,
+    revokedReason: reason,
+    replacedBy: null,
+  };
 }

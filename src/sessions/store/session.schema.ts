@@ -8,16 +8,23 @@ export enum SessionEndReason {
   PASSWORD_CHANGED = 'password-changed',
   USER_DISABLED = 'user-disabled',
   USER_DELETED = 'user-deleted',
+  /** MAX_SESSIONS_PER_USER: a newer sign-in took its place. */
+  EVICTED = 'evicted',
+  /** Idle past its refresh token's expiry (noticed, not caused: nothing is revoked). */
   EXPIRED = 'expired',
 }
 
 /**
- * A login session, keyed by an ObjectId whose hex is the `sid` of its access tokens (so `_id`
- * order is creation order). Written at sign-in and when it ends, never by a refresh: see
- * {@link SessionActivityDocument} for why.
+ * A login session; its `_id` is the `sid` of its access tokens. The `_id` is an expiring id
+ * (database/expiring-id.ts) at `absoluteExpiresAt` + SESSION_RETENTION, the latest the session
+ * can matter: since both are fixed settings, `_id` order is also sign-in order. Written at
+ * sign-in and when it ends, never by a refresh: see {@link SessionActivityDocument} for why.
  */
 @Schema({ collection: 'sessions', versionKey: false })
 export class SessionDocument {
+  @Prop({ type: Types.ObjectId, required: true })
+  _id!: Types.ObjectId;
+
   @Prop({ type: Types.ObjectId, required: true })
   userId!: Types.ObjectId;
 
@@ -29,9 +36,9 @@ export class SessionDocument {
   @Prop({ required: true })
   absoluteExpiresAt!: Date;
 
-  /** The user's credential version when the session was opened. */
-  @Prop({ required: true })
-  credentialVersion!: number;
+  /** How the user proved who they are (the `amr` claim of its access tokens). */
+  @Prop({ type: [String], required: true })
+  amr!: string[];
 
   @Prop({ type: Date, default: null })
   endedAt!: Date | null;
@@ -44,16 +51,13 @@ export const SessionSchema = SchemaFactory.createForClass(SessionDocument);
 // listings: equality on userId with an _id range and sort, the shape FerretDB can push down
 SessionSchema.index({ userId: 1, _id: -1 });
 
-export interface SessionRecord extends SessionDocument {
-  _id: Types.ObjectId;
-}
+export type SessionRecord = SessionDocument;
 
 /**
  * What each refresh of a session changes: its live refresh token and its last use. Kept apart
  * from the session because FerretDB 1.x applies an update by rewriting the whole document from
  * what it read: a refresh writing these fields into the session could put back `endedAt: null`
- * over a logout that landed in between. Here a refresh writes only this document, and nothing
- * but an end ever writes the session's `endedAt`.
+ * over an end that landed in between.
  */
 @Schema({ collection: 'session_activity', versionKey: false })
 export class SessionActivityDocument {
@@ -61,14 +65,14 @@ export class SessionActivityDocument {
   @Prop({ type: Types.ObjectId, required: true })
   _id!: Types.ObjectId;
 
-  /** The refresh token the session's client holds: the only one of it that can be active. */
+  /** The newest token of the session: where its end link goes (unless a refresh is under way). */
   @Prop({ type: Types.ObjectId, required: true })
   tokenId!: Types.ObjectId;
 
   @Prop({ required: true })
   lastUsedAt!: Date;
 
-  /** When it ends unless refreshed (the live token's expiry). */
+  /** When it ends unless refreshed (the newest token's expiry). */
   @Prop({ required: true })
   expiresAt!: Date;
 

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, trusted, Types } from 'mongoose';
-import { findOneById, findPage } from '../../database/driver';
+import { Model, Types } from 'mongoose';
+import { cursorOf, deleteWhere, findByIds, findOneById, updateById } from '../../database/driver';
+import { expiredBefore } from '../../database/expiring-id';
 import {
   SessionActivityDocument,
   SessionActivityRecord,
@@ -9,12 +10,6 @@ import {
   SessionEndReason,
   SessionRecord,
 } from './session.schema';
-
-/** Sessions created after `since`, and before `before` when given. */
-export interface SessionRange {
-  since: Date;
-  before?: Types.ObjectId;
-}
 
 /** The only code that touches the sessions and session_activity collections. Returns plain objects. */
 @Injectable()
@@ -26,8 +21,8 @@ export class SessionsRepository {
   ) {}
 
   async insert(session: SessionRecord, activity: SessionActivityRecord): Promise<void> {
-    await this.sessions.create(session);
-    await this.activity.create(activity);
+    await this.sessions.collection.insertOne(session);
+    await this.activity.collection.insertOne(activity);
   }
 
   findById(id: Types.ObjectId): Promise<SessionRecord | null> {
@@ -38,70 +33,71 @@ export class SessionsRepository {
     return findOneById(this.activity, id);
   }
 
-  /** One round trip for up to a page of sessions (see {@link findPage}). */
+  /** One round trip for up to a page of sessions. */
   findActivities(ids: readonly Types.ObjectId[]): Promise<SessionActivityRecord[]> {
-    if (ids.length === 0) return Promise.resolve([]);
-    return findPage(this.activity, {
-      filter: { _id: { $in: ids } },
-      sort: { _id: 1 },
-      limit: ids.length,
-    });
+    return findByIds(this.activity, ids);
   }
 
-  async setActivity(activity: SessionActivityRecord): Promise<void> {
-    const { _id, ...fields } = activity;
-    // to the driver as it is: every refresh writes it, and the schema adds nothing to an update
-    await this.activity.collection.updateOne({ _id }, { $set: fields });
+  async setActivity({ _id, ...fields }: SessionActivityRecord): Promise<void> {
+    await updateById(this.activity, _id, { $set: fields });
   }
 
   /**
    * Marks the session ended. Only the first end sets the reason on MongoDB; on FerretDB two ends
    * at once may both write, which leaves it ended either way: nothing ever clears `endedAt`.
    */
-  async markEnded(id: Types.ObjectId, reason: SessionEndReason, at: Date): Promise<boolean> {
-    const result = await this.sessions
-      .updateOne({ _id: id, endedAt: null }, { $set: { endedAt: at, endedReason: reason } })
-      .exec();
-    return result.modifiedCount === 1;
-  }
-
-  /**
-   * The users' sessions that are not ended and not past their absolute lifetime, newest first.
-   * The filter is equality on the indexed `userId` with an `_id` range and sort (ObjectIds start
-   * with their creation time): no session older than the absolute lifetime can be alive, so
-   * `since` bounds how far back the range goes, on MongoDB and on FerretDB alike.
-   */
-  listOpen(
-    userIds: readonly Types.ObjectId[],
-    range: SessionRange,
-    now: Date,
-  ): Promise<SessionRecord[]> {
-    return this.openCursor(userIds, range, now).toArray();
-  }
-
-  /** As {@link listOpen}, read through a cursor, so a caller can stop once it has enough. */
-  openCursor(userIds: readonly Types.ObjectId[], range: SessionRange, now: Date) {
-    const idRange: Record<string, Types.ObjectId> = {
-      $gte: Types.ObjectId.createFromTime(Math.floor(range.since.getTime() / 1000)),
-    };
-    if (range.before !== undefined) idRange.$lt = range.before;
-    // through the driver: mongoose's cursor added its own work to every session read
-    return this.sessions.collection.find<SessionRecord>(
+  async markEnded(id: Types.ObjectId, reason: SessionEndReason, at: Date): Promise<void> {
+    await updateById(
+      this.sessions,
+      id,
+      { $set: { endedAt: at, endedReason: reason } },
       {
-        userId: userIds.length === 1 ? userIds[0] : { $in: userIds },
-        _id: idRange,
         endedAt: null,
-        absoluteExpiresAt: { $gt: now },
       },
-      { sort: { _id: -1 } },
     );
   }
 
-  /** Removes every session of the user and its activity document. */
-  async deleteAllOfUser(userId: string): Promise<void> {
-    const owner = new Types.ObjectId(userId);
-    const ids = (await this.sessions.distinct('_id', { userId: owner }).exec()) as Types.ObjectId[];
-    if (ids.length > 0) await this.activity.deleteMany({ _id: trusted({ $in: ids }) }).exec();
-    await this.sessions.deleteMany({ userId: owner }).exec();
+  /**
+   * The users' sessions that are not marked ended and not past their absolute lifetime, newest
+   * first, through a cursor so that a caller can stop once it has enough. Equality on the indexed
+   * `userId` with an `_id` range and sort: the shape FerretDB pushes down. A live session's `_id`
+   * (its expiry plus retention) lies after `now` + SESSION_RETENTION.
+   */
+  openCursor(
+    userIds: readonly Types.ObjectId[],
+    range: { aliveAfter: Types.ObjectId; before?: Types.ObjectId },
+    now: Date,
+  ) {
+    return cursorOf<SessionRecord>(
+      this.sessions,
+      {
+        userId: userIds.length === 1 ? userIds[0] : { $in: userIds },
+        _id: { $gt: range.aliveAfter, ...(range.before !== undefined && { $lt: range.before }) },
+        endedAt: null,
+        absoluteExpiresAt: { $gt: now },
+      },
+      { _id: -1 },
+    );
+  }
+
+  /** Removes these sessions and their activity. */
+  async deleteByIds(ids: readonly Types.ObjectId[]): Promise<void> {
+    if (ids.length === 0) return;
+    await deleteWhere(this.sessions, { _id: { $in: ids } });
+    await deleteWhere(this.activity, { _id: { $in: ids } });
+  }
+
+  /** Removes the sessions, and their activity, whose absolute lifetime and retention are over. */
+  async deleteExpired(now: Date): Promise<void> {
+    await deleteWhere(this.sessions, { _id: expiredBefore(now) });
+    await deleteWhere(this.activity, { _id: expiredBefore(now) });
+  }
+
+  /** The ids of every session of the user, ended or not. */
+  async idsOfUser(userId: Types.ObjectId): Promise<Types.ObjectId[]> {
+    const sessions = await cursorOf<SessionRecord>(this.sessions, { userId }, { _id: 1 })
+      .project<{ _id: Types.ObjectId }>({ _id: 1 })
+      .toArray();
+    return sessions.map((session) => session._id);
   }
 }

@@ -1,0 +1,104 @@
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
+import { Cleanup } from '../../src/database/cleanup';
+import { newSession, refreshCookieFrom, signIn, uniqueUsername } from '../support/auth-helpers';
+import { commandsDuring, monitoredDatabaseUri } from '../support/database-commands';
+import { createTestApp, TestApp } from '../support/test-app';
+import { bearer, expectError, expectSuccess, listRefreshTokens } from '../rest/rest-helpers';
+
+/** The session store against the real database: what a refresh costs and what the links say. */
+describe('session store', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ MONGODB_URI: monitoredDatabaseUri() });
+  });
+  afterAll(() => t.close());
+
+  const refresh = (cookie: string) => t.http.post('/auth/refresh-token').set('Cookie', cookie);
+
+  it('rotates a refresh token in four database commands: read it, insert its successor, move the activity, read the user', async () => {
+    const session = await newSession(t.http);
+    let res: Awaited<ReturnType<typeof refresh>> | undefined;
+    const commands = await commandsDuring(t, async () => {
+      res = await refresh(session.cookie);
+    });
+    expectSuccess(res!);
+    expect(commands).toEqual([
+      'refresh_tokens.find',
+      'refresh_tokens.insert',
+      'session_activity.update',
+      'users.find',
+    ]);
+  });
+
+  it('lists what became of each token from the link that follows it', async () => {
+    const username = uniqueUsername('fate');
+    const first = await newSession(t.http, username);
+    expectSuccess(await refresh(first.cookie));
+    await t.http.post('/auth/logout').set('Authorization', bearer(first.accessToken)).expect(200);
+    // that session ended: a second one lists the first one's tokens
+    const viewer = await signIn(t.http, username);
+    const [own, successor, original] = await listRefreshTokens(
+      t.http,
+      first.userId,
+      viewer.accessToken,
+    );
+    expect(own).toMatchObject({ isActive: true, revokedAt: null, revokedReason: null });
+    expect(successor).toMatchObject({
+      isActive: false,
+      revokedReason: 'logout',
+      revokedByIp: expect.any(String),
+      replacedBy: null,
+    });
+    expect(original).toMatchObject({
+      isActive: false,
+      revokedReason: 'rotated',
+      revokedAt: successor.createdAt,
+      replacedBy: successor.id,
+    });
+  });
+
+  it('never lets a refresh outlive an end that raced it: the chain has one link after each token', async () => {
+    for (let round = 0; round < 20; round += 1) {
+      const session = await newSession(t.http);
+      const [refreshed, loggedOut] = await Promise.all([
+        refresh(session.cookie),
+        t.http.post('/auth/logout').set('Authorization', bearer(session.accessToken)),
+      ]);
+      expect(loggedOut.status).toBe(200);
+      const cookie = refreshCookieFrom(refreshed);
+      // whichever won, nothing of the session refreshes afterwards
+      expectError(await refresh(session.cookie), 401, 'INVALID_REFRESH_TOKEN');
+      if (cookie !== undefined) expectError(await refresh(cookie), 401, 'INVALID_REFRESH_TOKEN');
+    }
+  });
+
+  it('forgets an ended session and its tokens once SESSION_RETENTION has passed, and only then', async () => {
+    const retention = await createTestApp({ SESSION_RETENTION: '60s' });
+    try {
+      const db = retention.app.get<Connection>(getConnectionToken());
+      const session = await newSession(retention.http);
+      await retention.http.post('/auth/refresh-token').set('Cookie', session.cookie).expect(200);
+      await retention.http
+        .post('/auth/logout')
+        .set('Authorization', bearer(session.accessToken))
+        .expect(200);
+      const count = async () => ({
+        sessions: await db.collection('sessions').countDocuments(),
+        activity: await db.collection('session_activity').countDocuments(),
+        links: await db.collection('refresh_tokens').countDocuments(),
+      });
+      const cleanup = retention.app.get(Cleanup);
+      await cleanup.runOnce(new Date(Date.now() + 30_000));
+      // two tokens and the end link stay listable during retention
+      expect(await count()).toEqual({ sessions: 1, activity: 1, links: 3 });
+      await cleanup.runOnce(new Date(Date.now() + 62_000));
+      expect(await count()).toEqual({ sessions: 0, activity: 0, links: 0 });
+      // again, as another instance would: nothing left to do, nothing fails
+      await cleanup.runOnce(new Date(Date.now() + 62_000));
+      expect(await count()).toEqual({ sessions: 0, activity: 0, links: 0 });
+    } finally {
+      await retention.close();
+    }
+  });
+});
