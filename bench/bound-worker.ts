@@ -114,41 +114,42 @@ async function prepare(
       detail: `findOne({_id}) on ${ids.length} users`,
     };
   }
-  // db-write: a rotation's writes, in a scratch collection indexed like refresh_tokens
-  const tokens = db.collection(WRITE_COLLECTION);
-  await tokens.createIndex({ tokenHash: 1 }, { unique: true });
-  await tokens.createIndex({ sessionId: 1 });
-  await tokens.createIndex({ userId: 1, createdAt: -1 });
-  const ids: ObjectId[] = [];
-  const seed = Array.from({ length: 1_000 }, () => tokenDoc());
-  await tokens.insertMany(seed);
-  ids.push(...seed.map((doc) => doc._id));
+  // db-write: a rotation's writes (insert the successor link, move the session's activity), in
+  // scratch collections indexed like refresh_tokens and session_activity
+  const links = db.collection(WRITE_COLLECTION);
+  const activity = db.collection(`${WRITE_COLLECTION}_activity`);
+  await links.createIndex({ parent: 1 }, { unique: true });
+  await links.createIndex({ sessionId: 1 });
+  await links.createIndex({ userId: 1, createdAt: -1 });
+  const heads = Array.from({ length: 1_000 }, () => tokenDoc(new ObjectId()));
+  await links.insertMany(heads);
+  await activity.insertMany(heads.map((head) => ({ _id: head.sessionId, tokenId: head._id })));
   return {
-    operation: () => rotate(tokens, ids),
-    detail: `findOneAndUpdate({_id}) + insertOne, ${WRITE_COLLECTION} indexed like refresh_tokens`,
-    cleanup: () => tokens.drop(),
+    operation: () => rotate(links, activity, heads),
+    detail: `insertOne (unique parent) + updateOne({_id}), ${WRITE_COLLECTION} indexed like refresh_tokens`,
+    cleanup: async () => {
+      await links.drop();
+      await activity.drop();
+    },
   };
 }
 
-async function rotate(tokens: Collection, ids: ObjectId[]): Promise<void> {
-  const successor = tokenDoc();
-  await tokens.findOneAndUpdate(
-    { _id: pick(ids) },
-    {
-      $set: {
-        revokedAt: new Date(),
-        revokedByIp: '127.0.0.1',
-        revokedReason: 'rotated',
-        replacedBy: successor._id,
-      },
-    },
+/** Rotates a random session's newest token: its successor follows it, the activity points at it. */
+async function rotate(links: Collection, activity: Collection, heads: TokenDoc[]): Promise<void> {
+  const index = Math.floor(Math.random() * heads.length);
+  const successor = { ...tokenDoc(heads[index].sessionId), parent: heads[index]._id };
+  heads[index] = successor;
+  await links.insertOne(successor);
+  await activity.updateOne(
+    { _id: successor.sessionId },
+    { $set: { tokenId: successor._id, lastUsedAt: successor.createdAt, ip: '127.0.0.1' } },
   );
-  await tokens.insertOne(successor);
-  ids.push(successor._id);
 }
 
-function tokenDoc() {
-  return refreshTokenDocument(new ObjectId(), new Date()).document;
+type TokenDoc = ReturnType<typeof tokenDoc>;
+
+function tokenDoc(sessionId: ObjectId) {
+  return refreshTokenDocument(new ObjectId(), new Date(), sessionId).document;
 }
 
 function pick<T>(items: readonly T[]): T {

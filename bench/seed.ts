@@ -1,22 +1,25 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Db, MongoClient, ObjectId } from 'mongodb';
+import { expiringId } from '../src/database/expiring-id';
 
 const BATCH = 1_000;
 const REFRESH_TTL_MS = 7 * 24 * 3600 * 1000;
 const SESSION_MAX_LIFETIME_MS = 30 * 24 * 3600 * 1000;
+const SESSION_RETENTION_MS = 30 * 24 * 3600 * 1000;
 const CHROME_MAC =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 export const BENCH_PASSWORD = 'bench-password-123';
 
 /**
- * An open session with its live refresh token, shaped like src/auth/session.schema.ts and
- * src/auth/refresh-token.schema.ts: the token is the document's `_id` (selector), then 256 random
- * bits (verifier), as the server issues them.
+ * An open session with its first refresh token, shaped like src/sessions/store/session.schema.ts
+ * and src/sessions/store/refresh-token.schema.ts: the token is the link's `_id` (selector), then
+ * 256 random bits (verifier), as the server issues them.
  */
 export function sessionDocuments(userId: ObjectId, now: Date) {
-  const sessionId = new ObjectId();
-  const { token, document } = refreshTokenDocument(userId, now, sessionId.toHexString());
+  const absoluteExpiresAt = new Date(now.getTime() + SESSION_MAX_LIFETIME_MS);
+  const sessionId = expiringId(new Date(absoluteExpiresAt.getTime() + SESSION_RETENTION_MS));
+  const { token, document } = refreshTokenDocument(userId, now, sessionId);
   return {
     token,
     sessionId,
@@ -25,8 +28,8 @@ export function sessionDocuments(userId: ObjectId, now: Date) {
       _id: sessionId,
       userId,
       createdAt: now,
-      absoluteExpiresAt: new Date(now.getTime() + SESSION_MAX_LIFETIME_MS),
-      credentialVersion: 0,
+      absoluteExpiresAt,
+      amr: ['pwd'],
       endedAt: null,
       endedReason: null,
     },
@@ -41,28 +44,23 @@ export function sessionDocuments(userId: ObjectId, now: Date) {
   };
 }
 
-/** A refresh token of `sessionId`, shaped like src/auth/refresh-token.schema.ts. */
-export function refreshTokenDocument(
-  userId: ObjectId,
-  now: Date,
-  sessionId = new ObjectId().toHexString(),
-) {
-  const _id = new ObjectId();
+/** The first refresh token of the session `sessionId`, shaped like src/sessions/store/refresh-token.schema.ts. */
+export function refreshTokenDocument(userId: ObjectId, now: Date, sessionId = new ObjectId()) {
+  const expiresAt = new Date(now.getTime() + REFRESH_TTL_MS);
+  const _id = expiringId(expiresAt);
   const token = Buffer.concat([_id.id, randomBytes(32)]).toString('base64url');
   const document = {
     _id,
-    nextId: new ObjectId(),
-    tokenHash: createHash('sha256').update(token).digest('hex'),
-    userId,
+    parent: sessionId,
     sessionId,
+    userId,
+    tokenHash: createHash('sha256').update(token).digest('hex'),
     createdAt: now,
-    expiresAt: new Date(now.getTime() + REFRESH_TTL_MS),
+    expiresAt,
+    absoluteExpiresAt: new Date(now.getTime() + SESSION_MAX_LIFETIME_MS),
+    amr: ['pwd'],
     createdByIp: '127.0.0.1',
     userAgent: 'bench',
-    revokedAt: null,
-    revokedByIp: null,
-    revokedReason: null,
-    replacedBy: null,
   };
   return { token, document };
 }
