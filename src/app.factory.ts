@@ -7,6 +7,7 @@ import { setupApiDocs } from './api-docs.setup';
 import { AppModule } from './app.module';
 import { EnvelopingExpressAdapter } from './common/enveloping-express-adapter';
 import { jsonBodyParser } from './common/json-body';
+import { refuseForeignOrigins } from './common/origin-check';
 import { requestIdMiddleware } from './common/request-id.middleware';
 import { securityHeaders } from './common/security-headers';
 import { AppConfig } from './config/app-config';
@@ -45,6 +46,7 @@ export async function createApp(
       exposedHeaders: ['X-Request-Id', 'Retry-After'],
     });
   }
+  app.use(refuseForeignOrigins(config));
   setupApiDocs(app, config);
   return app;
 }
