@@ -10,6 +10,12 @@ import { noStorePlugin } from './no-store-plugin';
 import { operationLimitsPlugin } from './operation-limits';
 
 /**
+ * Validation stops after this many errors: one document repeating a mistake (500 `@skip`s on one
+ * field) would otherwise answer one error per repeat, each with its locations.
+ */
+export const MAX_VALIDATION_ERRORS = 10;
+
+/**
  * Apollo at /graphql. The schema is built from the code in memory; `npm run codegen` writes it to
  * schema.gql (the running server never writes into the repository).
  */
@@ -38,6 +44,7 @@ export function graphqlOptions(
       ApolloServerPluginCacheControlDisabled(),
       noStorePlugin(),
     ],
+    validationOptions: { maxErrors: MAX_VALIDATION_ERRORS },
     introspection: !config.isProduction,
     hideSchemaDetailsFromClientErrors: config.isProduction,
     includeStacktraceInErrorResponses: config.nodeEnv === 'development',

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { print } from 'graphql';
 import type { Connection } from 'mongoose';
+import { MAX_VALIDATION_ERRORS } from '../../src/graphql/graphql-options';
 import { UsersService } from '../../src/users/users.service';
 import { SignInDocument, SignUpDocument, UsersDocument } from '../generated/graphql';
 import { PASSWORD, uniqueUsername } from '../support/auth-helpers';
@@ -57,6 +58,20 @@ describe('GraphQL errors', () => {
       );
       expect(result.response.status).toBe(400);
       expect(onlyError(result).extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    });
+
+    it('answers at most a few validation errors, however often a mistake repeats', async () => {
+      const skips = Array.from({ length: 500 }, () => '@skip(if: false)').join(' ');
+      const result = await send(
+        t.http,
+        { query: `{ me ${skips} { id } }` },
+        { token: session.accessToken },
+      );
+      expect(result.response.status).toBe(400);
+      const errors = result.errors ?? [];
+      // MAX_VALIDATION_ERRORS, and graphql-js's "Too many validation errors" after them
+      expect(errors.length).toBeGreaterThan(1);
+      expect(errors.length).toBeLessThanOrEqual(MAX_VALIDATION_ERRORS + 1);
     });
   });
 
