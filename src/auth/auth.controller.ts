@@ -5,7 +5,7 @@ import { ApiAuthenticated, ApiEnvelope, ApiErrors, ApiRefreshCookie } from '../c
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
-import { AuthRateLimited } from '../rate-limit/rate-limit.guard';
+import { AuthRateLimited } from '../rate-limit/throttlers';
 import { User } from '../users/user.model';
 import { UsersService } from '../users/users.service';
 import { AuthPayload } from './auth-payload.model';

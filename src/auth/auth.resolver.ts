@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
 import { PASSWORD_HASHING_COMPLEXITY } from '../graphql/operation-limits';
-import { AuthRateLimited } from '../rate-limit/rate-limit.guard';
+import { AuthRateLimited } from '../rate-limit/throttlers';
 import { User } from '../users/user.model';
 import { UsersService } from '../users/users.service';
 import { AuthPayload } from './auth-payload.model';

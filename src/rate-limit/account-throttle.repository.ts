@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted } from 'mongoose';
-import { findOneById } from '../database/driver';
+import { findOneById, insertOnce } from '../database/driver';
 import {
   AccountFailureDocument,
   AccountFailureRecord,
@@ -9,14 +9,8 @@ import {
   AccountThrottleRecord,
 } from './account-throttle.schema';
 
-const DUPLICATE_KEY = 11000;
-
 function failureId(epoch: string, failure: number): string {
   return `${epoch}|${failure}`;
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: number }).code === DUPLICATE_KEY;
 }
 
 /** The only code that touches account_throttles and account_failures. Every lookup is by `_id`. */
@@ -35,19 +29,9 @@ export class AccountThrottleRepository {
 
   /** The account's record, opened with `epoch` unless another attempt opened it first. */
   async open(username: string, epoch: string, expiresAt: Date): Promise<AccountThrottleRecord> {
-    try {
-      await this.throttles.create({
-        _id: username,
-        epoch,
-        failures: 0,
-        lockedUntil: null,
-        expiresAt,
-      });
-      return { _id: username, epoch, failures: 0, lockedUntil: null };
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-      return (await this.find(username)) ?? this.open(username, epoch, expiresAt);
-    }
+    const record = { _id: username, epoch, failures: 0, lockedUntil: null };
+    if (await insertOnce(this.throttles, { ...record, expiresAt })) return record;
+    return (await this.find(username)) ?? this.open(username, epoch, expiresAt);
   }
 
   /** Claims failure number `failure`; false when another attempt holds it. */
@@ -58,18 +42,12 @@ export class AccountThrottleRepository {
     failedAt: Date | null,
     expiresAt: Date,
   ): Promise<boolean> {
-    try {
-      await this.failures.create({
-        _id: failureId(epoch, failure),
-        claimedAt: now,
-        failedAt,
-        expiresAt,
-      });
-      return true;
-    } catch (error) {
-      if (isDuplicateKey(error)) return false;
-      throw error;
-    }
+    return insertOnce(this.failures, {
+      _id: failureId(epoch, failure),
+      claimedAt: now,
+      failedAt,
+      expiresAt,
+    });
   }
 
   findFailure(epoch: string, failure: number): Promise<AccountFailureRecord | null> {

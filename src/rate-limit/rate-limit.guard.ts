@@ -1,108 +1,109 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { GqlContextType, GqlExecutionContext } from '@nestjs/graphql';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  ThrottlerLimitDetail,
+  ThrottlerModuleOptions,
+  ThrottlerRequest,
+  ThrottlerStorage,
+} from '@nestjs/throttler';
 import type { Request } from 'express';
 import { AppError, ErrorCode } from '../common/app-error';
-import { normalizeUsername } from '../common/credential-rules';
-import { clientInfoOf, extractRequest } from '../common/request-context';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { clientInfoOf, extractRequest, extractResponse } from '../common/request-context';
 import { RateLimitScope, SecurityLog } from '../logging/security-log';
-import { clientNetworkOf } from './client-network';
-import { RateLimit, RateLimiter } from './rate-limiter.service';
-
-const AUTH_RATE_LIMITED = 'authRateLimited';
 
 /**
- * Counts a route against AUTH_RATE_LIMIT per client IP and username and against AUTH_IP_RATE_LIMIT
- * per client IP, instead of API_RATE_LIMIT.
- */
-export const AuthRateLimited = () => SetMetadata(AUTH_RATE_LIMITED, true);
-
-/**
- * The global limit for REST and GraphQL alike; each transport's error path adds Retry-After.
+ * The throttlers of ./throttlers.ts on REST and GraphQL alike; a refusal is the app's 429
+ * TOO_MANY_REQUESTS, whose error path adds Retry-After on each transport.
+ *
  * Nest runs guards once per REST route and once per GraphQL root field. AUTH limits count each
  * sign-in or sign-up attempt, so every such field; API_RATE_LIMIT counts requests, so the root
  * fields of one GraphQL request share one claim and its answer.
  */
 @Injectable()
-export class RateLimitGuard implements CanActivate {
-  /** Every limit 0: nothing to count, and no reason to look at the route. */
-  private readonly off: boolean;
-  /** The API_RATE_LIMIT check of each request in flight, shared by its root fields. */
-  private readonly apiChecks = new WeakMap<Request, Promise<true>>();
+export class RateLimitGuard extends ThrottlerGuard {
+  /** The API_RATE_LIMIT claim of each request in flight. */
+  private readonly apiClaims = new WeakMap<Request, Promise<boolean>>();
+  /** The claims each guard call has started (see canActivate). */
+  private readonly started = new WeakMap<ExecutionContext, Promise<boolean>[]>();
 
   constructor(
-    private readonly limiter: RateLimiter,
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
     private readonly securityLog: SecurityLog,
-    private readonly reflector: Reflector,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.off =
-      config.authRateLimit === 0 && config.authIpRateLimit === 0 && config.apiRateLimit === 0;
+    super(options, storage, reflector);
   }
 
-  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    return this.off || this.count(context);
+  override async onModuleInit(): Promise<void> {
+    const throttlers = Array.isArray(this.options) ? this.options : this.options.throttlers;
+    // every limit 0: nothing to count (and nothing to warn about)
+    if (throttlers.length === 0) this.throttlers = [];
+    else await super.onModuleInit();
   }
 
-  private count(context: ExecutionContext): Promise<true> {
-    const isAuth =
-      this.reflector.getAllAndOverride<boolean | undefined>(AUTH_RATE_LIMITED, [
-        context.getHandler(),
-        context.getClass(),
-      ]) === true;
-    const req = extractRequest(context);
-    const { ip } = clientInfoOf(req);
-    if (isAuth) return this.claim(this.authLimits(context, ip), ip);
-    let check = this.apiChecks.get(req);
-    if (check === undefined) {
-      check = this.claim(this.apiLimits(ip), ip);
-      this.apiChecks.set(req, check);
+  /**
+   * The base class waits for each throttler's claim before it starts the next; here each is only
+   * started, and all are awaited together, so the storage sends them in one round trip.
+   */
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.throttlers.length === 0) return true;
+    const claims: Promise<boolean>[] = [];
+    this.started.set(context, claims);
+    await super.canActivate(context);
+    await Promise.all(claims);
+    return true;
+  }
+
+  protected override handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    const claim =
+      request.throttler.name === ('api' satisfies RateLimitScope)
+        ? this.oncePerRequest(request)
+        : super.handleRequest(request);
+    // a refusal is answered through canActivate's await; this keeps it from looking unhandled first
+    claim.catch(() => undefined);
+    this.started.get(request.context)?.push(claim);
+    return Promise.resolve(true);
+  }
+
+  private oncePerRequest(request: ThrottlerRequest): Promise<boolean> {
+    const req = extractRequest(request.context);
+    let claim = this.apiClaims.get(req);
+    if (claim === undefined) {
+      claim = super.handleRequest(request);
+      this.apiClaims.set(req, claim);
     }
-    return check;
+    return claim;
   }
 
-  /** Claims a slot of each limit, or throws TOO_MANY_REQUESTS (logged once). */
-  private async claim(limits: RateLimit[], ip: string): Promise<true> {
-    if (limits.length === 0) return true;
-    const decision = await this.limiter.consumeAll(limits);
-    if (decision.allowed) return true;
-
-    this.securityLog.rateLimited(scopeOf(decision.refusedKey), ip);
-    throw new AppError(ErrorCode.TOO_MANY_REQUESTS, undefined, [], decision.retryAfterSeconds);
+  protected override getRequestResponse(context: ExecutionContext): {
+    req: Record<string, unknown>;
+    res: Record<string, unknown>;
+  } {
+    return {
+      req: extractRequest(context) as unknown as Record<string, unknown>,
+      res: extractResponse(context) as unknown as Record<string, unknown>,
+    };
   }
 
-  /** Both auth limits in one claim: the pair stops guessing at one account, the IP stops spraying. */
-  private authLimits(context: ExecutionContext, ip: string): RateLimit[] {
-    const { authRateLimit, authIpRateLimit } = this.config;
-    const limits: RateLimit[] = [];
-    if (authRateLimit > 0) {
-      const username = normalizeUsername(usernameOf(context));
-      limits.push({ key: `auth:${ip}:${username}`, limit: authRateLimit });
-    }
-    if (authIpRateLimit > 0) {
-      limits.push({ key: `auth-ip:${clientNetworkOf(ip)}`, limit: authIpRateLimit });
-    }
-    return limits;
+  /** One budget per throttler and client, whichever route or face counts against it. */
+  protected override generateKey(
+    _context: ExecutionContext,
+    tracker: string,
+    throttlerName: string,
+  ): string {
+    return `${throttlerName}:${tracker}`;
   }
 
-  private apiLimits(ip: string): RateLimit[] {
-    return this.config.apiRateLimit > 0
-      ? [{ key: `api:${ip}`, limit: this.config.apiRateLimit }]
-      : [];
+  protected override throwThrottlingException(
+    context: ExecutionContext,
+    { key, timeToBlockExpire }: ThrottlerLimitDetail,
+  ): Promise<void> {
+    const scope = key.slice(0, key.indexOf(':')) as RateLimitScope;
+    this.securityLog.rateLimited(scope, clientInfoOf(extractRequest(context)).ip);
+    throw new AppError(ErrorCode.TOO_MANY_REQUESTS, undefined, [], timeToBlockExpire);
   }
-}
-
-function scopeOf(key: string): RateLimitScope {
-  return key.slice(0, key.indexOf(':')) as RateLimitScope;
-}
-
-/** The username an auth attempt is for: the REST body's, or the GraphQL `input`'s. */
-function usernameOf(context: ExecutionContext): string {
-  const source: unknown =
-    context.getType<GqlContextType>() === 'graphql'
-      ? GqlExecutionContext.create(context).getArgs<{ input?: unknown }>().input
-      : extractRequest(context).body;
-  const username = (source as { username?: unknown } | undefined)?.username;
-  return typeof username === 'string' ? username.slice(0, 64) : '';
 }

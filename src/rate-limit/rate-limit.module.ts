@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AccountThrottleRepository } from './account-throttle.repository';
 import {
   AccountFailureDocument,
@@ -9,26 +11,46 @@ import {
   AccountThrottleSchema,
 } from './account-throttle.schema';
 import { AccountThrottle } from './account-throttle.service';
-import { RateLimitSlotDocument, RateLimitSlotSchema } from './rate-limit-slot.schema';
+import { MongoThrottlerStorage } from './mongo-throttler.storage';
+import { RateLimitClaimDocument, RateLimitClaimSchema } from './rate-limit-claim.schema';
+import { RateLimitClaimsRepository } from './rate-limit-claims.repository';
 import { RateLimitGuard } from './rate-limit.guard';
-import { RateLimitRepository } from './rate-limit.repository';
-import { RateLimiter } from './rate-limiter.service';
+import { throttlersOf } from './throttlers';
 
-/**
- * The brute-force layers: the rate-limit guard (registered before the auth guard, so floods are
- * refused before any token work) and the account throttle the sign-in use cases run checks under.
- */
 @Module({
   imports: [
     MongooseModule.forFeature([
-      { name: RateLimitSlotDocument.name, schema: RateLimitSlotSchema },
+      { name: RateLimitClaimDocument.name, schema: RateLimitClaimSchema },
+    ]),
+  ],
+  providers: [RateLimitClaimsRepository, MongoThrottlerStorage],
+  exports: [MongoThrottlerStorage],
+})
+class ThrottlerStorageModule {}
+
+/**
+ * The brute-force layers: the request limits (@nestjs/throttler with our storage; the guard is
+ * registered before the auth guard, so floods are refused before any token work) and the account
+ * throttle the sign-in use cases run checks under.
+ */
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      imports: [ThrottlerStorageModule],
+      inject: [APP_CONFIG, MongoThrottlerStorage],
+      useFactory: (config: AppConfig, storage: MongoThrottlerStorage) => ({
+        throttlers: throttlersOf(config),
+        storage,
+        // the contract has no X-RateLimit-* headers; Retry-After comes with the 429
+        setHeaders: false,
+      }),
+    }),
+    MongooseModule.forFeature([
       { name: AccountThrottleDocument.name, schema: AccountThrottleSchema },
       { name: AccountFailureDocument.name, schema: AccountFailureSchema },
     ]),
   ],
   providers: [
-    RateLimitRepository,
-    RateLimiter,
     AccountThrottleRepository,
     AccountThrottle,
     { provide: APP_GUARD, useClass: RateLimitGuard },
