@@ -1,11 +1,13 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsBoolean, IsIn } from 'class-validator';
+import { ApiBodyKeywords } from '../common/api-docs-extensions';
 import { Role } from '../common/auth-user';
 import { IsOptionalNotNull } from '../common/validation-decorators';
 
 /** An admin's changes to a user: `role`, `disabled`, or both (at least one). */
 @InputType()
+@ApiBodyKeywords({ minProperties: 1 })
 export class UpdateUserInput {
   /** `user` or `admin`. */
   @Field(() => String, { nullable: true })

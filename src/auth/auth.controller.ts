@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common'
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiAuthenticated, ApiEnvelope, ApiErrors, ApiRefreshCookie } from '../common/api-docs';
+import { ApiLinks, REFRESH_TOKEN_SET_BY_ANSWER } from '../common/api-docs-extensions';
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
@@ -31,6 +32,28 @@ export class AuthController {
   @Post('sign-up')
   @ApiOperation({ summary: 'Create a user' })
   @ApiEnvelope(201, User, 'The new user')
+  @ApiLinks({
+    GetUser: {
+      operation: 'GET /users/{id}',
+      parameters: { id: '$response.body#/data/id' },
+      description: 'Read the new user',
+    },
+    UpdateUser: {
+      operation: 'PATCH /users/{id}',
+      parameters: { id: '$response.body#/data/id' },
+      description: "An admin changes the new user's role or disabled flag",
+    },
+    DeleteUser: {
+      operation: 'DELETE /users/{id}',
+      parameters: { id: '$response.body#/data/id' },
+      description: 'An admin deletes the new user',
+    },
+    SignIn: {
+      operation: 'POST /auth/sign-in',
+      requestBody: { username: '$request.body#/username', password: '$request.body#/password' },
+      description: 'Sign in as the new user',
+    },
+  })
   @ApiErrors(ErrorCode.VALIDATION_ERROR, ErrorCode.USERNAME_TAKEN, ErrorCode.PAYLOAD_TOO_LARGE)
   signUp(@Body() input: SignUpInput): Promise<User> {
     return this.auth.signUp(input);
@@ -45,7 +68,29 @@ export class AuthController {
     description: 'Sets the HttpOnly refresh-token cookie.',
   })
   @ApiEnvelope(200, AuthPayload, 'An access token; the refresh token is in the Set-Cookie header')
-  @ApiErrors(ErrorCode.VALIDATION_ERROR, ErrorCode.INVALID_CREDENTIALS, ErrorCode.PAYLOAD_TOO_LARGE)
+  @ApiLinks({
+    ListSessions: {
+      operation: 'GET /users/{id}/sessions',
+      parameters: { id: '$response.body#/data/user/id' },
+      description: "The signed-in user's sessions, this new one first",
+    },
+    ListRefreshTokens: {
+      operation: 'GET /users/{id}/refresh-tokens',
+      parameters: { id: '$response.body#/data/user/id' },
+      description: "The signed-in user's refresh tokens",
+    },
+    RevokeToken: {
+      operation: 'POST /auth/revoke-token',
+      requestBody: { token: REFRESH_TOKEN_SET_BY_ANSWER },
+      description: 'Revoke the refresh token this answer set (its owner or an admin)',
+    },
+  })
+  @ApiErrors(
+    ErrorCode.VALIDATION_ERROR,
+    ErrorCode.INVALID_CREDENTIALS,
+    ErrorCode.ACCOUNT_DISABLED,
+    ErrorCode.PAYLOAD_TOO_LARGE,
+  )
   async signIn(
     @Body() input: SignInInput,
     @Client() client: ClientInfo,
@@ -66,6 +111,13 @@ export class AuthController {
       'Reads the refresh cookie, rotates it (new Set-Cookie) and answers like sign-in. A tab that lost a concurrent refresh within the grace window gets an access token without a new cookie.',
   })
   @ApiEnvelope(200, AuthPayload, 'A new access token')
+  @ApiLinks({
+    RevokeToken: {
+      operation: 'POST /auth/revoke-token',
+      requestBody: { token: REFRESH_TOKEN_SET_BY_ANSWER },
+      description: 'Revoke the refresh token this answer set (its owner or an admin)',
+    },
+  })
   @ApiErrors(
     ErrorCode.VALIDATION_ERROR,
     ErrorCode.INVALID_REFRESH_TOKEN,
@@ -143,6 +195,7 @@ export class AuthController {
   @ApiRefreshCookie(
     "Not needed: the session is the bearer token's. Cleared by the answer. The browser sends this HttpOnly cookie by itself: leave it empty in Swagger UI.",
   )
+  @ApiBody({ type: LogoutInput, required: false })
   @ApiEnvelope(200, 'boolean', 'Logged out')
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.PAYLOAD_TOO_LARGE)
   async logout(
@@ -183,6 +236,28 @@ export class AuthController {
   @Get('me')
   @ApiOperation({ summary: 'The signed-in user' })
   @ApiEnvelope(200, User, 'The caller')
+  @ApiLinks({
+    ListSessions: {
+      operation: 'GET /users/{id}/sessions',
+      parameters: { id: '$response.body#/data/id' },
+      description: "The caller's sessions",
+    },
+    ListRefreshTokens: {
+      operation: 'GET /users/{id}/refresh-tokens',
+      parameters: { id: '$response.body#/data/id' },
+      description: "The caller's refresh tokens",
+    },
+    ListSecurityEvents: {
+      operation: 'GET /users/{id}/security-events',
+      parameters: { id: '$response.body#/data/id' },
+      description: "The caller's security events",
+    },
+    DeleteAccount: {
+      operation: 'DELETE /users/{id}',
+      parameters: { id: '$response.body#/data/id' },
+      description: 'Delete the own account (fresh login)',
+    },
+  })
   @ApiAuthenticated(ErrorCode.NOT_FOUND)
   me(@CurrentUser() user: AuthUser): Promise<User> {
     return this.users.getById(user.id);

@@ -7,6 +7,7 @@ import {
   ApiUserIdParam,
   OBJECT_ID_PATTERN,
 } from '../common/api-docs';
+import { ApiLinks } from '../common/api-docs-extensions';
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser } from '../common/decorators';
@@ -31,6 +32,13 @@ export class SessionsController {
   })
   @ApiUserIdParam()
   @ApiEnvelope(200, [SessionView], 'The active sessions')
+  @ApiLinks({
+    RevokeSession: {
+      operation: 'DELETE /users/{id}/sessions/{sessionId}',
+      parameters: { id: '$request.path.id', sessionId: '$response.body#/data/0/id' },
+      description: 'Revoke the newest of these sessions',
+    },
+  })
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
   list(
     @Param('id', ParseObjectIdPipe) userId: string,
