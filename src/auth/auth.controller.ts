@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common'
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiAuthenticated, ApiEnvelope, ApiErrors, ApiRefreshCookie } from '../common/api-docs';
-import { ApiLinks, REFRESH_TOKEN_SET_BY_ANSWER } from '../common/api-docs-extensions';
+import { ApiLinks, REVOKE_TOKEN_SET_LINK, userIdLinks } from '../common/api-docs-extensions';
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
@@ -33,21 +33,11 @@ export class AuthController {
   @ApiOperation({ summary: 'Create a user' })
   @ApiEnvelope(201, User, 'The new user')
   @ApiLinks({
-    GetUser: {
-      operation: 'GET /users/{id}',
-      parameters: { id: '$response.body#/data/id' },
-      description: 'Read the new user',
-    },
-    UpdateUser: {
-      operation: 'PATCH /users/{id}',
-      parameters: { id: '$response.body#/data/id' },
-      description: "An admin changes the new user's role or disabled flag",
-    },
-    DeleteUser: {
-      operation: 'DELETE /users/{id}',
-      parameters: { id: '$response.body#/data/id' },
-      description: 'An admin deletes the new user',
-    },
+    ...userIdLinks('$response.body#/data/id', {
+      GetUser: ['GET /users/{id}', 'Read the new user'],
+      UpdateUser: ['PATCH /users/{id}', "An admin changes the new user's role or disabled flag"],
+      DeleteUser: ['DELETE /users/{id}', 'An admin deletes the new user'],
+    }),
     SignIn: {
       operation: 'POST /auth/sign-in',
       requestBody: { username: '$request.body#/username', password: '$request.body#/password' },
@@ -69,21 +59,14 @@ export class AuthController {
   })
   @ApiEnvelope(200, AuthPayload, 'An access token; the refresh token is in the Set-Cookie header')
   @ApiLinks({
-    ListSessions: {
-      operation: 'GET /users/{id}/sessions',
-      parameters: { id: '$response.body#/data/user/id' },
-      description: "The signed-in user's sessions, this new one first",
-    },
-    ListRefreshTokens: {
-      operation: 'GET /users/{id}/refresh-tokens',
-      parameters: { id: '$response.body#/data/user/id' },
-      description: "The signed-in user's refresh tokens",
-    },
-    RevokeToken: {
-      operation: 'POST /auth/revoke-token',
-      requestBody: { token: REFRESH_TOKEN_SET_BY_ANSWER },
-      description: 'Revoke the refresh token this answer set (its owner or an admin)',
-    },
+    ...userIdLinks('$response.body#/data/user/id', {
+      ListSessions: [
+        'GET /users/{id}/sessions',
+        "The signed-in user's sessions, this new one first",
+      ],
+      ListRefreshTokens: ['GET /users/{id}/refresh-tokens', "The signed-in user's refresh tokens"],
+    }),
+    ...REVOKE_TOKEN_SET_LINK,
   })
   @ApiErrors(
     ErrorCode.VALIDATION_ERROR,
@@ -111,13 +94,7 @@ export class AuthController {
       'Reads the refresh cookie, rotates it (new Set-Cookie) and answers like sign-in. A tab that lost a concurrent refresh within the grace window gets an access token without a new cookie.',
   })
   @ApiEnvelope(200, AuthPayload, 'A new access token')
-  @ApiLinks({
-    RevokeToken: {
-      operation: 'POST /auth/revoke-token',
-      requestBody: { token: REFRESH_TOKEN_SET_BY_ANSWER },
-      description: 'Revoke the refresh token this answer set (its owner or an admin)',
-    },
-  })
+  @ApiLinks(REVOKE_TOKEN_SET_LINK)
   @ApiErrors(
     ErrorCode.VALIDATION_ERROR,
     ErrorCode.INVALID_REFRESH_TOKEN,
@@ -236,28 +213,14 @@ export class AuthController {
   @Get('me')
   @ApiOperation({ summary: 'The signed-in user' })
   @ApiEnvelope(200, User, 'The caller')
-  @ApiLinks({
-    ListSessions: {
-      operation: 'GET /users/{id}/sessions',
-      parameters: { id: '$response.body#/data/id' },
-      description: "The caller's sessions",
-    },
-    ListRefreshTokens: {
-      operation: 'GET /users/{id}/refresh-tokens',
-      parameters: { id: '$response.body#/data/id' },
-      description: "The caller's refresh tokens",
-    },
-    ListSecurityEvents: {
-      operation: 'GET /users/{id}/security-events',
-      parameters: { id: '$response.body#/data/id' },
-      description: "The caller's security events",
-    },
-    DeleteAccount: {
-      operation: 'DELETE /users/{id}',
-      parameters: { id: '$response.body#/data/id' },
-      description: 'Delete the own account (fresh login)',
-    },
-  })
+  @ApiLinks(
+    userIdLinks('$response.body#/data/id', {
+      ListSessions: ['GET /users/{id}/sessions', "The caller's sessions"],
+      ListRefreshTokens: ['GET /users/{id}/refresh-tokens', "The caller's refresh tokens"],
+      ListSecurityEvents: ['GET /users/{id}/security-events', "The caller's security events"],
+      DeleteAccount: ['DELETE /users/{id}', 'Delete the own account (fresh login)'],
+    }),
+  )
   @ApiAuthenticated(ErrorCode.NOT_FOUND)
   me(@CurrentUser() user: AuthUser): Promise<User> {
     return this.users.getById(user.id);

@@ -37,6 +37,28 @@ export function ApiLinks(links: Record<string, ApiLink>) {
   return ApiExtension(LINKS_EXTENSION, links);
 }
 
+/** Links that pass one user id (a runtime expression) as `{id}`: name -> [operation, description]. */
+export function userIdLinks(
+  id: string,
+  links: Record<string, [operation: string, description: string]>,
+): Record<string, ApiLink> {
+  return Object.fromEntries(
+    Object.entries(links).map(([name, [operation, description]]) => [
+      name,
+      { operation, parameters: { id }, description },
+    ]),
+  );
+}
+
+/** The link of an answer that sets the refresh cookie to revoking that token. */
+export const REVOKE_TOKEN_SET_LINK: Record<string, ApiLink> = {
+  RevokeToken: {
+    operation: 'POST /auth/revoke-token',
+    requestBody: { token: REFRESH_TOKEN_SET_BY_ANSWER },
+    description: 'Revoke the refresh token this answer set (its owner or an admin)',
+  },
+};
+
 const bodyKeywords = new Map<string, SchemaObject>();
 
 /**
