@@ -14,6 +14,12 @@ import {
   REFRESH_COOKIE_EXTENSION,
   SuccessEnvelopeDoc,
 } from './common/api-docs';
+import {
+  ApiLink,
+  bodyKeywordsOf,
+  LINKS_EXTENSION,
+  REFRESH_TOKEN_SET_BY_ANSWER,
+} from './common/api-docs-extensions';
 import { ERROR_CODE_MAPPING, ErrorCode } from './common/app-error';
 import { AppConfig } from './config/app-config';
 
@@ -41,6 +47,8 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_AUTH)
     .build();
   const document = SwaggerModule.createDocument(app, builder);
+  addBodyKeywords(document);
+  const operationIds = operationIdsByName(document);
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = item[method];
@@ -48,6 +56,7 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
       forbidUnknownBodyFields(document, operation);
       documentAnyRouteErrors(operation);
       documentRefreshCookie(operation, config.refresh.cookieName);
+      documentLinks(operation, operationIds, config.refresh.cookieName);
       giveExamplesTheirRoute(operation, concretePath(path, operation));
     }
   }
@@ -62,6 +71,68 @@ function forbidUnknownBodyFields(document: OpenAPIObject, operation: OperationOb
   if (reference === undefined || !('$ref' in reference)) return;
   const schema = document.components?.schemas?.[reference.$ref.split('/').pop()!];
   if (schema !== undefined && !('$ref' in schema)) schema.additionalProperties = false;
+}
+
+function addBodyKeywords(document: OpenAPIObject): void {
+  for (const [name, schema] of Object.entries(document.components?.schemas ?? {})) {
+    const keywords = bodyKeywordsOf(name);
+    if (keywords !== undefined && !('$ref' in schema)) Object.assign(schema, keywords);
+  }
+}
+
+/** Each operation's id by its name, `METHOD /path`, which is how links name their target. */
+function operationIdsByName(document: OpenAPIObject): Map<string, string> {
+  const ids = new Map<string, string>();
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const operationId = item[method]?.operationId;
+      if (operationId !== undefined) ids.set(`${method.toUpperCase()} ${path}`, operationId);
+    }
+  }
+  return ids;
+}
+
+/** Turns an `ApiLinks` mark into OpenAPI links on the operation's success answer. */
+function documentLinks(
+  operation: OperationObject,
+  operationIds: Map<string, string>,
+  cookieName: string,
+): void {
+  const extensions = operation as unknown as Record<string, unknown>;
+  const links = extensions[LINKS_EXTENSION] as Record<string, ApiLink> | undefined;
+  if (links === undefined) return;
+  delete extensions[LINKS_EXTENSION];
+  const success = Object.entries(operation.responses).find(([status]) => /^2\d\d$/.test(status));
+  if (success === undefined) throw new Error(`links on ${operation.operationId} need a 2xx answer`);
+  const refreshToken = `$response.header.Set-Cookie#regex:${escapeRegExp(cookieName)}=([^;]+)`;
+  const expand = (values: Record<string, string> | undefined) =>
+    values &&
+    Object.fromEntries(
+      Object.entries(values).map(([name, value]) => [
+        name,
+        value === REFRESH_TOKEN_SET_BY_ANSWER ? refreshToken : value,
+      ]),
+    );
+  (success[1] as ResponseObject).links = Object.fromEntries(
+    Object.entries(links).map(([name, link]) => {
+      const operationId = operationIds.get(link.operation);
+      if (operationId === undefined)
+        throw new Error(`link ${name}: no operation ${link.operation}`);
+      return [
+        name,
+        {
+          operationId,
+          description: link.description,
+          parameters: expand(link.parameters),
+          requestBody: expand(link.requestBody),
+        },
+      ];
+    }),
+  );
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function documentAnyRouteErrors(operation: OperationObject): void {

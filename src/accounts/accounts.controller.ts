@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Param, Patch } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-docs';
+import { ApiAdminOnly } from '../common/api-docs-extensions';
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser } from '../common/decorators';
@@ -22,6 +23,7 @@ export class AccountsController {
   })
   @ApiUserIdParam()
   @ApiEnvelope(200, User, 'The user after the change')
+  @ApiAdminOnly()
   @ApiAuthenticated(
     ErrorCode.VALIDATION_ERROR,
     ErrorCode.FORBIDDEN,

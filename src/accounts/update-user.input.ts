@@ -1,22 +1,25 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+import { IsBoolean, IsIn } from 'class-validator';
+import { ApiBodyKeywords } from '../common/api-docs-extensions';
 import { Role } from '../common/auth-user';
+import { IsOptionalNotNull } from '../common/validation-decorators';
 
 /** An admin's changes to a user: `role`, `disabled`, or both (at least one). */
 @InputType()
+@ApiBodyKeywords({ minProperties: 1 })
 export class UpdateUserInput {
   /** `user` or `admin`. */
   @Field(() => String, { nullable: true })
   @ApiProperty({ required: false, enum: Role, enumName: 'Role' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(Object.values(Role), { message: 'role must be user or admin' })
   role?: Role;
 
   /** True disables the account and ends every session of it at once; false enables it again. */
   @Field(() => Boolean, { nullable: true })
   @ApiProperty({ required: false, type: Boolean })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean({ message: 'disabled must be a boolean' })
   disabled?: boolean;
 }

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common'
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiAuthenticated, ApiEnvelope, ApiErrors, ApiRefreshCookie } from '../common/api-docs';
+import { ApiLinks, REVOKE_TOKEN_SET_LINK, userIdLinks } from '../common/api-docs-extensions';
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
@@ -31,6 +32,18 @@ export class AuthController {
   @Post('sign-up')
   @ApiOperation({ summary: 'Create a user' })
   @ApiEnvelope(201, User, 'The new user')
+  @ApiLinks({
+    ...userIdLinks('$response.body#/data/id', {
+      GetUser: ['GET /users/{id}', 'Read the new user'],
+      UpdateUser: ['PATCH /users/{id}', "An admin changes the new user's role or disabled flag"],
+      DeleteUser: ['DELETE /users/{id}', 'An admin deletes the new user'],
+    }),
+    SignIn: {
+      operation: 'POST /auth/sign-in',
+      requestBody: { username: '$request.body#/username', password: '$request.body#/password' },
+      description: 'Sign in as the new user',
+    },
+  })
   @ApiErrors(ErrorCode.VALIDATION_ERROR, ErrorCode.USERNAME_TAKEN, ErrorCode.PAYLOAD_TOO_LARGE)
   signUp(@Body() input: SignUpInput): Promise<User> {
     return this.auth.signUp(input);
@@ -45,7 +58,22 @@ export class AuthController {
     description: 'Sets the HttpOnly refresh-token cookie.',
   })
   @ApiEnvelope(200, AuthPayload, 'An access token; the refresh token is in the Set-Cookie header')
-  @ApiErrors(ErrorCode.VALIDATION_ERROR, ErrorCode.INVALID_CREDENTIALS, ErrorCode.PAYLOAD_TOO_LARGE)
+  @ApiLinks({
+    ...userIdLinks('$response.body#/data/user/id', {
+      ListSessions: [
+        'GET /users/{id}/sessions',
+        "The signed-in user's sessions, this new one first",
+      ],
+      ListRefreshTokens: ['GET /users/{id}/refresh-tokens', "The signed-in user's refresh tokens"],
+    }),
+    ...REVOKE_TOKEN_SET_LINK,
+  })
+  @ApiErrors(
+    ErrorCode.VALIDATION_ERROR,
+    ErrorCode.INVALID_CREDENTIALS,
+    ErrorCode.ACCOUNT_DISABLED,
+    ErrorCode.PAYLOAD_TOO_LARGE,
+  )
   async signIn(
     @Body() input: SignInInput,
     @Client() client: ClientInfo,
@@ -66,6 +94,7 @@ export class AuthController {
       'Reads the refresh cookie, rotates it (new Set-Cookie) and answers like sign-in. A tab that lost a concurrent refresh within the grace window gets an access token without a new cookie.',
   })
   @ApiEnvelope(200, AuthPayload, 'A new access token')
+  @ApiLinks(REVOKE_TOKEN_SET_LINK)
   @ApiErrors(
     ErrorCode.VALIDATION_ERROR,
     ErrorCode.INVALID_REFRESH_TOKEN,
@@ -143,6 +172,7 @@ export class AuthController {
   @ApiRefreshCookie(
     "Not needed: the session is the bearer token's. Cleared by the answer. The browser sends this HttpOnly cookie by itself: leave it empty in Swagger UI.",
   )
+  @ApiBody({ type: LogoutInput, required: false })
   @ApiEnvelope(200, 'boolean', 'Logged out')
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.PAYLOAD_TOO_LARGE)
   async logout(
@@ -183,6 +213,14 @@ export class AuthController {
   @Get('me')
   @ApiOperation({ summary: 'The signed-in user' })
   @ApiEnvelope(200, User, 'The caller')
+  @ApiLinks(
+    userIdLinks('$response.body#/data/id', {
+      ListSessions: ['GET /users/{id}/sessions', "The caller's sessions"],
+      ListRefreshTokens: ['GET /users/{id}/refresh-tokens', "The caller's refresh tokens"],
+      ListSecurityEvents: ['GET /users/{id}/security-events', "The caller's security events"],
+      DeleteAccount: ['DELETE /users/{id}', 'Delete the own account (fresh login)'],
+    }),
+  )
   @ApiAuthenticated(ErrorCode.NOT_FOUND)
   me(@CurrentUser() user: AuthUser): Promise<User> {
     return this.users.getById(user.id);

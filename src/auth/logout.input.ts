@@ -1,6 +1,7 @@
 import { registerEnumType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEnum, IsOptional } from 'class-validator';
+import { IsEnum } from 'class-validator';
+import { IsOptionalNotNull } from '../common/validation-decorators';
 
 /** Which sessions a logout ends. */
 export enum LogoutScope {
@@ -21,7 +22,7 @@ registerEnumType(LogoutScope, {
 export class LogoutInput {
   /** `current` (the default), `others` or `all`. */
   @ApiProperty({ required: false, enum: LogoutScope, enumName: 'LogoutScope', default: 'current' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsEnum(LogoutScope)
   scope?: LogoutScope;
 }

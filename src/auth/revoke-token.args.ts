@@ -5,9 +5,9 @@ import { IsShortString } from '../common/validation-decorators';
 
 @ArgsType()
 export class RevokeTokenArgs {
-  /** The refresh token to revoke; when absent, the refresh cookie's token is revoked. */
+  /** The refresh token to revoke; when absent or null, the refresh cookie's token is revoked. */
   @Field(() => String, { nullable: true })
-  @ApiProperty({ required: false, minLength: 1, maxLength: 512 })
+  @ApiProperty({ required: false, nullable: true, minLength: 1, maxLength: 512 })
   @IsOptional()
   @IsShortString(512)
   token?: string;

@@ -1,4 +1,4 @@
-import { ValidateBy, ValidationOptions } from 'class-validator';
+import { ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
 import {
   isValidPassword,
   isValidUsername,
@@ -49,3 +49,10 @@ export const IsShortString = (
     },
     options,
   );
+
+/**
+ * A field that may be left out, but not sent as `null`: unlike IsOptional, only a missing value
+ * skips the field's other checks, so `{ "role": null }` is refused instead of stored.
+ */
+export const IsOptionalNotNull = (): PropertyDecorator =>
+  ValidateIf((_object, value) => value !== undefined);

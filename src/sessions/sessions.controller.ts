@@ -3,6 +3,7 @@ import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-docs';
 import { OBJECT_ID_PATTERN } from '../common/object-id';
+import { ApiLinks } from '../common/api-docs-extensions';
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser } from '../common/decorators';
@@ -28,6 +29,13 @@ export class SessionsController {
   })
   @ApiUserIdParam()
   @ApiEnvelope(200, [SessionView], 'The active sessions')
+  @ApiLinks({
+    RevokeSession: {
+      operation: 'DELETE /users/{id}/sessions/{sessionId}',
+      parameters: { id: '$request.path.id', sessionId: '$response.body#/data/0/id' },
+      description: 'Revoke the newest of these sessions',
+    },
+  })
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
   list(
     @Param('id', ParseObjectIdPipe) userId: string,

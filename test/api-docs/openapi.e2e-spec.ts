@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { newSession, PASSWORD, signIn } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
+import { bearer, expectError, expectSuccess } from '../rest/rest-helpers';
 
 const COMMITTED = join(__dirname, '..', '..', 'openapi.json');
+const ADMIN = { username: 'openapi.admin', password: 'the admin password' };
 const PUBLIC_OPERATIONS = [
   'GET /health',
   'GET /health/live',
@@ -43,7 +46,11 @@ describe('OpenAPI document', () => {
 
   beforeAll(async () => {
     // the committed document is written with the default configuration
-    t = await createTestApp({ NODE_ENV: 'development' });
+    t = await createTestApp({
+      NODE_ENV: 'development',
+      ADMIN_USERNAME: ADMIN.username,
+      ADMIN_PASSWORD: ADMIN.password,
+    });
     served = (await t.http.get('/api-docs-json').expect(200)).body;
   });
   afterAll(() => t.close());
@@ -140,5 +147,70 @@ describe('OpenAPI document', () => {
         expect(operation.responses).toHaveProperty('503');
       }
     }
+  });
+
+  describe('says what the server checks (each found by the fuzzer, scripts/fuzz.sh)', () => {
+    const component = (name: string) =>
+      (served as unknown as { components: { schemas: Record<string, Record<string, unknown>> } })
+        .components.schemas[name];
+    const operation = (method: string, path: string) =>
+      served.paths[path][method] as Operation & {
+        requestBody?: { required?: boolean };
+        'x-required-role'?: string;
+      };
+
+    it('PATCH /users/{id} needs role, disabled or both: an empty body is refused', async () => {
+      expect(component('UpdateUserInput').minProperties).toBe(1);
+      const admin = await signIn(t.http, ADMIN.username, ADMIN.password);
+      const user = await newSession(t.http);
+      const res = await t.http
+        .patch(`/users/${user.userId}`)
+        .set('Authorization', bearer(admin.accessToken))
+        .send({});
+      expectError(res, 400, 'VALIDATION_ERROR');
+    });
+
+    it('logout takes no body at all', async () => {
+      expect(operation('post', '/auth/logout').requestBody?.required).toBe(false);
+      const user = await newSession(t.http);
+      const res = await t.http.post('/auth/logout').set('Authorization', bearer(user.accessToken));
+      expect(expectSuccess(res)).toBe(true);
+    });
+
+    it("revoke-token's token may be null, which means none (the cookie's)", () => {
+      const properties = component('RevokeTokenArgs').properties as Record<string, unknown>;
+      expect(properties.token).toMatchObject({ type: 'string', nullable: true });
+    });
+
+    it('sign-in answers 403 ACCOUNT_DISABLED for the right password of a disabled account', async () => {
+      expect(
+        Object.keys(
+          operation('post', '/auth/sign-in').responses['403'].content!['application/json']!
+            .examples!,
+        ),
+      ).toEqual(['ACCOUNT_DISABLED']);
+      const admin = await signIn(t.http, ADMIN.username, ADMIN.password);
+      const user = await newSession(t.http);
+      await t.http
+        .patch(`/users/${user.userId}`)
+        .set('Authorization', bearer(admin.accessToken))
+        .send({ disabled: true })
+        .expect(200);
+      const res = await t.http
+        .post('/auth/sign-in')
+        .send({ username: user.username, password: PASSWORD });
+      expectError(res, 403, 'ACCOUNT_DISABLED');
+    });
+
+    it('marks the admin-only routes, which the fuzzer runs as an admin', () => {
+      const adminOnly = Object.entries(served.paths).flatMap(([path, operations]) =>
+        Object.entries(operations)
+          .filter(
+            ([, each]) => (each as { 'x-required-role'?: string })['x-required-role'] === 'admin',
+          )
+          .map(([method]) => `${method.toUpperCase()} ${path}`),
+      );
+      expect(adminOnly).toEqual(['PATCH /users/{id}']);
+    });
   });
 });

@@ -108,6 +108,21 @@ describe('GraphQL accounts and security events', () => {
       });
     });
 
+    it('refuses a null role with BAD_USER_INPUT instead of storing it', async () => {
+      const user = await graphqlSession(t.http);
+      const result = await execute(
+        t.http,
+        UpdateUserDocument,
+        { id: user.userId, input: { role: null, disabled: true } },
+        { token: admin.accessToken },
+      );
+      expect(onlyError(result).extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        details: [expect.objectContaining({ field: 'role' })],
+      });
+      expect(await meCode(user.accessToken)).toBe('OK');
+    });
+
     it('refuses to demote or disable the last active admin with CONFLICT (LAST_ADMIN)', async () => {
       for (const input of [{ role: 'user' }, { disabled: true }]) {
         const result = await execute(

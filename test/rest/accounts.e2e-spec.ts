@@ -99,6 +99,19 @@ describe('accounts: PATCH and DELETE /users/{id}', () => {
       expect(expectSuccess<UserBody>(res)).toMatchObject({ role: 'user', disabled: false });
     });
 
+    it('refuses a null role or disabled flag instead of storing it (found by the fuzzer)', async () => {
+      const user = await newSession(t.http);
+      for (const body of [{ role: null }, { disabled: null }, { role: null, disabled: true }]) {
+        const field = 'role' in body ? 'role' : 'disabled';
+        expectFieldError(await patch(admin.accessToken, user.userId, body), field);
+      }
+      const res = await t.http
+        .get(`/users/${user.userId}`)
+        .set('Authorization', bearer(admin.accessToken));
+      expect(expectSuccess<UserBody>(res)).toMatchObject({ role: 'user', disabled: false });
+      expect(await meStatus(t.http, user.accessToken)).toBe(200);
+    });
+
     it('disabling ends every session at once; sign-in then answers 403 ACCOUNT_DISABLED for the right password only', async () => {
       const username = uniqueUsername();
       const userId = await signUp(t.http, username);

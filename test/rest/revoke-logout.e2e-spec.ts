@@ -93,6 +93,16 @@ describe('POST /auth/revoke-token and POST /auth/logout', () => {
       );
     });
 
+    it('takes a null body token as none, as documented: the cookie is revoked', async () => {
+      const session = await newSession(t.http);
+      expect(
+        expectSuccess(await revoke(session.accessToken, { token: null }, session.cookie)),
+      ).toBe(true);
+      expect(await refreshStatus(t.http, session.cookie)).toBe(401);
+      const other = await newSession(t.http);
+      expectError(await revoke(other.accessToken, { token: null }), 400, 'TOKEN_REQUIRED');
+    });
+
     it('answers 400 TOKEN_REQUIRED with neither body token nor cookie', async () => {
       const session = await newSession(t.http);
       const error = expectError(await revoke(session.accessToken), 400, 'TOKEN_REQUIRED');

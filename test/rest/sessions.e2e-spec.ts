@@ -278,6 +278,8 @@ describe('sessions (REST)', () => {
     it('refuses an unknown scope', async () => {
       const caller = await newSession(t.http);
       expectError(await logout(caller, { scope: 'everyone' }), 400, 'VALIDATION_ERROR');
+      // null is no scope: refused, not taken for the default (found by the fuzzer)
+      expectError(await logout(caller, { scope: null }), 400, 'VALIDATION_ERROR');
       expect(await meStatus(t.http, caller.accessToken)).toBe(200);
     });
   });

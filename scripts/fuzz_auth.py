@@ -1,0 +1,248 @@
+"""Who the fuzzer is, in each pass of scripts/fuzz.sh (Schemathesis hooks), and which routes a pass runs.
+
+Every route joins a pass by what the OpenAPI document says of it (see `passes_of`):
+  - admin-only (`x-required-role: admin`)                  -> admin
+  - fresh login (documents 403 FRESH_LOGIN_REQUIRED)        -> fresh, and admin too when it also
+    documents 403 FORBIDDEN (an admin acts on someone else)
+  - ends the caller's session (SESSION_ENDING below)        -> fresh
+  - reaches other users' data (documents 403 FORBIDDEN)     -> user and admin
+  - any other route, public or bearer                       -> user
+and each pass also runs the routes whose OpenAPI links lead to its own, so that its stateful phase
+chains real ids (sign-up -> PATCH /users/{id} in the admin pass, GET /auth/me -> DELETE /users/{id}
+in the fresh pass).
+
+Run as a script, it prints the operations of one pass:  fuzz_auth.py <pass> <document URL>
+Loaded by Schemathesis (SCHEMATHESIS_HOOKS, with FUZZ_PASS and FUZZ_BASE_URL set), it signs in as
+that pass's identity and keeps it alive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import urllib.request
+from http.cookies import SimpleCookie
+from typing import Any
+
+import requests
+
+PASSES = ("user", "admin", "fresh")
+# Routes that end the caller's own session whatever their input: they get the fresh pass, where
+# losing the session is expected. Add a new one here.
+SESSION_ENDING = {"POST /auth/logout"}
+METHODS = ("get", "put", "post", "patch", "delete")
+OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+
+
+def documented_codes(operation: dict[str, Any], status: str) -> set[str]:
+    """The error codes an operation documents for one status (its examples are named by code)."""
+    response = operation.get("responses", {}).get(status, {})
+    return set(response.get("content", {}).get("application/json", {}).get("examples", {}))
+
+
+def error_code(response: Any) -> str | None:
+    try:
+        return json.loads(response.content)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def documented_example(operation: Any, name: str) -> Any:
+    for parameter in operation.definition.raw.get("parameters", []):
+        if parameter.get("name") == name:
+            return parameter.get("schema", {}).get("example", parameter.get("example"))
+    return None
+
+
+def is_bearer(operation: dict[str, Any]) -> bool:
+    return any("bearer" in requirement for requirement in operation.get("security", []))
+
+
+def passes_of(label: str, operation: dict[str, Any]) -> set[str]:
+    forbidden = "FORBIDDEN" in documented_codes(operation, "403")
+    if operation.get("x-required-role") == "admin":
+        return {"admin"}
+    if "FRESH_LOGIN_REQUIRED" in documented_codes(operation, "403"):
+        return {"fresh", "admin"} if forbidden else {"fresh"}
+    if label in SESSION_ENDING:
+        return {"fresh"}
+    return {"user", "admin"} if forbidden else {"user"}
+
+
+def operations_of(document: dict[str, Any], pass_name: str) -> list[str]:
+    """A pass's routes, and the routes whose links lead to them (the stateful phase starts there)."""
+    operations = {
+        f"{method.upper()} {path}": item[method]
+        for path, item in document["paths"].items()
+        for method in METHODS
+        if method in item
+    }
+    by_id = {operation.get("operationId"): label for label, operation in operations.items()}
+    selected = {label for label, operation in operations.items() if pass_name in passes_of(label, operation)}
+
+    def links_into_selection(operation: dict[str, Any]) -> bool:
+        return any(
+            by_id.get(link.get("operationId")) in selected
+            for response in operation.get("responses", {}).values()
+            for link in response.get("links", {}).values()
+        )
+
+    sources = {label for label, operation in operations.items() if links_into_selection(operation)}
+    return [label for label in operations if label in selected | sources]
+
+
+class Identity:
+    """One account the fuzzer acts as: signs in, and signs up again when its account was deleted."""
+
+    def __init__(self, base_url: str, username: str, password: str, can_sign_up: bool) -> None:
+        self.base_url = base_url
+        self.username = username
+        self.password = password
+        self.can_sign_up = can_sign_up
+        self.token: str | None = None
+        self.user_id: str | None = None
+        # the refresh cookie (and any other) of the current session, by name
+        self.cookies: dict[str, str] = {}
+        self.issued_cookies: set[str] = set()
+
+    def _post(self, path: str, body: dict[str, Any]) -> requests.Response:
+        return requests.post(f"{self.base_url}{path}", json=body, timeout=30)
+
+    def sign_in(self) -> str:
+        credentials = {"username": self.username, "password": self.password}
+        response = self._post("/auth/sign-in", credentials)
+        if response.status_code == 401 and self.can_sign_up:
+            self._post("/auth/sign-up", credentials).raise_for_status()
+            response = self._post("/auth/sign-in", credentials)
+        response.raise_for_status()
+        data = response.json()["data"]
+        self.token, self.user_id = data["accessToken"], data["user"]["id"]
+        self.cookies = dict(response.cookies)
+        self.issued_cookies.update(self.cookies.values())
+        return self.token
+
+    def ensure_signed_in(self) -> None:
+        if self.token is None:
+            self.sign_in()
+
+    def owns(self, case: Any) -> bool:
+        """Whether the case was sent with this identity's current access token."""
+        return case.headers.get("Authorization") == f"Bearer {self.token}"
+
+    def note_cookies(self, case: Any, response: Any) -> bool:
+        """Follows the session's cookies as the server rotates them, in answers to requests that
+        sent them (other users' sign-ins set cookies too). True when one was cleared: the answer
+        ended the session."""
+        cleared = False
+        for header in response.headers.get("set-cookie", []):
+            for name, morsel in SimpleCookie(header).items():
+                if name not in self.cookies or case.cookies.get(name) != self.cookies[name]:
+                    continue
+                if morsel.value == "" or morsel["max-age"] == "0":
+                    cleared = True
+                else:
+                    self.cookies[name] = morsel.value
+                    self.issued_cookies.add(morsel.value)
+        return cleared
+
+
+def identity_for(pass_name: str, base_url: str) -> Identity:
+    if pass_name == "admin":
+        return Identity(
+            base_url, os.environ["FUZZ_ADMIN_USERNAME"], os.environ["FUZZ_ADMIN_PASSWORD"], False
+        )
+    return Identity(base_url, f"fuzz-{pass_name}", f"fuzz-{pass_name} password", True)
+
+
+def install_hooks() -> None:
+    import schemathesis
+
+    pass_name = os.environ["FUZZ_PASS"]
+    me = identity_for(pass_name, os.environ["FUZZ_BASE_URL"])
+
+    # Signs in again every two minutes (well within FRESH_LOGIN_MAX_AGE) and whenever a request
+    # with the token is answered 401, then replays that request once.
+    @schemathesis.auth(refresh_interval=120, retry_on=[401])
+    class SignedIn:
+        def get(self, case: Any, context: Any) -> str:
+            return me.sign_in()
+
+        def set(self, case: Any, token: str, context: Any) -> None:
+            operation = case.operation.definition.raw
+            if is_bearer(operation):
+                case.headers["Authorization"] = f"Bearer {me.token}"
+            # a route that reads the refresh cookie gets the live one, unless the case brings its own
+            for parameter in operation.get("parameters", []):
+                name = parameter["name"]
+                if parameter["in"] != "cookie" or name not in me.cookies:
+                    continue
+                if case.cookies.get(name) in (None, "", *me.issued_cookies):
+                    case.cookies[name] = me.cookies[name]
+
+    @schemathesis.hook
+    def map_case(context: Any, case: Any) -> Any:
+        """Half the well-formed user ids (and the documented example id, the one case of the
+        examples phase) become the caller's own, and half the current passwords become its
+        password: a real client mostly acts on its own account, which a random value never hits.
+        The other half keeps the refusals fuzzed."""
+        if pass_name == "admin":
+            return case
+        me.ensure_signed_in()
+        user_id = case.path_parameters.get("id")
+        if (
+            case.operation.path.startswith("/users/{id}")
+            and isinstance(user_id, str)
+            and OBJECT_ID.match(user_id)
+            and (user_id == documented_example(case.operation, "id") or int(user_id[-1], 16) % 2 == 0)
+        ):
+            case.path_parameters["id"] = me.user_id
+        body = case.body
+        if isinstance(body, dict):
+            current = body.get("currentPassword")
+            if isinstance(current, str) and 0 < len(current.encode()) <= 72 and len(current) % 2 == 0:
+                body["currentPassword"] = me.password
+        return case
+
+    @schemathesis.hook
+    def filter_case(context: Any, case: Any) -> bool:
+        """The admin never demotes, disables or deletes itself (the LAST_ADMIN tests cover that):
+        once the fuzzer has promoted another user, the run would go on without an admin."""
+        if pass_name != "admin" or case.operation.path != "/users/{id}":
+            return True
+        me.ensure_signed_in()
+        return str(case.path_parameters.get("id", "")).lower() != me.user_id
+
+    @schemathesis.hook
+    def after_call(context: Any, case: Any, response: Any) -> None:
+        """Signs in again as soon as an answer shows the session ended (its cookie cleared, or the
+        token refused): the stateful phase never replays a step, and would go on with a dead token.
+        Follows password changes and the account's own deletion."""
+        if me.note_cookies(case, response):
+            me.sign_in()
+            return
+        if not me.owns(case):
+            return
+        if response.status_code == 401 and error_code(response) == "UNAUTHORIZED":
+            me.sign_in()
+            return
+        if not 200 <= response.status_code < 300:
+            return
+        body = case.body if isinstance(case.body, dict) else {}
+        if "newPassword" in body and body.get("currentPassword") == me.password:
+            me.password = body["newPassword"]
+        if case.operation.method.upper() == "DELETE" and case.operation.path == "/users/{id}":
+            if str(case.path_parameters.get("id", "")).lower() == me.user_id:
+                # the account is gone: sign up again now, so the next case names the new id
+                me.sign_in()
+
+
+if __name__ == "__main__":
+    pass_name, document_url = sys.argv[1], sys.argv[2]
+    if pass_name not in PASSES:
+        sys.exit(f"pass must be one of {', '.join(PASSES)}")
+    with urllib.request.urlopen(document_url) as answer:
+        print("\n".join(operations_of(json.load(answer), pass_name)))
+else:
+    install_hooks()
