@@ -5,6 +5,7 @@ import { ApiAuthenticated, ApiEnvelope, ApiErrors, ApiRefreshCookie } from '../c
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
+import { CountOutcome } from '../metrics/count-outcome.interceptor';
 import { AuthRateLimited } from '../rate-limit/rate-limit.guard';
 import { User } from '../users/user.model';
 import { UsersService } from '../users/users.service';
@@ -39,6 +40,7 @@ export class AuthController {
   @Public()
   @AuthRateLimited()
   @Post('sign-in')
+  @CountOutcome()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Sign in with a password',
@@ -56,6 +58,7 @@ export class AuthController {
 
   @Public()
   @Post('refresh-token')
+  @CountOutcome()
   @HttpCode(200)
   @ApiRefreshCookie(
     'The refresh token to rotate (required). The browser sends this HttpOnly cookie by itself: leave it empty in Swagger UI.',

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '
 import { Reflector } from '@nestjs/core';
 import { GqlContextType, GqlExecutionContext } from '@nestjs/graphql';
 import type { Request } from 'express';
-import { AppError, ErrorCode } from '../common/app-error';
+import { RateLimitedError, RateLimitLayer } from '../common/app-error';
 import { normalizeUsername } from '../common/credential-rules';
 import { clientInfoOf, extractRequest } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -68,8 +68,9 @@ export class RateLimitGuard implements CanActivate {
     const decision = await this.limiter.consumeAll(limits);
     if (decision.allowed) return true;
 
-    this.securityLog.rateLimited(scopeOf(decision.refusedKey), ip);
-    throw new AppError(ErrorCode.TOO_MANY_REQUESTS, undefined, [], decision.retryAfterSeconds);
+    const scope = scopeOf(decision.refusedKey);
+    this.securityLog.rateLimited(scope, ip);
+    throw new RateLimitedError(LAYER_OF_SCOPE[scope], decision.retryAfterSeconds);
   }
 
   /** Both auth limits in one claim: the pair stops guessing at one account, the IP stops spraying. */
@@ -92,6 +93,12 @@ export class RateLimitGuard implements CanActivate {
       : [];
   }
 }
+
+const LAYER_OF_SCOPE: Record<RateLimitScope, RateLimitLayer> = {
+  auth: 'ip_username',
+  'auth-ip': 'ip',
+  api: 'api',
+};
 
 function scopeOf(key: string): RateLimitScope {
   return key.slice(0, key.indexOf(':')) as RateLimitScope;
