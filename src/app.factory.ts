@@ -62,3 +62,13 @@ export async function createApp(
   setupApiDocs(app, config);
   return app;
 }
+
+/**
+ * Serves on PORT, bound to HOST when it is set (every interface otherwise): behind a proxy, an
+ * internal address keeps clients from reaching an instance around the proxy.
+ */
+export async function listen(app: NestExpressApplication, config: AppConfig): Promise<void> {
+  await (config.host === undefined
+    ? app.listen(config.port)
+    : app.listen(config.port, config.host));
+}
