@@ -16,6 +16,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SecurityEventsModule } from './security-events/security-events.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { TokensModule } from './tokens/tokens.module';
+import { TracingModule } from './tracing/tracing.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -27,6 +28,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule,
         MetricsModule,
+        TracingModule,
         DatabaseModule,
         CleanupModule,
         RateLimitModule,

@@ -1,3 +1,4 @@
+import './tracing/register';
 import { Logger } from '@nestjs/common';
 import { createApp, listen } from './app.factory';
 import { ConfigError, loadConfig } from './config/load-config';

@@ -2,12 +2,13 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { AddressInfo, connect, createServer } from 'node:net';
+import { AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listen } from '../../src/app.factory';
 import { EventBody, PASSWORD, refreshCookieFrom, uniqueUsername } from '../support/auth-helpers';
 import { awaitFreshWindow } from '../support/rate-limit-window';
+import { freePort } from '../support/server-process';
 import { createTestApp, TestApp, testDatabaseUri } from '../support/test-app';
 
 /**
@@ -75,16 +76,6 @@ function send(host: string, port: number, path: string, call: Call): Promise<Ans
     );
     req.on('error', reject);
     req.end(payload);
-  });
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, host, () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
   });
 }
 
