@@ -15,6 +15,18 @@ import { createTestApp, TestApp } from '../support/test-app';
 const ADMIN = { username: 'metrics.admin', password: 'metrics admin password' };
 const METRICS_TOKEN = 'scrape-token-for-the-metrics-test';
 
+/** How far `sample` has moved since the exposition `before`. */
+async function movedSince(
+  before: string,
+  t: TestApp,
+  sample: string,
+  token?: string,
+): Promise<number> {
+  return (
+    (sampleValue(await scrape(t.http, token), sample) ?? NaN) - (sampleValue(before, sample) ?? NaN)
+  );
+}
+
 describe('GET /metrics', () => {
   describe('with METRICS_ENABLED unset', () => {
     let t: TestApp;
@@ -32,9 +44,7 @@ describe('GET /metrics', () => {
   describe('with METRICS_ENABLED=true and METRICS_TOKEN', () => {
     let t: TestApp;
     let before: string;
-    const delta = async (sample: string): Promise<number> =>
-      (sampleValue(await scrape(t.http, METRICS_TOKEN), sample) ?? NaN) -
-      (sampleValue(before, sample) ?? NaN);
+    const delta = (sample: string) => movedSince(before, t, sample, METRICS_TOKEN);
 
     beforeAll(async () => {
       t = await createTestApp({
@@ -171,8 +181,7 @@ describe('GET /metrics', () => {
   describe('with METRICS_ENABLED=true, no token, and every brute-force layer on', () => {
     let t: TestApp;
     let before: string;
-    const delta = async (sample: string): Promise<number> =>
-      (sampleValue(await scrape(t.http), sample) ?? NaN) - (sampleValue(before, sample) ?? NaN);
+    const delta = (sample: string) => movedSince(before, t, sample);
 
     beforeAll(async () => {
       t = await createTestApp({
