@@ -27,6 +27,8 @@ export interface BenchConfig {
   readonly serverNodeOptions: string;
   /** Keep the FerretDB files of the run in bench/.data/data. */
   readonly keepData: boolean;
+  /** Run the server with METRICS_ENABLED=true (every request then feeds the histogram). */
+  readonly metrics: boolean;
   readonly bcryptCost: number;
   readonly projectRoot: string;
   readonly workDir: string;
@@ -71,6 +73,7 @@ export function loadBenchConfig(): BenchConfig {
       .filter((name) => name !== ''),
     cpuProfile: flag('BENCH_CPU_PROF'),
     keepData: flag('BENCH_KEEP_DATA'),
+    metrics: flag('BENCH_METRICS'),
     // the production server's flags (`npm run start:prod` reads the same package.json field)
     serverNodeOptions: process.env.BENCH_NODE_OPTIONS ?? productionNodeOptions(projectRoot),
     bcryptCost: 10,

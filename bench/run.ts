@@ -118,6 +118,7 @@ async function main(): Promise<void> {
     ACCOUNT_LOCKOUT_THRESHOLD: '0',
     API_RATE_LIMIT: '0',
     COOKIE_SECURE: 'false',
+    METRICS_ENABLED: String(config.metrics),
     ...(config.serverNodeOptions !== '' && { NODE_OPTIONS: config.serverNodeOptions }),
   };
   server = await BenchServer.start({

@@ -2,7 +2,7 @@ import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
-import type { NextFunction, Request, Response } from 'express';
+import type { Application, NextFunction, Request, Response } from 'express';
 import { setupApiDocs } from './api-docs.setup';
 import { AppModule } from './app.module';
 import { EnvelopingExpressAdapter } from './common/enveloping-express-adapter';
@@ -12,6 +12,12 @@ import { requestIdMiddleware } from './common/request-id.middleware';
 import { securityHeaders } from './common/security-headers';
 import { AppConfig } from './config/app-config';
 import { requestLogMiddleware } from './logging/request-log.middleware';
+import {
+  METRICS_PATH,
+  metricsEndpoint,
+  requestMetricsMiddleware,
+} from './metrics/metrics-endpoint';
+import { MetricsService } from './metrics/metrics.service';
 
 /** Builds the whole app for a configuration: the one bootstrap for the server, the tests and the bench. */
 export async function createApp(
@@ -32,6 +38,14 @@ export async function createApp(
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
   app.use(requestLogMiddleware);
+  if (config.metrics.enabled) {
+    const metrics = app.get(MetricsService);
+    app.use(requestMetricsMiddleware(metrics));
+    (app.getHttpAdapter().getInstance() as Application).get(
+      METRICS_PATH,
+      metricsEndpoint(metrics, config.metrics.token),
+    );
+  }
   const parseCookies = cookieParser();
   // without a Cookie header there is nothing to parse (`req.cookies` stays unset: refreshCookieOf)
   app.use((req: Request, res: Response, next: NextFunction) =>
@@ -49,4 +63,14 @@ export async function createApp(
   app.use(refuseForeignOrigins(config));
   setupApiDocs(app, config);
   return app;
+}
+
+/**
+ * Serves on PORT, bound to HOST when it is set (every interface otherwise): behind a proxy, an
+ * internal address keeps clients from reaching an instance around the proxy.
+ */
+export async function listen(app: NestExpressApplication, config: AppConfig): Promise<void> {
+  await (config.host === undefined
+    ? app.listen(config.port)
+    : app.listen(config.port, config.host));
 }

@@ -1,5 +1,6 @@
+import './tracing/register';
 import { Logger } from '@nestjs/common';
-import { createApp } from './app.factory';
+import { createApp, listen } from './app.factory';
 import { ConfigError, loadConfig } from './config/load-config';
 import { EmbeddedDatabaseError, ensureFerretDbBinary } from './database/embedded-database';
 import { closeGracefullyOnSignals } from './graceful-shutdown';
@@ -19,9 +20,7 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createApp(config, logger);
   closeGracefullyOnSignals(app);
-  await (config.host === undefined
-    ? app.listen(config.port)
-    : app.listen(config.port, config.host));
+  await listen(app, config);
   Logger.log(`Listening on http://localhost:${config.port} (API docs at /api-docs)`, 'Bootstrap');
 }
 

@@ -6,6 +6,7 @@ import { ApiLinks, REVOKE_TOKEN_SET_LINK, userIdLinks } from '../common/api-docs
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
+import { CountOutcome } from '../metrics/count-outcome.interceptor';
 import { AuthRateLimited } from '../rate-limit/throttlers';
 import { User } from '../users/user.model';
 import { UsersService } from '../users/users.service';
@@ -52,6 +53,7 @@ export class AuthController {
   @Public()
   @AuthRateLimited()
   @Post('sign-in')
+  @CountOutcome()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Sign in with a password',
@@ -84,6 +86,7 @@ export class AuthController {
 
   @Public()
   @Post('refresh-token')
+  @CountOutcome()
   @HttpCode(200)
   @ApiRefreshCookie(
     'The refresh token to rotate (required). The browser sends this HttpOnly cookie by itself: leave it empty in Swagger UI.',

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
 import { PASSWORD_HASHING_COMPLEXITY } from '../graphql/operation-limits';
+import { CountOutcome } from '../metrics/count-outcome.interceptor';
 import { AuthRateLimited } from '../rate-limit/throttlers';
 import { User } from '../users/user.model';
 import { UsersService } from '../users/users.service';
@@ -33,6 +34,7 @@ export class AuthResolver {
 
   @Public()
   @AuthRateLimited()
+  @CountOutcome()
   @Mutation(() => AuthPayload, {
     description: 'Sign in with a password. Sets the HttpOnly refresh-token cookie.',
     complexity: PASSWORD_HASHING_COMPLEXITY,
@@ -46,6 +48,7 @@ export class AuthResolver {
   }
 
   @Public()
+  @CountOutcome()
   @Mutation(() => AuthPayload, {
     description:
       'Rotates the refresh-token cookie (new Set-Cookie) and answers like signIn. A tab that lost a concurrent refresh within the grace window gets an access token without a new cookie.',

@@ -5,6 +5,7 @@ import { GRAPHQL_PATH, graphqlErrorBody } from './graphql-error-body';
 import { logUnexpected } from './log-unexpected';
 import { requestIdMiddleware } from './request-id.middleware';
 import { toAppError } from './to-app-error';
+import { RefusalObserver } from './refusal-observer';
 
 /**
  * The one error path for REST: everything thrown (validation, domain errors, body-parser errors,
@@ -16,14 +17,17 @@ import { toAppError } from './to-app-error';
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(private readonly observer: RefusalObserver) {}
+
   catch(exception: unknown, host: ArgumentsHost): unknown {
+    const error = toAppError(exception);
+    this.observer.refused(error, host);
     if (host.getType() !== 'http') return exception;
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     // body-parser errors are raised before the request-id middleware had a turn
     if (req.requestId === undefined) requestIdMiddleware(req, res, () => undefined);
 
-    const error = toAppError(exception);
     logUnexpected(this.logger, exception, error, req.requestId);
     if (res.headersSent) return;
     if (error.retryAfterSeconds !== undefined)

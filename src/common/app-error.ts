@@ -207,3 +207,19 @@ export class AppError extends Error {
     return ERROR_CODE_MAPPING[this.code].graphqlCode;
   }
 }
+
+/**
+ * The brute-force layer that refused a request: per (client IP, username), per client IP on the
+ * sign-in routes, the account throttle, a device's own throttle, or API_RATE_LIMIT elsewhere.
+ */
+export type RateLimitLayer = 'ip_username' | 'ip' | 'account' | 'device' | 'api';
+
+/** TOO_MANY_REQUESTS, naming the layer that refused (the `layer` label of the metrics). */
+export class RateLimitedError extends AppError {
+  constructor(
+    readonly layer: RateLimitLayer,
+    retryAfterSeconds: number,
+  ) {
+    super(ErrorCode.TOO_MANY_REQUESTS, undefined, [], retryAfterSeconds);
+  }
+}

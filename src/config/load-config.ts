@@ -125,7 +125,7 @@ export function loadConfig(processEnv: Env = process.env, cwd = process.cwd()): 
   };
 }
 
-function readDotenv(cwd: string): Env {
+export function readDotenv(cwd: string): Env {
   const file = join(cwd, '.env');
   return existsSync(file) ? parseDotenv(readFileSync(file)) : {};
 }

@@ -12,20 +12,10 @@ export function requestLogMiddleware(req: Request, res: Response, next: NextFunc
   const started = process.hrtime.bigint();
   // a response finishes once: `on` spares the wrapper `once` makes per request
   res.on('finish', () => {
-    // Nest's routes carry their template ('/users/:id'); Apollo's router is named by its path. A
-    // request no route matched is not named by its path: that is the client's text, and could hold
-    // a mistyped secret.
-    const template = (req.route as { path?: string } | undefined)?.path;
-    const route =
-      template !== undefined && template !== '/'
-        ? template
-        : req.originalUrl.split('?')[0] === GRAPHQL_PATH
-          ? GRAPHQL_PATH
-          : UNMATCHED_ROUTE;
     logger.log({
       msg: 'request',
       method: req.method,
-      route,
+      route: routeOf(req),
       status: res.statusCode,
       durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
       requestId: req.requestId,
@@ -34,4 +24,15 @@ export function requestLogMiddleware(req: Request, res: Response, next: NextFunc
     });
   });
   next();
+}
+
+/**
+ * The route a finished request took, as its template: Nest's routes carry theirs ('/users/:id');
+ * Apollo's router is named by its path. A request no route matched is not named by its path: that
+ * is the client's text, and could hold a mistyped secret.
+ */
+export function routeOf(req: Request): string {
+  const template = (req.route as { path?: string } | undefined)?.path;
+  if (template !== undefined && template !== '/') return template;
+  return req.originalUrl.split('?')[0] === GRAPHQL_PATH ? GRAPHQL_PATH : UNMATCHED_ROUTE;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { AppError, ErrorCode } from '../common/app-error';
+import { RateLimitedError } from '../common/app-error';
 import { normalizeUsername } from '../common/credential-rules';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SecurityLog } from '../logging/security-log';
@@ -132,7 +132,7 @@ export class AccountThrottle implements OnModuleInit, OnModuleDestroy {
 
   private refuse(retryAfterSeconds: number, ip: string): never {
     this.securityLog.accountThrottled(ip, Math.max(1, retryAfterSeconds));
-    throw new AppError(ErrorCode.TOO_MANY_REQUESTS, undefined, [], Math.max(1, retryAfterSeconds));
+    throw new RateLimitedError('account', Math.max(1, retryAfterSeconds));
   }
 
   private expiry(now: number): Date {

@@ -10,7 +10,7 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { AppError, ErrorCode } from '../common/app-error';
+import { RateLimitedError, RateLimitLayer } from '../common/app-error';
 import { clientInfoOf, extractRequest, extractResponse } from '../common/request-context';
 import { RateLimitScope, SecurityLog } from '../logging/security-log';
 
@@ -104,6 +104,13 @@ export class RateLimitGuard extends ThrottlerGuard {
   ): Promise<void> {
     const scope = key.slice(0, key.indexOf(':')) as RateLimitScope;
     this.securityLog.rateLimited(scope, clientInfoOf(extractRequest(context)).ip);
-    throw new AppError(ErrorCode.TOO_MANY_REQUESTS, undefined, [], timeToBlockExpire);
+    throw new RateLimitedError(LAYER_OF_SCOPE[scope], timeToBlockExpire);
   }
 }
+
+/** The `layer` label of `auth_rate_limited_total` for each throttler. */
+const LAYER_OF_SCOPE: Record<RateLimitScope, RateLimitLayer> = {
+  auth: 'ip_username',
+  'auth-ip': 'ip',
+  api: 'api',
+};

@@ -1,33 +1,17 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { connect, createServer, Socket } from 'node:net';
+import { connect, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import request from 'supertest';
 import { EmbeddedDatabase } from '../../src/database/embedded-database';
 import { PASSWORD, uniqueUsername } from '../support/auth-helpers';
+import { freePort, ServerProcess, spawnServer } from '../support/server-process';
 
-const ROOT = join(__dirname, '..', '..');
 const RECEIVED = (method: string, path: string) => `[request-observer] received ${method} ${path}`;
 const DRAINING = 'No longer accepting connections';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface ServerProcess {
-  child: ChildProcess;
-  output(): string;
-  /** Resolves once the server's output satisfies `done` (checked on every chunk it writes). */
-  waitFor(what: string, done: (output: string) => boolean): Promise<void>;
-}
 
 function count(text: string, part: string): number {
   return text.split(part).length - 1;
@@ -42,66 +26,21 @@ afterEach(() => {
 
 /** The real server process (src/main.ts) on its own embedded database, reporting each request it parses. */
 async function startServer(port: number, dataDir: string): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '-r',
-      './scripts/register-ts-nest.js',
-      '-r',
-      './test/support/request-observer.js',
-      'src/main.ts',
-    ],
+  const server = spawnServer(
     {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        GOPATH: process.env.GOPATH,
-        GOMODCACHE: process.env.GOMODCACHE,
-        PORT: String(port),
-        DATA_DIR: dataDir,
-        NODE_ENV: 'test',
-        LOG_FORMAT: 'json',
-        BCRYPT_COST: '11',
-        AUTH_RATE_LIMIT: '0',
-        AUTH_IP_RATE_LIMIT: '0',
-        ACCOUNT_LOCKOUT_THRESHOLD: '0',
-        API_RATE_LIMIT: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      NODE_ENV: 'test',
+      LOG_FORMAT: 'json',
+      BCRYPT_COST: '11',
+      AUTH_RATE_LIMIT: '0',
+      AUTH_IP_RATE_LIMIT: '0',
+      ACCOUNT_LOCKOUT_THRESHOLD: '0',
+      API_RATE_LIMIT: '0',
     },
+    ['./test/support/request-observer.js'],
   );
-  let output = '';
-  const watchers = new Set<() => void>();
-  const append = (chunk: Buffer): void => {
-    output += chunk.toString();
-    for (const check of watchers) check();
-  };
-  child.stdout.on('data', append);
-  child.stderr.on('data', append);
-  const server: ServerProcess = {
-    child,
-    output: () => output,
-    // no deadline of its own: a busy machine may take minutes to compile the server, and a hang
-    // is left to Jest's timeout
-    waitFor: (what, done) =>
-      new Promise<void>((resolve, reject) => {
-        const onExit = (): void => finish(new Error(`server exited while waiting for ${what}`));
-        const check = (): void => {
-          if (done(output)) finish();
-        };
-        const finish = (error?: Error): void => {
-          watchers.delete(check);
-          child.off('exit', onExit);
-          if (error === undefined) resolve();
-          else reject(new Error(`${error.message}:\n${output}`));
-        };
-        watchers.add(check);
-        child.once('exit', onExit);
-        check();
-      }),
-  };
-  started.add(child);
+  started.add(server.child);
   await server.waitFor('start-up', (text) => text.includes('Listening on'));
   return server;
 }
