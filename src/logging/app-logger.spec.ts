@@ -5,6 +5,7 @@ import type { LogFormat } from '../config/app-config';
 import { AppLogger, silentLogger } from './app-logger';
 import { nestLoggerOf } from './logging.module';
 import { REDACTED } from './redaction';
+import { UNMATCHED_ROUTE } from './request-log';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
 const SECRET = 'S3cret-value-42';
@@ -68,39 +69,71 @@ describe('app logger', () => {
       'set-cookie',
       'Set-Cookie',
     ];
-    /** `{ [field]: SECRET }` nested `depth` levels down. */
-    const nested = (field: string, depth: number): Record<string, unknown> => {
-      let value: Record<string, unknown> = { [field]: SECRET, kept: 'visible' };
-      for (let level = 0; level < depth; level++) value = { [`level${level}`]: value };
-      return value;
-    };
+    const carriers = [
+      'body',
+      'input',
+      'variables',
+      'query',
+      'params',
+      'headers',
+      'cookies',
+      'user',
+      'data',
+    ];
 
     it.each(fields)(
-      '%s, at the top and up to three levels down, and in child bindings',
+      '%s: at the top, in what carries request data, and in child bindings',
       (field) => {
         const { logger, text } = capture();
-        for (let depth = 0; depth <= 3; depth++) logger.info(nested(field, depth));
-        logger.child(nested(field, 1)).info('from a child');
+        const secret = { [field]: SECRET, kept: 'visible' };
+        logger.info(secret);
+        for (const carrier of carriers) {
+          logger.info({ [carrier]: secret });
+          logger.info({ [carrier]: { input: secret } });
+        }
+        logger.child(secret).info('from a child');
+        const written = 2 + carriers.length * 2;
         expect(text()).not.toContain(SECRET);
-        expect(text().split(REDACTED)).toHaveLength(6);
-        expect(text().split('visible')).toHaveLength(6);
+        expect(text().split(REDACTED)).toHaveLength(written + 1);
+        expect(text().split('visible')).toHaveLength(written + 1);
       },
     );
 
-    it('in the request-shaped objects a handler might log: headers, bodies, GraphQL variables', () => {
+    it("through Nest's Logger: headers, bodies, GraphQL variables", () => {
       const { text } = capture();
       nest.warn(
         {
-          req: { headers: { authorization: `Bearer ${JWT}`, cookie: `refreshToken=${SECRET}` } },
-          res: { headers: { 'set-cookie': [`refreshToken=${SECRET}; HttpOnly`] } },
+          headers: { authorization: `Bearer ${JWT}`, cookie: `refreshToken=${SECRET}` },
           body: { username: 'ada', password: SECRET, newPassword: SECRET },
-          variables: { input: { mfaToken: SECRET, code: '123456' } },
+          variables: { i: { mfaToken: SECRET, code: '123456' } },
         },
         'Test',
       );
       for (const secret of [SECRET, JWT, '123456']) expect(text()).not.toContain(secret);
       expect(text()).toContain('"username":"ada"');
       expect(text()).toContain('"context":"Test"');
+    });
+
+    it('shows a request as its method, route and client IP, and a response as its status', () => {
+      const { entries, text } = capture();
+      const req = {
+        method: 'POST',
+        originalUrl: `/auth/sign-in?token=${SECRET}`,
+        headers: { authorization: `Bearer ${JWT}`, cookie: `refreshToken=${SECRET}` },
+        body: { password: SECRET },
+        ip: '::ffff:10.0.0.1',
+        socket: {},
+        get: () => undefined,
+      };
+      const res = { statusCode: 401, getHeaders: () => ({ 'set-cookie': SECRET }) };
+      nest.log({ req, res }, 'Test');
+      for (const secret of [SECRET, JWT]) expect(text()).not.toContain(secret);
+      expect(entries()[0]).toMatchObject({
+        req: { method: 'POST', route: UNMATCHED_ROUTE, ip: '10.0.0.1' },
+        res: { statusCode: 401 },
+      });
+      expect(Object.keys(entries()[0].req as object)).toEqual(['method', 'route', 'ip']);
+      expect(Object.keys(entries()[0].res as object)).toEqual(['statusCode']);
     });
 
     it('leaves fields that only sound like one', () => {

@@ -2,6 +2,7 @@ import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import type { LogFormat } from '../config/app-config';
 import { REDACT_PATHS, REDACTED, scrubCredentials } from './redaction';
+import { requestSerializers } from './request-log';
 
 /** The app's pino logger: Nest's Logger, the request log and SecurityLog all write through it. */
 export type AppLogger = Logger;
@@ -44,7 +45,7 @@ const OPTIONS: LoggerOptions = {
   redact: { paths: [...REDACT_PATHS], censor: REDACTED },
   formatters: { level: (label) => ({ level: label }) },
   timestamp: pino.stdTimeFunctions.isoTime,
-  serializers: { err: errorFields },
+  serializers: { ...requestSerializers, err: errorFields },
   // the finished line: messages and stacks are text that `redact` paths cannot see into
   hooks: { streamWrite: scrubCredentials },
 };

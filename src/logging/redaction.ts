@@ -26,13 +26,29 @@ const SECRET_FIELDS = [
   'Set-Cookie',
 ];
 
-/** How deep under a log call's object a secret field is still found (pino paths name each level). */
-const NESTING_LEVELS = 4;
+/** Objects that carry what a client sent, where a secret field may sit one or two levels down. */
+const CARRIERS = [
+  'body',
+  'input',
+  'variables',
+  'query',
+  'params',
+  'headers',
+  'cookies',
+  'user',
+  'data',
+];
 
-/** pino `redact` paths: every secret field, at the top of a log object and up to three levels below. */
-export const REDACT_PATHS: readonly string[] = SECRET_FIELDS.flatMap((field) =>
-  Array.from({ length: NESTING_LEVELS }, (_, level) => `${'*.'.repeat(level)}["${field}"]`),
-);
+/**
+ * pino `redact` paths: every secret field at the top of a log object, and in a carrier or one level
+ * below it (`body.password`, `variables.input.password`). No path starts with a wildcard: pino would
+ * run those over every object of every line, the request line included. Requests and responses
+ * never reach a line whole (see `requestSerializers`).
+ */
+export const REDACT_PATHS: readonly string[] = SECRET_FIELDS.flatMap((field) => [
+  `["${field}"]`,
+  ...CARRIERS.flatMap((carrier) => [`${carrier}["${field}"]`, `${carrier}.*["${field}"]`]),
+]);
 
 /** What takes a secret's place, in fields and in free text. */
 export const REDACTED = '[Redacted]';

@@ -20,29 +20,31 @@ function routeOf(req: Request): string {
 }
 
 /**
+ * How a request and a response show in any log line: never their headers, body or URL, which carry
+ * credentials and whatever the client typed.
+ */
+export const requestSerializers = {
+  req: (req: Request) => ({ method: req.method, route: routeOf(req), ip: clientInfoOf(req).ip }),
+  res: (res: Response) => ({ statusCode: res.statusCode }),
+};
+
+/**
  * pino-http: one line per request when its answer is sent (`request completed`, or `request
- * errored` for a 5xx), with `req` (method, route, client IP), `res` (status), `responseTime` (ms),
- * `userId` when signed in, and `requestId`. Every line written while the request runs carries the
- * same `requestId` (through `req.log`, which nestjs-pino makes Nest's Logger use).
+ * errored` for a 5xx), with `requestId`, `req` (method, route, client IP), `res` (status),
+ * `responseTime` (ms) and `userId` when signed in. Every line written while the request runs
+ * carries the same `requestId`: Nest's Logger writes through `req.log`, which nestjs-pino binds to
+ * the request.
  */
 export function requestLogMiddleware(logger: AppLogger): RequestHandler {
   return pinoHttp<Request, Response>({
     logger,
-    genReqId: (req) => req.requestId,
-    customAttributeKeys: { reqId: 'requestId' },
-    // bind only the request id to the request's logger: the request line is written at the end,
-    // when the route is known
-    quietReqLogger: true,
+    // req.log is bound to the request under `requestId`, which serializes to the request's id
+    customAttributeKeys: { req: 'requestId' },
+    serializers: { requestId: requestIdOf },
+    // the request line is written by the app's logger, once the route is known (withRequest)
     quietResLogger: true,
+    // the logger's own serializers, not pino-http's, which add headers
     wrapSerializers: false,
-    serializers: {
-      req: (req: Request) => ({
-        method: req.method,
-        route: routeOf(req),
-        ip: clientInfoOf(req).ip,
-      }),
-      res: (res: Response) => ({ statusCode: res.statusCode }),
-    },
     customSuccessObject: (req, _res, fields: object) => withRequest(req, fields),
     // the error itself is logged by the exception filter, with its stack
     customErrorObject: (req, _res, _error, { err: _err, ...fields }: { err: unknown }) =>
@@ -50,6 +52,16 @@ export function requestLogMiddleware(logger: AppLogger): RequestHandler {
   });
 }
 
+/** A request's id; any other value (a `requestId` a line sets itself) as it is. */
+function requestIdOf(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? (value as Request).requestId : value;
+}
+
 function withRequest(req: Request, fields: object): object {
-  return { req, ...fields, ...(req.user !== undefined && { userId: req.user.id }) };
+  return {
+    requestId: req.requestId,
+    req,
+    ...fields,
+    ...(req.user !== undefined && { userId: req.user.id }),
+  };
 }

@@ -218,7 +218,6 @@ function connectionRefused(port: number): Promise<string> {
   });
 }
 
-
 describe('graceful shutdown', () => {
   it('on SIGTERM stops accepting, answers every request it had received and late keep-alive requests with Connection: close, stops the database, and loses nothing', async () => {
     const port = await freePort();

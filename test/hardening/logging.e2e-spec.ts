@@ -157,5 +157,7 @@ describe('structured logs', () => {
       }),
     ]);
     expect(lines.every((line) => line.endsWith('}\n'))).toBe(true);
+    // one requestId a line: bound to the request's logger, or set by the request line, never both
+    expect(lines.filter((line) => line.split('"requestId"').length > 2)).toEqual([]);
   });
 });
