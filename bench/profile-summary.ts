@@ -27,8 +27,11 @@ interface CpuProfile {
 /** Pipeline stages, matched against each frame from the leaf up; the first match takes the sample. */
 const STAGES: [string, (frame: CallFrame) => boolean][] = [
   [
-    'request log (middleware → Nest Logger → JsonLogger → write)',
-    (f) => /\/logging\/|\/sonic-boom\//.test(f.url),
+    'logging (pino-http, nestjs-pino, pino, redaction, write)',
+    (f) =>
+      /\/logging\/|\/node_modules\/(pino|pino-http|pino-std-serializers|nestjs-pino|sonic-boom|@pinojs\/redact)\//.test(
+        f.url,
+      ),
   ],
   ['helmet', (f) => f.url.includes('/node_modules/helmet/')],
   ['security-headers (precomputed)', (f) => f.url.includes('/common/security-headers')],

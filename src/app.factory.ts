@@ -1,4 +1,3 @@
-import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
@@ -11,7 +10,9 @@ import { refuseForeignOrigins } from './common/origin-check';
 import { requestIdMiddleware } from './common/request-id.middleware';
 import { securityHeaders } from './common/security-headers';
 import { AppConfig } from './config/app-config';
-import { requestLogMiddleware } from './logging/request-log.middleware';
+import { AppLogger, createAppLogger, silentLogger } from './logging/app-logger';
+import { nestLoggerOf } from './logging/logging.module';
+import { requestLogMiddleware } from './logging/request-log';
 import {
   METRICS_PATH,
   metricsEndpoint,
@@ -19,25 +20,27 @@ import {
 } from './metrics/metrics-endpoint';
 import { MetricsService } from './metrics/metrics.service';
 
-/** Builds the whole app for a configuration: the one bootstrap for the server, the tests and the bench. */
+/**
+ * Builds the whole app for a configuration: the one bootstrap for the server, the tests and the
+ * bench. It logs through `logger` (by default to standard output in LOG_FORMAT; `false`: nothing).
+ * Lines written outside any request go to the first app's logger of the process: nestjs-pino
+ * keeps one.
+ */
 export async function createApp(
   config: AppConfig,
-  logger?: LoggerService | false,
+  logger: AppLogger | false = createAppLogger(config.logFormat),
 ): Promise<NestExpressApplication> {
+  const appLogger = logger === false ? silentLogger() : logger;
   // the adapter wraps every REST success in the envelope (no interceptor: see its comment)
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot(config),
+    AppModule.forRoot(config, appLogger),
     new EnvelopingExpressAdapter(),
-    {
-      bodyParser: false,
-      abortOnError: false,
-      ...(logger !== undefined && { logger }),
-    },
+    { bodyParser: false, abortOnError: false, logger: nestLoggerOf(appLogger) },
   );
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
-  app.use(requestLogMiddleware);
+  app.use(requestLogMiddleware(appLogger));
   if (config.metrics.enabled) {
     const metrics = app.get(MetricsService);
     app.use(requestMetricsMiddleware(metrics));

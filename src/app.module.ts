@@ -10,6 +10,7 @@ import { CleanupModule } from './database/cleanup';
 import { DatabaseModule } from './database/database.module';
 import { GraphqlApiModule } from './graphql/graphql-api.module';
 import { HealthController } from './health/health.controller';
+import type { AppLogger } from './logging/app-logger';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
@@ -21,12 +22,12 @@ import { UsersModule } from './users/users.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logger: AppLogger): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggingModule,
+        LoggingModule.forRoot(logger),
         MetricsModule,
         TracingModule,
         DatabaseModule,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { INestApplication, Logger } from '@nestjs/common';
+import { flushLogs } from './logging/app-logger';
 
 /** Longer than any request should take, shorter than an orchestrator's usual 30 s grace period. */
 const DRAIN_TIMEOUT_MS = 25_000;
@@ -87,6 +88,9 @@ export function closeGracefullyOnSignals(
       .then(() => app.close())
       .then(() => {
         for (const each of signals) process.removeListener(each, ignore);
+        logger.log(`Closed: exiting on ${signal}`);
+        // a death by signal has no exit event, where pino would flush
+        flushLogs();
         process.kill(process.pid, signal);
       })
       .catch((error: unknown) => {

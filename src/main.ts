@@ -1,27 +1,23 @@
 import './tracing/register';
-import { Logger } from '@nestjs/common';
 import { createApp, listen } from './app.factory';
 import { ConfigError, loadConfig } from './config/load-config';
 import { EmbeddedDatabaseError, ensureFerretDbBinary } from './database/embedded-database';
 import { closeGracefullyOnSignals } from './graceful-shutdown';
-import { createLogger } from './logging/json-logger';
+import { createAppLogger } from './logging/app-logger';
 
 async function bootstrap(): Promise<void> {
   // a bad setting is one line on stderr (below), so the logger can wait for the configuration
   const config = loadConfig();
-  const logger = createLogger(config.logFormat);
-  Logger.overrideLogger(logger);
+  const logger = createAppLogger(config.logFormat);
+  const bootstrapLog = logger.child({ context: 'Bootstrap' });
   if (config.mongodbUri === undefined) {
-    Logger.log(
-      'MONGODB_URI is unset: using the embedded FerretDB (built on first start)',
-      'Bootstrap',
-    );
+    bootstrapLog.info('MONGODB_URI is unset: using the embedded FerretDB (built on first start)');
     await ensureFerretDbBinary();
   }
   const app = await createApp(config, logger);
   closeGracefullyOnSignals(app);
   await listen(app, config);
-  Logger.log(`Listening on http://localhost:${config.port} (API docs at /api-docs)`, 'Bootstrap');
+  bootstrapLog.info(`Listening on http://localhost:${config.port} (API docs at /api-docs)`);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,10 +1,15 @@
 import { isIPv4, isIPv6 } from 'node:net';
 
+const MAPPED_IPV4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+
 /**
  * An IPv4 client as IPv4: a server listening on both stacks sees `127.0.0.1` as the
  * IPv4-mapped IPv6 address `::ffff:127.0.0.1`. Any other address is returned as given.
  */
 export function unmappedIp(ip: string): string {
+  // what a dual-stack server sees for every IPv4 client, answered without the general parse
+  const dotted = MAPPED_IPV4.exec(ip);
+  if (dotted !== null && isIPv4(dotted[1])) return dotted[1];
   if (isIPv4(ip) || !isIPv6(ip)) return ip;
   const groups = ipv6Groups(ip);
   const mapped = groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;

@@ -1,12 +1,44 @@
-import { Global, Module, OnApplicationShutdown } from '@nestjs/common';
-import { flushLogs } from './log-writer';
+import { DynamicModule, Global, Module, RequestMethod } from '@nestjs/common';
+import { Logger, LoggerModule, Params, PinoLogger } from 'nestjs-pino';
+import type { AppLogger } from './app-logger';
 import { SecurityLog } from './security-log';
 
+/**
+ * nestjs-pino's middleware runs for every path. Nest mounts it as an Express route, so this is the
+ * `req.route` of a request no later route matched.
+ */
+export const EVERY_PATH = '/{*splat}';
+
+function loggerParams(logger: AppLogger): Params {
+  return {
+    // createApp mounts the request log (pino-http) itself, ahead of the body parser, so that
+    // requests refused while parsing are logged too; nestjs-pino only binds `req.log` to the
+    // request's async context, for Nest's Logger
+    pinoHttp: { logger },
+    useExisting: true,
+    forRoutes: [{ path: EVERY_PATH, method: RequestMethod.ALL }],
+  };
+}
+
+/**
+ * Nest's Logger over the app's pino logger, for `NestFactory.create`: Nest's own lines go through
+ * pino from the first one, and a line written while a request runs goes through that request's
+ * logger.
+ */
+export function nestLoggerOf(logger: AppLogger): Logger {
+  const params = loggerParams(logger);
+  return new Logger(new PinoLogger(params), params);
+}
+
 @Global()
-@Module({ providers: [SecurityLog], exports: [SecurityLog] })
-export class LoggingModule implements OnApplicationShutdown {
-  /** The log writer is asynchronous: what it still holds goes out before the process ends. */
-  onApplicationShutdown(): void {
-    flushLogs();
+@Module({})
+export class LoggingModule {
+  static forRoot(logger: AppLogger): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [LoggerModule.forRoot(loggerParams(logger))],
+      providers: [SecurityLog],
+      exports: [SecurityLog],
+    };
   }
 }

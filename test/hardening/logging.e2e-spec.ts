@@ -1,16 +1,17 @@
-import { JsonLogger } from '../../src/logging/json-logger';
+import { UNMATCHED_ROUTE } from '../../src/logging/request-log';
 import { newSession, PASSWORD, refreshCookieFrom, uniqueUsername } from '../support/auth-helpers';
+import { captureLogs } from '../support/log-capture';
 import { createTestApp, TestApp } from '../support/test-app';
 
 describe('structured logs', () => {
-  const lines: string[] = [];
-  const entries = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const logs = captureLogs();
+  const { lines, entries } = logs;
   let t: TestApp;
 
   beforeAll(async () => {
     t = await createTestApp(
       { AUTH_RATE_LIMIT: '3', REFRESH_REUSE_GRACE_SECONDS: '0' },
-      new JsonLogger((line) => lines.push(line)),
+      logs.logger,
     );
   });
   afterAll(() => t.close());
@@ -72,29 +73,34 @@ describe('structured logs', () => {
     expect(log).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
     expect(log).not.toMatch(/\$2[aby]\$/); // bcrypt hashes
 
-    const requests = entries().filter((entry) => entry.msg === 'request');
+    const requests = entries().filter((entry) => entry.msg === 'request completed');
     expect(requests).toContainEqual(
       expect.objectContaining({
-        method: 'GET',
-        route: '/users',
-        status: 401,
+        level: 'info',
+        req: { method: 'GET', route: '/users', ip: '127.0.0.1' },
+        res: { statusCode: 401 },
         requestId: expect.any(String),
-        durationMs: expect.any(Number),
+        responseTime: expect.any(Number),
       }),
     );
     expect(requests).toContainEqual(
       expect.objectContaining({
-        method: 'POST',
-        route: '/auth/change-password',
-        status: 200,
+        req: expect.objectContaining({ method: 'POST', route: '/auth/change-password' }),
+        res: { statusCode: 200 },
         userId: fresh.userId,
       }),
     );
     expect(requests).toContainEqual(
-      expect.objectContaining({ method: 'GET', route: '/users/:id', status: 200 }),
+      expect.objectContaining({
+        req: expect.objectContaining({ method: 'GET', route: '/users/:id' }),
+        res: { statusCode: 200 },
+      }),
     );
     expect(requests).toContainEqual(
-      expect.objectContaining({ method: 'POST', route: '/graphql', userId: fresh.userId }),
+      expect.objectContaining({
+        req: expect.objectContaining({ method: 'POST', route: '/graphql' }),
+        userId: fresh.userId,
+      }),
     );
 
     const events = entries()
@@ -109,5 +115,49 @@ describe('structured logs', () => {
         'rate-limited',
       ]),
     );
+  });
+
+  it('write one line per request, refused ones included, with the request id on every line', async () => {
+    const requestId = 'log-request-id-1';
+    await t.http
+      .post('/auth/sign-in')
+      .set('X-Request-Id', requestId)
+      .send({ username: uniqueUsername('nobody'), password: 'wrong password 3' })
+      .expect(401);
+    const ofRequest = entries().filter((entry) => entry.requestId === requestId);
+    // the request line, and Nest's Logger (SecurityLog) through the request's logger
+    expect(ofRequest).toEqual([
+      expect.objectContaining({ context: 'Security', event: 'sign-in-failed' }),
+      expect.objectContaining({ msg: 'request completed', res: { statusCode: 401 } }),
+    ]);
+
+    // refused by the body parser, before any route ran
+    await t.http
+      .post('/auth/sign-in')
+      .set('X-Request-Id', 'log-request-id-2')
+      .set('Content-Type', 'application/json')
+      .send('{"username": ')
+      .expect(400);
+    await t.http
+      .get('/no/such/route?token=abc')
+      .set('X-Request-Id', 'log-request-id-3')
+      .expect(404);
+    expect(
+      entries().filter((entry) => /^log-request-id-[23]$/.test(String(entry.requestId))),
+    ).toEqual([
+      expect.objectContaining({
+        msg: 'request completed',
+        req: { method: 'POST', route: '(unmatched)', ip: '127.0.0.1' },
+        res: { statusCode: 400 },
+      }),
+      expect.objectContaining({
+        msg: 'request completed',
+        req: { method: 'GET', route: UNMATCHED_ROUTE, ip: '127.0.0.1' },
+        res: { statusCode: 404 },
+      }),
+    ]);
+    expect(lines.every((line) => line.endsWith('}\n'))).toBe(true);
+    // one requestId a line: bound to the request's logger, or set by the request line, never both
+    expect(lines.filter((line) => line.split('"requestId"').length > 2)).toEqual([]);
   });
 });

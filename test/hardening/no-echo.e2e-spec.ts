@@ -1,6 +1,6 @@
 import type { Response } from 'supertest';
-import { JsonLogger } from '../../src/logging/json-logger';
 import { newSession } from '../support/auth-helpers';
+import { captureLogs } from '../support/log-capture';
 import { createTestApp, TestApp } from '../support/test-app';
 
 /** A password typed where it does not belong; also a valid GraphQL name, so it lexes as one token. */
@@ -9,11 +9,11 @@ const SECRET = 'S3cretPwEcho';
 const SIGN_IN = 'mutation($i: SignInInput!) { signIn(input: $i) { tokenType } }';
 
 describe.each(['development', 'production'])('no submitted value comes back (%s)', (nodeEnv) => {
-  const lines: string[] = [];
+  const { logger, lines } = captureLogs();
   let t: TestApp;
   let token: string;
   beforeAll(async () => {
-    t = await createTestApp({ NODE_ENV: nodeEnv }, new JsonLogger((line) => lines.push(line)));
+    t = await createTestApp({ NODE_ENV: nodeEnv }, logger);
     token = (await newSession(t.http)).accessToken;
   });
   afterAll(() => t.close());

@@ -17,6 +17,8 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 
 export interface ServerProcess {
   child: ChildProcess;
+  /** Resolves once the process has exited and everything it wrote has been read. */
+  closed: Promise<void>;
   output(): string;
   /** Resolves once the server's output satisfies `done` (checked on every chunk it writes). */
   waitFor(what: string, done: (output: string) => boolean): Promise<void>;
@@ -77,6 +79,7 @@ export function spawnServer(
   child.stderr.on('data', append);
   return {
     child,
+    closed: new Promise((resolve) => child.once('close', () => resolve())),
     output: () => output,
     // no deadline of its own: a busy machine may take minutes to compile the server, and a hang
     // is left to Jest's timeout

@@ -2,13 +2,13 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app.factory';
 import type { AppConfig } from '../../src/config/app-config';
 import { Env, loadConfig } from '../../src/config/load-config';
+import type { AppLogger } from '../../src/logging/app-logger';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -38,7 +38,7 @@ function productionSigningKey(): string {
 /** The real app on a real database, configured like production would be but with fast bcrypt. */
 export async function createTestApp(
   env: Env = {},
-  logger: LoggerService | false = false,
+  logger: AppLogger | false = false,
 ): Promise<TestApp> {
   const config = loadConfig(
     {
