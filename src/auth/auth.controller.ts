@@ -14,7 +14,7 @@ import { AuthPayload } from './auth-payload.model';
 import { AuthService } from './auth.service';
 import { ChangePasswordInput } from './change-password.input';
 import { LogoutInput, LogoutScope } from './logout.input';
-import { RefreshCookie } from '../sessions/refresh-cookie';
+import { AuthCookies } from '../sessions/auth-cookies';
 import { RevokeTokenArgs } from './revoke-token.args';
 import { SignInInput } from './sign-in.input';
 import { SignUpInput } from './sign-up.input';
@@ -25,7 +25,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly users: UsersService,
-    private readonly cookie: RefreshCookie,
+    private readonly cookie: AuthCookies,
   ) {}
 
   @Public()
@@ -57,7 +57,8 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Sign in with a password',
-    description: 'Sets the HttpOnly refresh-token cookie.',
+    description:
+      'Sets the HttpOnly refresh-token cookie and the device cookie (DEVICE_COOKIE_NAME): with it, this browser signs in while strangers hold the username throttled.',
   })
   @ApiEnvelope(200, AuthPayload, 'An access token; the refresh token is in the Set-Cookie header')
   @ApiLinks({
@@ -79,9 +80,13 @@ export class AuthController {
   async signIn(
     @Body() input: SignInInput,
     @Client() client: ClientInfo,
+    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<AuthPayload> {
-    return this.cookie.apply(res, await this.auth.signIn(input, client));
+    return this.cookie.apply(
+      res,
+      await this.auth.signIn(input, client, this.cookie.readDevice(req)),
+    );
   }
 
   @Public()

@@ -11,7 +11,7 @@ import { AuthPayload } from './auth-payload.model';
 import { AuthService } from './auth.service';
 import { ChangePasswordInput } from './change-password.input';
 import { LogoutScope } from './logout.input';
-import { RefreshCookie } from '../sessions/refresh-cookie';
+import { AuthCookies } from '../sessions/auth-cookies';
 import { RevokeTokenArgs } from './revoke-token.args';
 import { SignInInput } from './sign-in.input';
 import { SignUpInput } from './sign-up.input';
@@ -22,7 +22,7 @@ export class AuthResolver {
   constructor(
     private readonly auth: AuthService,
     private readonly users: UsersService,
-    private readonly cookie: RefreshCookie,
+    private readonly cookie: AuthCookies,
   ) {}
 
   @Public()
@@ -36,15 +36,20 @@ export class AuthResolver {
   @AuthRateLimited()
   @CountOutcome()
   @Mutation(() => AuthPayload, {
-    description: 'Sign in with a password. Sets the HttpOnly refresh-token cookie.',
+    description:
+      'Sign in with a password. Sets the HttpOnly refresh-token cookie and the device cookie (DEVICE_COOKIE_NAME), with which this browser can sign in while strangers hold the username throttled.',
     complexity: PASSWORD_HASHING_COMPLEXITY,
   })
   async signIn(
     @Args('input') input: SignInInput,
     @Client() client: ClientInfo,
+    @Context('req') req: Request,
     @Context('res') res: Response,
   ): Promise<AuthPayload> {
-    return this.cookie.apply(res, await this.auth.signIn(input, client));
+    return this.cookie.apply(
+      res,
+      await this.auth.signIn(input, client, this.cookie.readDevice(req)),
+    );
   }
 
   @Public()

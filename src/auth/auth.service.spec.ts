@@ -7,6 +7,7 @@ import { SecurityEventsService } from '../security-events/security-events.servic
 import { AccountThrottle } from '../rate-limit/account-throttle.service';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
+import { DeviceCookies } from './device-cookies';
 import { LogoutScope } from './logout.input';
 import { unitTestJwtKeys } from '../tokens/token.fixture';
 import { SessionStore } from '../sessions/store/session-store';
@@ -93,6 +94,7 @@ describe(AuthService.name, () => {
       {
         check: (_username: string, _ip: string, check: () => Promise<unknown>) => check(),
       } as unknown as AccountThrottle,
+      new DeviceCookies(config),
       config,
     );
   });

@@ -6,12 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AccountThrottle } from '../rate-limit/account-throttle.service';
 import { SecurityEventType } from '../security-events/security-event.schema';
 import { SecurityEventsService } from '../security-events/security-events.service';
-import {
-  CLEAR_COOKIE,
-  CookieInstruction,
-  KEEP_COOKIE,
-  WithCookie,
-} from '../sessions/refresh-cookie';
+import { CLEAR_COOKIE, CookieInstruction, KEEP_COOKIE, WithCookie } from '../sessions/auth-cookies';
 import { IssuedRefreshToken, SessionClaims, SessionStore } from '../sessions/store/session-store';
 import { SessionEndReason } from '../sessions/store/session.schema';
 import { TokenService } from '../tokens/token.service';
@@ -20,6 +15,7 @@ import { PublicUserRecord, UserRecord } from '../users/user.schema';
 import { UsersService } from '../users/users.service';
 import { AuthPayload } from './auth-payload.model';
 import { ChangePasswordInput } from './change-password.input';
+import { DeviceCookies } from './device-cookies';
 import { LogoutScope } from './logout.input';
 import { SignInInput } from './sign-in.input';
 import { SignUpInput } from './sign-up.input';
@@ -42,6 +38,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly securityEvents: SecurityEventsService,
     private readonly throttle: AccountThrottle,
+    private readonly devices: DeviceCookies,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -49,11 +46,19 @@ export class AuthService {
     return this.users.create(input.username, input.password, Role.USER);
   }
 
-  /** Checks the password under the account throttle and opens a session. */
-  async signIn(input: SignInInput, client: ClientInfo): Promise<WithCookie<AuthPayload>> {
+  /**
+   * Checks the password under the account throttle (the device's own, with a valid device cookie
+   * for this username) and opens a session.
+   */
+  async signIn(
+    input: SignInInput,
+    client: ClientInfo,
+    deviceCookie?: string,
+  ): Promise<WithCookie<AuthPayload>> {
+    const deviceId = this.devices.deviceOf(deviceCookie, input.username);
     // the failure is recorded under the user the name belongs to, when there is one
     let named: UserRecord | null = null;
-    const user = await this.throttle.check(input.username, client.ip, () =>
+    const user = await this.throttle.check({ username: input.username, deviceId }, client.ip, () =>
       this.users.checkPassword(input.username, input.password, (found) => (named = found)),
     );
     if (user === null) {
@@ -66,7 +71,7 @@ export class AuthService {
     }
     // only after the password check, so a wrong password does not tell that the account is disabled
     if (user.disabled === true) throw new AppError(ErrorCode.ACCOUNT_DISABLED);
-    return this.startSession(user, [AuthMethod.PASSWORD], client);
+    return this.startSession(user, [AuthMethod.PASSWORD], client, deviceId);
   }
 
   /**
@@ -163,8 +168,10 @@ export class AuthService {
   ): Promise<void> {
     assertFreshLogin(caller, this.config.freshLoginMaxAgeSeconds);
     // a wrong current password counts as a failed sign-in of the caller
-    const verified = await this.throttle.check(caller.username, client.ip, async () =>
-      (await this.users.isPasswordOf(caller.id, input.currentPassword)) ? true : null,
+    const verified = await this.throttle.check(
+      { username: caller.username },
+      client.ip,
+      async () => ((await this.users.isPasswordOf(caller.id, input.currentPassword)) ? true : null),
     );
     if (verified === null) {
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'The current password is wrong');
@@ -190,12 +197,14 @@ export class AuthService {
 
   /**
    * Opens a session for a user who proved who they are by `amr`, records the sign-in and answers
-   * like every successful sign-in. A password change that landed meanwhile wins.
+   * like every successful sign-in: the refresh cookie, and the device cookie (the same device when
+   * it presented one). A password change that landed meanwhile wins.
    */
   private async startSession(
     user: UserRecord,
     amr: readonly AuthMethod[],
     client: ClientInfo,
+    deviceId: string | undefined,
   ): Promise<WithCookie<AuthPayload>> {
     const session = await this.sessions.open(
       { id: user._id, credentialVersion: user.credentialVersion ?? 0 },
@@ -213,6 +222,7 @@ export class AuthService {
     return {
       value: this.authPayload(user, session, true),
       cookie: setCookie(session.refreshToken),
+      device: this.devices.issue(user.username, deviceId),
     };
   }
 

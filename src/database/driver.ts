@@ -38,9 +38,9 @@ export function isDuplicateKey(error: unknown): boolean {
  * Inserts the document unless its `_id` (or a unique index) is taken: true when this call stored
  * it, false when another did first. The way to decide a race on every backend.
  */
-export async function insertOnce<T extends Document>(
+export async function insertOnce(
   model: ModelCollection,
-  document: T,
+  document: Record<string, unknown> | object,
 ): Promise<boolean> {
   try {
     await model.collection.insertOne(document);
@@ -105,7 +105,7 @@ export function cursorOf<T extends Document>(
 /** Deletes every document matching `filter` (idempotent); answers how many went. */
 export async function deleteWhere(
   model: ModelCollection,
-  filter: Filter<Document>,
+  filter: Record<string, unknown>,
 ): Promise<number> {
   return (await model.collection.deleteMany(filter)).deletedCount;
 }

@@ -1,4 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { Types } from 'mongoose';
 
 /**
  * The consecutive failed sign-ins of one username (known or not), by `_id` = the normalized
@@ -43,6 +44,10 @@ export class AccountFailureDocument {
   @Prop({ type: String, required: true })
   _id!: string;
 
+  /** So that the clean-up deletes an epoch's failures by an indexed equality. */
+  @Prop({ type: String, required: true })
+  epoch!: string;
+
   @Prop({ required: true })
   claimedAt!: Date;
 
@@ -54,5 +59,29 @@ export class AccountFailureDocument {
 }
 
 export const AccountFailureSchema = SchemaFactory.createForClass(AccountFailureDocument);
+AccountFailureSchema.index({ epoch: 1 });
 
 export type AccountFailureRecord = Pick<AccountFailureDocument, 'claimedAt' | 'failedAt'>;
+
+/**
+ * When a throttle record may be forgotten: one per failure, under an expiring id at the expiry
+ * that failure gave its record (database/expiring-id.ts). A record's expiry moves with every
+ * failure, so it cannot be its own `_id`; these let the clean-up find what is due by an `_id`
+ * range instead of scanning the records.
+ */
+@Schema({ collection: 'account_throttle_expiries', versionKey: false })
+export class AccountThrottleExpiryDocument {
+  @Prop({ type: Types.ObjectId, required: true })
+  _id!: Types.ObjectId;
+
+  /** The throttle record's `_id`. */
+  @Prop({ type: String, required: true })
+  key!: string;
+
+  @Prop({ type: String, required: true })
+  epoch!: string;
+}
+
+export const AccountThrottleExpirySchema = SchemaFactory.createForClass(
+  AccountThrottleExpiryDocument,
+);

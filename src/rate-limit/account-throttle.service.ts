@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { RateLimitedError } from '../common/app-error';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { RateLimitedError, RateLimitLayer } from '../common/app-error';
 import { normalizeUsername } from '../common/credential-rules';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Cleanup } from '../database/cleanup';
 import { SecurityLog } from '../logging/security-log';
 import { AccountThrottleRepository } from './account-throttle.repository';
 import { AccountThrottleRecord } from './account-throttle.schema';
@@ -12,10 +13,18 @@ const MAX_LOCK_SECONDS = 900;
 const MEMORY_MS = 24 * 3600_000;
 /** A claimed attempt not marked failed by then died with its instance, and counts as failed. */
 const ABANDONED_ATTEMPT_MS = 60_000;
-const CLEANUP_INTERVAL_MS = 60_000;
+
+/** Whose attempt it is: a username, or the known device (device cookie) of that username. */
+export interface ThrottleSubject {
+  username: string;
+  /** The device id of a valid device cookie for `username` (DeviceCookies.deviceOf). */
+  deviceId?: string;
+}
 
 interface Attempt {
-  username: string;
+  /** The record's `_id`: `user:<normalized name>` or `device:<device id>`. */
+  key: string;
+  layer: RateLimitLayer;
   /** The account's record when the attempt began; null when it had no failures. */
   record: AccountThrottleRecord | null;
   /** The failure number this attempt claimed before its check (only once throttled). */
@@ -32,54 +41,65 @@ interface Attempt {
  * Every failure claims its own number (see AccountFailureDocument), so concurrent failures are all
  * counted on FerretDB too. Once throttled, the one attempt let through after a lock claims its
  * number before the check, so a burst waiting for the lock to end gets exactly one guess.
+ *
+ * A known device (a valid device cookie for the username) is judged by its own record instead, with
+ * the same threshold and backoff: strangers filling the username's record cannot lock its owner
+ * out, and the device's failures leave the username's record as it was.
  */
 @Injectable()
-export class AccountThrottle implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(AccountThrottle.name);
-  private cleanupTimer: NodeJS.Timeout | undefined;
-
+export class AccountThrottle implements OnModuleInit {
   constructor(
     private readonly store: AccountThrottleRepository,
     private readonly securityLog: SecurityLog,
+    private readonly cleanup: Cleanup,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
-    if (this.threshold === 0) return;
-    this.cleanupTimer = setInterval(() => void this.cleanup(), CLEANUP_INTERVAL_MS).unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.cleanupTimer);
+    this.cleanup.register({
+      name: 'account throttles',
+      run: (now) => this.store.deleteExpired(now),
+    });
   }
 
   /**
-   * Runs one password check of `username` under the throttle: refused with 429 while the account
-   * is throttled; otherwise `check` runs, and its result (null for a wrong password) is counted.
+   * Runs one password (or second-factor) check of `subject` under the throttle: refused with 429
+   * while it is throttled; otherwise `check` runs, and its result (null for a failure) is counted.
    */
-  async check<T>(username: string, ip: string, check: () => Promise<T | null>): Promise<T | null> {
+  async check<T>(
+    subject: ThrottleSubject,
+    ip: string,
+    check: () => Promise<T | null>,
+  ): Promise<T | null> {
     if (this.threshold === 0) return check();
-    const attempt = await this.begin(normalizeUsername(username), ip);
+    const attempt = await this.begin(subject, ip);
     const result = await check();
     if (result === null) await this.failed(attempt);
-    else if (attempt.record !== null) await this.store.reset(attempt.username);
+    else if (attempt.record !== null) await this.store.reset(attempt.key);
     return result;
+  }
+
+  /** Forgets the failures of `username` (a password reset): its owner starts afresh. */
+  async clear(username: string): Promise<void> {
+    await this.store.reset(keyOf({ username }));
   }
 
   private get threshold(): number {
     return this.config.accountLockout.threshold;
   }
 
-  private async begin(username: string, ip: string): Promise<Attempt> {
-    const record = await this.store.find(username);
-    if (record === null || record.failures < this.threshold) return { username, record };
+  private async begin(subject: ThrottleSubject, ip: string): Promise<Attempt> {
+    const key = keyOf(subject);
+    const layer: RateLimitLayer = subject.deviceId === undefined ? 'account' : 'device';
+    const record = await this.store.find(key);
+    if (record === null || record.failures < this.threshold) return { key, layer, record };
 
     const now = Date.now();
-    this.refuseUntil(record.lockedUntil, now, ip);
+    this.refuseUntil(record.lockedUntil, now, ip, layer);
     // The summary may lag behind the failures (FerretDB), so a taken number is looked at.
     for (let failure = record.failures + 1; ; failure++) {
       if (await this.store.claim(record.epoch, failure, new Date(now), null, this.expiry(now))) {
-        return { username, record, claimed: failure };
+        return { key, layer, record, claimed: failure };
       }
       const taken = await this.store.findFailure(record.epoch, failure);
       if (taken === null) continue;
@@ -87,8 +107,8 @@ export class AccountThrottle implements OnModuleInit, OnModuleDestroy {
         taken.failedAt ??
         (now - taken.claimedAt.getTime() > ABANDONED_ATTEMPT_MS ? taken.claimedAt : null);
       // another attempt holds this lock's one guess
-      if (failedAt === null) this.refuse(1, ip);
-      this.refuseUntil(this.lockedUntil(failure, failedAt), now, ip);
+      if (failedAt === null) this.refuse(1, ip, layer);
+      this.refuseUntil(this.lockedUntil(failure, failedAt), now, ip, layer);
     }
   }
 
@@ -97,7 +117,7 @@ export class AccountThrottle implements OnModuleInit, OnModuleDestroy {
     const failedAt = new Date(now);
     const record =
       attempt.record ??
-      (await this.store.open(attempt.username, randomBytes(12).toString('hex'), this.expiry(now)));
+      (await this.store.open(attempt.key, randomBytes(12).toString('hex'), this.expiry(now)));
     let failure = attempt.claimed;
     if (failure !== undefined) {
       await this.store.markFailed(record.epoch, failure, failedAt);
@@ -107,7 +127,7 @@ export class AccountThrottle implements OnModuleInit, OnModuleDestroy {
         failure++;
     }
     await this.store.raise(
-      attempt.username,
+      attempt.key,
       record.epoch,
       failure,
       this.lockedUntil(failure, failedAt),
@@ -125,25 +145,27 @@ export class AccountThrottle implements OnModuleInit, OnModuleDestroy {
     return new Date(failedAt.getTime() + seconds * 1000);
   }
 
-  private refuseUntil(lockedUntil: Date | null, now: number, ip: string): void {
+  private refuseUntil(
+    lockedUntil: Date | null,
+    now: number,
+    ip: string,
+    layer: RateLimitLayer,
+  ): void {
     if (lockedUntil === null || lockedUntil.getTime() <= now) return;
-    this.refuse(Math.ceil((lockedUntil.getTime() - now) / 1000), ip);
+    this.refuse(Math.ceil((lockedUntil.getTime() - now) / 1000), ip, layer);
   }
 
-  private refuse(retryAfterSeconds: number, ip: string): never {
+  private refuse(retryAfterSeconds: number, ip: string, layer: RateLimitLayer): never {
     this.securityLog.accountThrottled(ip, Math.max(1, retryAfterSeconds));
-    throw new RateLimitedError('account', Math.max(1, retryAfterSeconds));
+    throw new RateLimitedError(layer, Math.max(1, retryAfterSeconds));
   }
 
   private expiry(now: number): Date {
     return new Date(now + MEMORY_MS);
   }
+}
 
-  private async cleanup(): Promise<void> {
-    try {
-      await this.store.deleteExpired(new Date());
-    } catch (error) {
-      this.logger.warn(`Could not delete expired account throttles: ${(error as Error).message}`);
-    }
-  }
+/** Usernames and device ids never share a record, whatever a client types as a username. */
+function keyOf({ username, deviceId }: ThrottleSubject): string {
+  return deviceId === undefined ? `user:${normalizeUsername(username)}` : `device:${deviceId}`;
 }

@@ -8,6 +8,8 @@ import {
   AccountFailureDocument,
   AccountFailureSchema,
   AccountThrottleDocument,
+  AccountThrottleExpiryDocument,
+  AccountThrottleExpirySchema,
   AccountThrottleSchema,
 } from './account-throttle.schema';
 import { AccountThrottle } from './account-throttle.service';
@@ -48,6 +50,7 @@ class ThrottlerStorageModule {}
     MongooseModule.forFeature([
       { name: AccountThrottleDocument.name, schema: AccountThrottleSchema },
       { name: AccountFailureDocument.name, schema: AccountFailureSchema },
+      { name: AccountThrottleExpiryDocument.name, schema: AccountThrottleExpirySchema },
     ]),
   ],
   providers: [

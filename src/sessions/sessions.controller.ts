@@ -9,7 +9,7 @@ import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser } from '../common/decorators';
 import { PageArgs, pageOf } from '../common/page.args';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
-import { RefreshCookie } from './refresh-cookie';
+import { AuthCookies } from './auth-cookies';
 import { SessionView } from './session.model';
 import { SessionsService } from './sessions.service';
 
@@ -18,7 +18,7 @@ import { SessionsService } from './sessions.service';
 export class SessionsController {
   constructor(
     private readonly sessions: SessionsService,
-    private readonly cookie: RefreshCookie,
+    private readonly cookie: AuthCookies,
   ) {}
 
   @Get(':id/sessions')

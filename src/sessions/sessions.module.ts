@@ -3,7 +3,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { SecurityEventsModule } from '../security-events/security-events.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
-import { RefreshCookie } from './refresh-cookie';
+import { AuthCookies } from './auth-cookies';
 import { RefreshTokensController } from './refresh-tokens.controller';
 import { RefreshTokensResolver } from './refresh-tokens.resolver';
 import { RefreshTokensService } from './refresh-tokens.service';
@@ -40,10 +40,10 @@ import { SessionsRepository } from './store/sessions.repository';
     SessionStore,
     SessionsService,
     RefreshTokensService,
-    RefreshCookie,
+    AuthCookies,
     RefreshTokensResolver,
     SessionsResolver,
   ],
-  exports: [SessionStore, SessionsService, RefreshTokensService, RefreshCookie],
+  exports: [SessionStore, SessionsService, RefreshTokensService, AuthCookies],
 })
 export class SessionsModule {}

@@ -17,7 +17,7 @@ import type { AppGraphqlContext } from '../graphql/graphql-context';
 import { PageArgs, pageOf, UserPageArgs } from '../common/page.args';
 import { requireCaller } from '../graphql/require-caller';
 import { User } from '../users/user.model';
-import { RefreshCookie } from './refresh-cookie';
+import { AuthCookies } from './auth-cookies';
 import { SessionView } from './session.model';
 import { SessionsService } from './sessions.service';
 
@@ -26,7 +26,7 @@ import { SessionsService } from './sessions.service';
 export class SessionsResolver {
   constructor(
     private readonly sessions: SessionsService,
-    private readonly cookie: RefreshCookie,
+    private readonly cookie: AuthCookies,
   ) {}
 
   @Query(() => [SessionView], {

@@ -4,7 +4,7 @@ import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, ClientInfo } from '../common/auth-user';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { UsersService } from '../users/users.service';
-import { CLEAR_COOKIE, KEEP_COOKIE, WithCookie } from './refresh-cookie';
+import { CLEAR_COOKIE, KEEP_COOKIE, WithCookie } from './auth-cookies';
 import { Page } from '../common/page.args';
 import { ActiveSession, SessionStore } from './store/session-store';
 import { SessionView } from './session.model';
