@@ -10,6 +10,7 @@ import { jsonBodyParser } from './common/json-body';
 import { requestIdMiddleware } from './common/request-id.middleware';
 import { securityHeaders } from './common/security-headers';
 import { AppConfig } from './config/app-config';
+import { serveGraphiql } from './graphql/graphiql';
 import { requestLogMiddleware } from './logging/request-log.middleware';
 
 /** Builds the whole app for a configuration: the one bootstrap for the server, the tests and the bench. */
@@ -46,5 +47,6 @@ export async function createApp(
     });
   }
   setupApiDocs(app, config);
+  if (!config.isProduction) serveGraphiql(app);
   return app;
 }
