@@ -1,6 +1,7 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { Role } from '../common/auth-user';
+import { EXAMPLE } from '../common/api-docs';
 import { JsonView } from '../common/json-view';
 import type { PublicUserRecord } from './user.schema';
 
@@ -9,10 +10,10 @@ import type { PublicUserRecord } from './user.schema';
 export class User extends JsonView {
   /** 24-hex ObjectId. */
   @Field(() => ID)
-  @ApiProperty({ example: '665f1c2b9d3e4a0012ab34cd', pattern: '^[0-9a-f]{24}$' })
+  @ApiProperty({ example: EXAMPLE.userId, pattern: '^[0-9a-f]{24}$' })
   id!: string;
 
-  /** @example "ada.lovelace" */
+  @ApiProperty({ example: EXAMPLE.username })
   username!: string;
 
   /** `user` or `admin`. */
@@ -21,10 +22,13 @@ export class User extends JsonView {
   role!: Role;
 
   /** A disabled user cannot sign in. */
+  @ApiProperty({ example: false })
   disabled!: boolean;
 
+  @ApiProperty({ example: EXAMPLE.userCreatedAt })
   createdAt!: Date;
 
+  @ApiProperty({ example: EXAMPLE.userCreatedAt })
   updatedAt!: Date;
 
   static from(record: PublicUserRecord): User {
