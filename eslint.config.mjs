@@ -45,6 +45,11 @@ export default tseslint.config(
     },
   },
   {
+    // served to browsers as they are (Swagger UI's add-on, the GraphiQL page)
+    files: ['src/**/*.browser.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser } },
+  },
+  {
     files: ['test/**/*.ts', '**/*.spec.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -19,6 +19,7 @@ import {
   requestMetricsMiddleware,
 } from './metrics/metrics-endpoint';
 import { MetricsService } from './metrics/metrics.service';
+import { serveGraphiql } from './graphql/graphiql';
 
 /**
  * Builds the whole app for a configuration: the one bootstrap for the server, the tests and the
@@ -65,6 +66,7 @@ export async function createApp(
   }
   app.use(refuseForeignOrigins(config));
   setupApiDocs(app, config);
+  if (!config.isProduction) serveGraphiql(app);
   return app;
 }
 

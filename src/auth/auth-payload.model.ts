@@ -1,10 +1,12 @@
 import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
+import { EXAMPLE } from '../common/api-docs';
 import { User } from '../users/user.model';
 
 @ObjectType('AuthPayload')
 export class AuthPayload {
   /** A JWT (`typ` at+jwt) for the Authorization: Bearer header. */
+  @ApiProperty({ example: EXAMPLE.accessToken })
   accessToken!: string;
 
   /** Always "Bearer". */
@@ -13,7 +15,7 @@ export class AuthPayload {
 
   /** Seconds until the access token expires (its `exp - iat`). */
   @Field(() => Int)
-  @ApiProperty({ example: 900 })
+  @ApiProperty({ example: EXAMPLE.accessTtlSeconds })
   expiresIn!: number;
 
   user!: User;

@@ -57,8 +57,11 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Sign in with a password',
-    description:
-      'Sets the HttpOnly refresh-token cookie and the device cookie (DEVICE_COOKIE_NAME): with it, this browser signs in while strangers hold the username throttled.',
+    description: [
+      'Sets the HttpOnly refresh-token cookie (REFRESH_COOKIE_NAME), which refresh-token, revoke-token and logout read. With curl, add `-c cookies.txt` to keep it.',
+      'Also sets the device cookie (DEVICE_COOKIE_NAME): with it, this browser signs in while strangers hold the username throttled.',
+      'For **Authorize**, copy `data.accessToken` from the answer: the whole quoted value, without the quotes (the copy button at the bottom right of the answer copies all of it).',
+    ].join('\n\n'),
   })
   @ApiEnvelope(200, AuthPayload, 'An access token; the refresh token is in the Set-Cookie header')
   @ApiLinks({
@@ -93,9 +96,7 @@ export class AuthController {
   @Post('refresh-token')
   @CountOutcome()
   @HttpCode(200)
-  @ApiRefreshCookie(
-    'The refresh token to rotate (required). The browser sends this HttpOnly cookie by itself: leave it empty in Swagger UI.',
-  )
+  @ApiRefreshCookie('The refresh token to rotate; without it the answer is 401.')
   @ApiOperation({
     summary: 'Rotate the refresh-token cookie',
     description:
@@ -119,9 +120,7 @@ export class AuthController {
 
   @Post('revoke-token')
   @HttpCode(200)
-  @ApiRefreshCookie(
-    'Revoked when the body has no `token`. The browser sends this HttpOnly cookie by itself: leave it empty in Swagger UI.',
-  )
+  @ApiRefreshCookie('Revoked when the body has no `token`.')
   @ApiOperation({
     summary: 'Revoke a refresh token',
     description: [
@@ -175,10 +174,19 @@ export class AuthController {
   @ApiOperation({
     summary: 'End the current session, the others, or all of them',
     description:
-      'Optional body `{ "scope": "current" | "others" | "all" }` (default `current`). `current` and `all` clear the cookie; `others` keeps this session and its cookie.',
+      'Optional body `{ "scope": "current" | "others" | "all" }`: an empty body (or none) means `current`. `current` and `all` clear the cookie; `others` keeps this session and its cookie.',
+  })
+  @ApiBody({
+    type: LogoutInput,
+    required: false,
+    examples: {
+      current: { summary: 'This session (the default)', value: {} },
+      others: { summary: 'Every other session', value: { scope: LogoutScope.OTHERS } },
+      all: { summary: 'Every session', value: { scope: LogoutScope.ALL } },
+    },
   })
   @ApiRefreshCookie(
-    "Not needed: the session is the bearer token's. Cleared by the answer. The browser sends this HttpOnly cookie by itself: leave it empty in Swagger UI.",
+    "Not needed (the session is the bearer token's); the answer clears it for `current` and `all`.",
   )
   @ApiBody({ type: LogoutInput, required: false })
   @ApiEnvelope(200, 'boolean', 'Logged out')

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { applyDecorators, Type } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -28,8 +29,85 @@ export const CANDIDATE_PASSWORD_DOC = {
 };
 /** Marks the routes that read the refresh cookie; the document builder turns it into a cookie parameter. */
 export const REFRESH_COOKIE_EXTENSION = 'x-reads-refresh-cookie';
-const EXAMPLE_TIMESTAMP = '2026-01-01T00:00:00.000Z';
-const EXAMPLE_REQUEST_ID = '0b8c6a9e-2f7d-4e0a-9a51-3c1d2e4f5a6b';
+
+const DAY_SECONDS = 86_400;
+const later = (at: string, seconds: number): string =>
+  new Date(Date.parse(at) + seconds * 1000).toISOString();
+/** An ObjectId as the server would make it at `at`: its first 4 bytes are that second. */
+const objectIdAt = (at: string, serial: string): string =>
+  Math.floor(Date.parse(at) / 1000).toString(16) + serial;
+const base64url = (value: object): string =>
+  Buffer.from(JSON.stringify(value)).toString('base64url');
+
+const USER_CREATED_AT = '2026-01-05T09:12:44.120Z';
+const SIGNED_IN_AT = '2026-01-12T08:30:05.412Z';
+const REFRESHED_AT = '2026-01-14T16:45:10.007Z';
+const ANSWERED_AT = '2026-01-14T16:52:31.208Z';
+const USER_ID = objectIdAt(USER_CREATED_AT, '4f1a2b3c4d5e6f70');
+const SESSION_ID = objectIdAt(SIGNED_IN_AT, '4f1a2b3c4d5e6f71');
+const KEY_ID = 'cn-I_WNMClehiVp51i_0VpOENW1upEerA8sEam5hn-s';
+const ACCESS_TTL_SECONDS = 900;
+const ISSUED_AT_SECONDS = Math.floor(Date.parse(ANSWERED_AT) / 1000);
+
+/**
+ * One made-up history every example tells, so the examples agree with each other as real answers
+ * would: ada.lovelace signed up, signed in a week later, refreshed two days after that, and the
+ * answer shown is from minutes later. Lifetimes are the defaults (REFRESH_TOKEN_TTL 7d,
+ * SESSION_MAX_LIFETIME 30d, JWT_ACCESS_TTL 15m); addresses are from the documentation range.
+ */
+export const EXAMPLE = {
+  userId: USER_ID,
+  username: 'ada.lovelace',
+  userCreatedAt: USER_CREATED_AT,
+  sessionId: SESSION_ID,
+  signedInAt: SIGNED_IN_AT,
+  refreshTokenId: objectIdAt(REFRESHED_AT, '4f1a2b3c4d5e6f72'),
+  refreshedAt: REFRESHED_AT,
+  refreshExpiresAt: later(REFRESHED_AT, 7 * DAY_SECONDS),
+  absoluteExpiresAt: later(SIGNED_IN_AT, 30 * DAY_SECONDS),
+  securityEventId: objectIdAt(SIGNED_IN_AT, '4f1a2b3c4d5e6f73'),
+  answeredAt: ANSWERED_AT,
+  requestId: '0b8c6a9e-2f7d-4e0a-9a51-3c1d2e4f5a6b',
+  ip: '203.0.113.42',
+  userAgent:
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  device: 'Chrome 131 on macOS',
+  keyId: KEY_ID,
+  accessTtlSeconds: ACCESS_TTL_SECONDS,
+  /** Shaped like a real one (header, claims, 64-byte ES256 signature); signed by no key. */
+  accessToken: [
+    base64url({ alg: 'ES256', typ: 'at+jwt', kid: KEY_ID }),
+    base64url({
+      sub: USER_ID,
+      username: 'ada.lovelace',
+      role: 'user',
+      sid: SESSION_ID,
+      fresh: true,
+      amr: ['pwd'],
+      iat: ISSUED_AT_SECONDS,
+      exp: ISSUED_AT_SECONDS + ACCESS_TTL_SECONDS,
+      aud: 'nest-auth-service-clients',
+      iss: 'nest-auth-service',
+      jti: '3f2c9b7e-8d41-4c6a-b0e5-71a9d2c4e8f6',
+    }),
+    createHash('sha512').update('an example signature').digest('base64url'),
+  ].join('.'),
+  mfaToken: createHash('sha256').update('an example MFA token').digest('base64url'),
+} as const;
+
+/**
+ * Example values of path parameters, by name, for the path an example answer shows. Swagger UI
+ * fills a parameter's own example into "Try it out", and these ids belong to nobody there.
+ */
+export const PATH_PARAMETER_EXAMPLES: Record<string, string> = {
+  id: EXAMPLE.userId,
+  sessionId: EXAMPLE.sessionId,
+};
+
+/** What an error body carries besides code, message and details, for the codes that carry more. */
+const ERROR_EXTRAS: Partial<Record<ErrorCode, object>> = {
+  [ErrorCode.MFA_REQUIRED]: { mfaToken: EXAMPLE.mfaToken },
+};
 
 class FieldErrorDoc {
   @ApiProperty({ example: 'password' })
@@ -51,34 +129,48 @@ class ErrorBodyDoc {
     description: 'Field errors for VALIDATION_ERROR, else empty.',
   })
   details!: FieldErrorDoc[];
+
+  @ApiProperty({
+    required: false,
+    description:
+      'Only with MFA_REQUIRED: single use, for POST /auth/mfa/verify with a code of the second factor.',
+    example: EXAMPLE.mfaToken,
+  })
+  mfaToken?: string;
 }
 
-/** `statusCode` and `path` get each answer's own example when the document is built. */
-class EnvelopeDoc {
+/**
+ * The fields in the order real answers have them (`success` first, `data` or `error` last).
+ * `statusCode` and `path` get each answer's own example when the document is built.
+ */
+abstract class EnvelopeDoc {
+  @ApiProperty()
+  success!: boolean;
+
   @ApiProperty({ description: 'Equals the HTTP status.' })
   statusCode!: number;
 
   @ApiProperty({ description: 'The request path, without the query string.' })
   path!: string;
 
-  @ApiProperty({ format: 'date-time', example: EXAMPLE_TIMESTAMP })
+  @ApiProperty({ format: 'date-time', example: EXAMPLE.answeredAt })
   timestamp!: string;
 
   @ApiProperty({
     description: 'Equals the X-Request-Id response header.',
-    example: EXAMPLE_REQUEST_ID,
+    example: EXAMPLE.requestId,
   })
   requestId!: string;
 }
 
 export class SuccessEnvelopeDoc extends EnvelopeDoc {
   @ApiProperty({ enum: [true] })
-  success!: true;
+  override success = true as const;
 }
 
 export class ErrorEnvelopeDoc extends EnvelopeDoc {
   @ApiProperty({ enum: [false] })
-  success!: false;
+  override success = false as const;
 
   @ApiProperty({ type: ErrorBodyDoc })
   error!: ErrorBodyDoc;
@@ -111,8 +203,8 @@ export function ApiEnvelope(status: number, shape: DataShape, description: strin
 }
 
 /**
- * The error envelope a code is answered with on `path`. `ApiErrors` leaves the path empty; the
- * document builder fills in each route's own.
+ * The error envelope a code is answered with on `path`, its fields in the order real answers have
+ * them. `ApiErrors` leaves the path empty; the document builder fills in each route's own.
  */
 export function errorEnvelopeExample(code: ErrorCode, path = '') {
   const { httpStatus, defaultMessage } = ERROR_CODE_MAPPING[code];
@@ -121,10 +213,10 @@ export function errorEnvelopeExample(code: ErrorCode, path = '') {
   return {
     success: false,
     statusCode: httpStatus,
-    error: { code, message: defaultMessage, details },
     path,
-    timestamp: EXAMPLE_TIMESTAMP,
-    requestId: EXAMPLE_REQUEST_ID,
+    timestamp: EXAMPLE.answeredAt,
+    requestId: EXAMPLE.requestId,
+    error: { code, message: defaultMessage, details, ...ERROR_EXTRAS[code] },
   };
 }
 
@@ -156,11 +248,12 @@ export function ApiErrors(...codes: ErrorCode[]) {
 }
 
 /**
- * Documents that a route reads the refresh cookie: a cookie parameter named `REFRESH_COOKIE_NAME`,
- * never required (the browser sends the HttpOnly cookie by itself, and Swagger UI cannot set it).
+ * Documents that a route reads the refresh cookie, and what for: a cookie parameter named
+ * `REFRESH_COOKIE_NAME`, never required (the browser sends the HttpOnly cookie by itself, and
+ * Swagger UI cannot set it), and how to send it with curl.
  */
-export function ApiRefreshCookie(description: string) {
-  return ApiExtension(REFRESH_COOKIE_EXTENSION, { description });
+export function ApiRefreshCookie(purpose: string) {
+  return ApiExtension(REFRESH_COOKIE_EXTENSION, { purpose });
 }
 
 /** Documents that a route needs a bearer access token (the global guard enforces it). */
@@ -168,11 +261,15 @@ export function ApiAuthenticated(...codes: ErrorCode[]) {
   return applyDecorators(ApiBearerAuth(BEARER_AUTH), ApiErrors(ErrorCode.UNAUTHORIZED, ...codes));
 }
 
-/** The `{id}` path parameter of the user routes. */
+/**
+ * The `{id}` path parameter of the user routes. No example: Swagger UI would fill it into "Try it
+ * out", and an example id belongs to nobody. The page fills in the caller's own after Authorize.
+ */
 export function ApiUserIdParam() {
   return ApiParam({
     name: 'id',
-    description: 'User id (24-hex ObjectId)',
-    schema: { type: 'string', pattern: OBJECT_ID_PATTERN, example: '665f1c2b9d3e4a0012ab34cd' },
+    description:
+      "User id (24-hex ObjectId). Yours is `data.user.id` in the sign-in answer (and `data.id` of GET /auth/me); Swagger UI fills it in after Authorize. Other users' ids: GET /users.",
+    schema: { type: 'string', pattern: OBJECT_ID_PATTERN },
   });
 }

@@ -1,9 +1,9 @@
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloDriverConfig } from '@nestjs/apollo';
 import { AppConfig } from '../config/app-config';
 import { GRAPHQL_PATH } from '../common/graphql-error-body';
 import { AppGraphqlContext, ExpressContextArgs } from './graphql-context';
+import { sandboxLandingPage } from './graphiql';
 import { errorReportingPlugin, createFormatError } from './graphql-errors';
 import { LoadersFactory } from './loaders';
 import { noStorePlugin } from './no-store-plugin';
@@ -30,15 +30,7 @@ export function graphqlOptions(
     // Nest's default GraphQL Playground is off; Apollo Sandbox is the landing page outside production
     playground: false,
     plugins: [
-      ...(config.isProduction
-        ? []
-        : [
-            ApolloServerPluginLandingPageLocalDefault({
-              includeCookies: true,
-              footer: false,
-              embed: { runTelemetry: false },
-            }),
-          ]),
+      ...(config.isProduction ? [] : [sandboxLandingPage()]),
       operationLimitsPlugin(),
       errorReportingPlugin(),
       ApolloServerPluginCacheControlDisabled(),

@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
+import { EXAMPLE } from '../common/api-docs';
 import { JsonView } from '../common/json-view';
 import { SecurityEventRecord, SecurityEventType } from './security-event.schema';
 
@@ -8,7 +9,7 @@ import { SecurityEventRecord, SecurityEventType } from './security-event.schema'
 export class SecurityEventView extends JsonView {
   /** 24-hex ObjectId; ids grow with time, so `after` pages to older events. */
   @Field(() => ID)
-  @ApiProperty({ example: '665f1c2b9d3e4a0012ab34cf' })
+  @ApiProperty({ example: EXAMPLE.securityEventId })
   id!: string;
 
   /** sign-in, sign-in-failed, refresh-reuse-detected, session-revoked, logout, password-changed, user-disabled, user-enabled, role-changed or user-deleted. */
@@ -16,23 +17,25 @@ export class SecurityEventView extends JsonView {
   @ApiProperty({ enum: SecurityEventType, enumName: 'SecurityEventType' })
   type!: SecurityEventType;
 
+  @ApiProperty({ example: EXAMPLE.signedInAt })
   at!: Date;
 
   /** The client IP of the request that caused it. */
+  @ApiProperty({ example: EXAMPLE.ip })
   ip!: string;
 
   @Field(() => String, { nullable: true })
-  @ApiProperty({ type: String, nullable: true, example: 'Mozilla/5.0' })
+  @ApiProperty({ type: String, nullable: true, example: EXAMPLE.userAgent })
   userAgent!: string | null;
 
   /** The session concerned (the `sid` of its access tokens), or null. */
   @Field(() => String, { nullable: true })
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, example: EXAMPLE.sessionId })
   sessionId!: string | null;
 
   /** The user or admin who acted, or null. */
   @Field(() => ID, { nullable: true })
-  @ApiProperty({ type: String, nullable: true, example: '665f1c2b9d3e4a0012ab34cd' })
+  @ApiProperty({ type: String, nullable: true, example: EXAMPLE.userId })
   actorId!: string | null;
 
   static from(record: SecurityEventRecord): SecurityEventView {

@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
+import { EXAMPLE } from '../common/api-docs';
 import { JsonView } from '../common/json-view';
 import { deviceOf } from './device';
 import { ActiveSession } from './store/session-store';
@@ -9,35 +10,41 @@ import { ActiveSession } from './store/session-store';
 export class SessionView extends JsonView {
   /** The `sid` of its access tokens. */
   @Field(() => ID)
-  @ApiProperty({ example: '665f1c2b9d3e4a0012ab34cf' })
+  @ApiProperty({ example: EXAMPLE.sessionId })
   id!: string;
 
   /** True for the session of the caller's own access token. */
+  @ApiProperty({ example: true })
   current!: boolean;
 
   /** The password sign-in that started it. */
+  @ApiProperty({ example: EXAMPLE.signedInAt })
   createdAt!: Date;
 
   /** Its last sign-in or refresh. */
+  @ApiProperty({ example: EXAMPLE.refreshedAt })
   lastUsedAt!: Date;
 
   /** When it ends unless refreshed. */
+  @ApiProperty({ example: EXAMPLE.refreshExpiresAt })
   expiresAt!: Date;
 
   /** The latest it can live (SESSION_MAX_LIFETIME after its sign-in). */
+  @ApiProperty({ example: EXAMPLE.absoluteExpiresAt })
   absoluteExpiresAt!: Date;
 
   /** The client IP of its last use. */
+  @ApiProperty({ example: EXAMPLE.ip })
   ip!: string;
 
   /** The User-Agent of its last use. */
   @Field(() => String, { nullable: true })
-  @ApiProperty({ type: String, nullable: true, example: 'Mozilla/5.0' })
+  @ApiProperty({ type: String, nullable: true, example: EXAMPLE.userAgent })
   userAgent!: string | null;
 
   /** A short summary parsed from the User-Agent, such as `Chrome 131 on macOS`. */
   @Field(() => String, { nullable: true })
-  @ApiProperty({ type: String, nullable: true, example: 'Chrome 131 on macOS' })
+  @ApiProperty({ type: String, nullable: true, example: EXAMPLE.device })
   device!: string | null;
 
   static from(session: ActiveSession, callerSessionId: string): SessionView {

@@ -54,7 +54,8 @@ export class SessionsController {
   @ApiUserIdParam()
   @ApiParam({
     name: 'sessionId',
-    description: 'Session id (the `sid` of its access tokens)',
+    description:
+      "Session id: the `id` of an item of GET /users/{id}/sessions (the `sid` of its access tokens). The one with `current: true` is this browser's: revoking it signs you out.",
     schema: { type: 'string', pattern: OBJECT_ID_PATTERN },
   })
   @ApiEnvelope(200, 'boolean', 'Revoked')

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { EXAMPLE } from '../common/api-docs';
 import type { PublicJwk } from '../config/jwt-keys';
 
 /** OpenAPI shape of one published key (the values are `PublicJwk`s). */
@@ -23,7 +24,7 @@ export class Jwk implements PublicJwk {
 
   @ApiProperty({
     description: 'RFC 7638 thumbprint of the key; access tokens name it in their `kid` header',
-    example: 'cn-I_WNMClehiVp51i_0VpOENW1upEerA8sEam5hn-s',
+    example: EXAMPLE.keyId,
   })
   kid!: string;
 

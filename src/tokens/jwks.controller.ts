@@ -17,7 +17,7 @@ export class JwksController {
     summary: 'The public keys access tokens are signed with (JWK Set, RFC 7517)',
     description:
       'Every key a token may be verified with: the current signing key and those in `JWT_PREVIOUS_PUBLIC_KEYS`; ' +
-      'a token names its key in the `kid` header. Served as is, not in the envelope. Empty with `JWT_ALGORITHM=HS256`.',
+      'a token names its key in the `kid` header. Served as is, not in the envelope. This server signs with JWT_ALGORITHM; the set is empty with HS256.',
   })
   @ApiExtraModels(Jwk)
   @ApiOkResponse({
@@ -25,7 +25,7 @@ export class JwksController {
     description: 'The JWK Set',
     headers: {
       'Cache-Control': {
-        description: '`public, max-age=N`, N = min(300, JWT_ACCESS_TTL / 3) seconds',
+        description: '`public, max-age=N`: N is a third of JWT_ACCESS_TTL in seconds, at most 300',
         schema: { type: 'string', example: 'public, max-age=300' },
       },
     },

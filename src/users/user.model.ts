@@ -1,6 +1,7 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { Role } from '../common/auth-user';
+import { EXAMPLE } from '../common/api-docs';
 import { JsonView } from '../common/json-view';
 import { OBJECT_ID_PATTERN } from '../common/object-id';
 import type { PublicUserRecord } from './user.schema';
@@ -10,10 +11,10 @@ import type { PublicUserRecord } from './user.schema';
 export class User extends JsonView {
   /** 24-hex ObjectId. */
   @Field(() => ID)
-  @ApiProperty({ example: '665f1c2b9d3e4a0012ab34cd', pattern: OBJECT_ID_PATTERN })
+  @ApiProperty({ example: EXAMPLE.userId, pattern: OBJECT_ID_PATTERN })
   id!: string;
 
-  /** @example "ada.lovelace" */
+  @ApiProperty({ example: EXAMPLE.username })
   username!: string;
 
   /** `user` or `admin`. */
@@ -22,10 +23,13 @@ export class User extends JsonView {
   role!: Role;
 
   /** A disabled user cannot sign in. */
+  @ApiProperty({ example: false })
   disabled!: boolean;
 
+  @ApiProperty({ example: EXAMPLE.userCreatedAt })
   createdAt!: Date;
 
+  @ApiProperty({ example: EXAMPLE.userCreatedAt })
   updatedAt!: Date;
 
   static from(record: PublicUserRecord): User {

@@ -52,7 +52,7 @@ export type Mutation = {
   revokeSession: Scalars['Boolean']['output'];
   /** Revokes the given refresh token, else the one in the refresh cookie. The caller must own it or be admin. Clears the cookie when its token was revoked. */
   revokeToken: Scalars['Boolean']['output'];
-  /** Sign in with a password. Sets the HttpOnly refresh-token cookie. */
+  /** Sign in with a password. Sets the HttpOnly refresh-token cookie and the device cookie (DEVICE_COOKIE_NAME), with which this browser can sign in while strangers hold the username throttled. */
   signIn: AuthPayload;
   /** Create a user. */
   signUp: User;

@@ -1,6 +1,7 @@
 import { createTestApp, TestApp } from '../support/test-app';
 
 interface OpenApiOperation {
+  description?: string;
   security?: Record<string, string[]>[];
   parameters?: { name: string; in: string; required?: boolean }[];
   responses: Record<string, unknown>;
@@ -8,6 +9,7 @@ interface OpenApiOperation {
 
 interface OpenApiDocument {
   openapi: string;
+  info: { description: string };
   paths: Record<string, Record<string, OpenApiOperation>>;
   components: { securitySchemes: Record<string, Record<string, unknown>> };
 }
@@ -90,5 +92,85 @@ describe('API docs', () => {
       { route: 'POST /auth/revoke-token', cookies: [expect.objectContaining(cookie)] },
       { route: 'POST /auth/logout', cookies: [expect.objectContaining(cookie)] },
     ]);
+  });
+
+  it("names each setting with this server's value, here and in the pages it links", () => {
+    expect(doc.paths['/auth/change-password'].post.description).toContain(
+      'no older than 10 minutes (FRESH_LOGIN_MAX_AGE)',
+    );
+    expect(doc.paths['/users/{id}/sessions/{sessionId}'].delete.description).toContain(
+      'within 5 seconds (SESSION_CHECK_CACHE_SECONDS)',
+    );
+    expect(doc.paths['/.well-known/jwks.json'].get.description).toContain(
+      'signs with ES256 (JWT_ALGORITHM)',
+    );
+    expect(doc.info.description).toContain('`docs_rt`');
+    // a setting is never named without its value
+    const descriptions = JSON.stringify(doc).replace(/\([A-Z_]+\)/g, '');
+    expect(descriptions).not.toMatch(
+      /FRESH_LOGIN_MAX_AGE|SESSION_CHECK_CACHE_SECONDS|SESSION_MAX_LIFETIME|JWT_ALGORITHM|JWT_ACCESS_TTL/,
+    );
+  });
+
+  it('answers /favicon.ico with an icon', async () => {
+    const res = await t.http.get('/favicon.ico').expect(200);
+    expect(res.headers['content-type']).toMatch(/^image\/svg\+xml/);
+  });
+});
+
+describe('GraphiQL', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('serves the page and its files, every script a file of this server (CSP script-src self)', async () => {
+    const page = await t.http.get('/graphiql').expect(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toMatch(/script-src 'self';/);
+    const scripts = [...page.text.matchAll(/<script([^>]*)>/g)].map((match) => match[1]);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const attributes of scripts) expect(attributes).toMatch(/ src="\/graphiql\/[\w.-]+"/);
+    const files = [...page.text.matchAll(/(?:src|href)="(\/graphiql\/[\w.-]+)"/g)].map(
+      (match) => match[1],
+    );
+    expect(files).toHaveLength(5);
+    for (const file of files) {
+      const res = await t.http.get(file);
+      expect({ file, status: res.status }).toEqual({ file, status: 200 });
+      expect(res.headers['content-type']).toMatch(/^text\/(javascript|css)/);
+    }
+  });
+
+  it('serves only those files: nothing else of the packages or the disk', async () => {
+    for (const path of [
+      '/graphiql/package.json',
+      '/graphiql/graphiql.js',
+      '/graphiql/..%2Fpackage.json',
+      '/graphiql/%2e%2e/%2e%2e/package.json',
+      '/graphiql/start.js/..',
+    ]) {
+      const res = await t.http.get(path);
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      expect(res.body).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+    }
+  });
+
+  it('links GraphiQL from the Apollo Sandbox page, for when Sandbox cannot load', async () => {
+    const res = await t.http.get('/graphql').set('Accept', 'text/html').expect(200);
+    expect(res.text).toMatch(/<div class="fallback">[\s\S]*<a href="\/graphiql">[\s\S]*<\/div>/);
+  });
+
+  it('is not served in production', async () => {
+    const production = await createTestApp({ NODE_ENV: 'production' });
+    try {
+      for (const path of ['/graphiql', '/graphiql/start.js', '/graphiql/graphiql.min.js']) {
+        const res = await production.http.get(path);
+        expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      }
+    } finally {
+      await production.close();
+    }
   });
 });
