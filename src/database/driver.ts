@@ -93,13 +93,25 @@ export function findOneWhere<T>(
   return model.collection.findOne<T>(filter);
 }
 
-/** A driver cursor over `filter` in `sort` order, for reads that stop once they have enough. */
+/**
+ * A driver cursor over `filter` in `sort` order, for reads that stop once they have enough (or
+ * stream a collection of any size in batches).
+ */
 export function cursorOf<T extends Document>(
   model: ModelCollection,
   filter: Filter<Document>,
   sort: Record<string, 1 | -1>,
+  options: { projection?: Record<string, 0 | 1>; batchSize?: number } = {},
 ) {
-  return model.collection.find<T>(filter, { sort });
+  return model.collection.find<T>(filter, { sort, ...options });
+}
+
+/** How many documents match `filter` (a scan on FerretDB unless it is an `_id` range: rare uses only). */
+export function countWhere(
+  model: ModelCollection,
+  filter: Record<string, unknown>,
+): Promise<number> {
+  return model.collection.countDocuments(filter);
 }
 
 /** Deletes every document matching `filter` (idempotent); answers how many went. */

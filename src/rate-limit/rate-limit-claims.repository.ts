@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, trusted, Types } from 'mongoose';
-import { findOneById, insertEachOnce } from '../database/driver';
+import { Model, Types } from 'mongoose';
+import { deleteWhere, findOneById, insertEachOnce } from '../database/driver';
 import { expiredBefore } from '../database/expiring-id';
 import { RateLimitClaimDocument, RateLimitClaimRecord } from './rate-limit-claim.schema';
 
@@ -23,6 +23,6 @@ export class RateLimitClaimsRepository {
   }
 
   async deleteExpired(now: Date): Promise<void> {
-    await this.claims.deleteMany({ _id: trusted(expiredBefore(now)) }).exec();
+    await deleteWhere(this.claims, { _id: expiredBefore(now) });
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, trusted, Types } from 'mongoose';
-import { findPage } from '../database/driver';
+import { Model, Types } from 'mongoose';
+import { cursorOf, deleteWhere, findPage } from '../database/driver';
 import { SecurityEventDocument, SecurityEventRecord } from './security-event.schema';
 
 /** Events per round trip when reading several users' events from one cursor. */
@@ -44,14 +44,12 @@ export class SecurityEventsRepository {
   ): Promise<Map<string, SecurityEventRecord[]>> {
     const byUser = new Map<string, SecurityEventRecord[]>(userIds.map((id) => [id, []]));
     let open = byUser.size;
-    const cursor = this.events
-      .find({
-        userId: trusted({ $in: userIds.map((id) => new Types.ObjectId(id)) }),
-        ...this.olderThan(after),
-      })
-      .sort({ _id: -1 })
-      .lean<SecurityEventRecord>()
-      .cursor({ batchSize: BATCH_SIZE });
+    const cursor = cursorOf<SecurityEventRecord>(
+      this.events,
+      { userId: { $in: userIds.map((id) => new Types.ObjectId(id)) }, ...this.olderThan(after) },
+      { _id: -1 },
+      { batchSize: BATCH_SIZE },
+    );
     try {
       for await (const event of cursor) {
         const events = byUser.get(event.userId?.toHexString() ?? '');
@@ -71,11 +69,10 @@ export class SecurityEventsRepository {
    */
   async deleteOlderThan(cutoff: Date): Promise<number> {
     const bound = Types.ObjectId.createFromTime(Math.floor(cutoff.getTime() / 1000));
-    const result = await this.events.deleteMany({ _id: trusted({ $lt: bound }) }).exec();
-    return result.deletedCount;
+    return deleteWhere(this.events, { _id: { $lt: bound } });
   }
 
   private olderThan(after: string | undefined) {
-    return after === undefined ? {} : { _id: trusted({ $lt: new Types.ObjectId(after) }) };
+    return after === undefined ? {} : { _id: { $lt: new Types.ObjectId(after) } };
   }
 }

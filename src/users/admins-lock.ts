@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, trusted } from 'mongoose';
+import { Model } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
+import { deleteWhere, insertOnce } from '../database/driver';
 import { LockDocument } from './admins-lock.schema';
 
-const DUPLICATE_KEY = 11000;
 const LOCK_ID = 'user-roles';
 /** Longer than any change made under the lock (a count and two writes). */
 const LEASE_MS = 30_000;
@@ -34,22 +34,20 @@ export class AdminsLock {
     try {
       return await critical();
     } finally {
-      await this.locks.deleteOne({ _id: LOCK_ID, owner }).exec();
+      await deleteWhere(this.locks, { _id: LOCK_ID, owner });
     }
   }
 
   private async tryAcquire(owner: string): Promise<boolean> {
-    try {
-      await this.locks.create({ _id: LOCK_ID, owner, expiresAt: new Date(Date.now() + LEASE_MS) });
-      return true;
-    } catch (error) {
-      if ((error as { code?: number }).code === DUPLICATE_KEY) return false;
-      throw error;
-    }
+    return insertOnce(this.locks, {
+      _id: LOCK_ID,
+      owner,
+      expiresAt: new Date(Date.now() + LEASE_MS),
+    });
   }
 
   /** Only after a holder died mid-change (see the known limits in docs/security.md). */
   private async clearIfExpired(): Promise<void> {
-    await this.locks.deleteOne({ _id: LOCK_ID, expiresAt: trusted({ $lt: new Date() }) }).exec();
+    await deleteWhere(this.locks, { _id: LOCK_ID, expiresAt: { $lt: new Date() } });
   }
 }

@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, mongo, Types } from 'mongoose';
-import { findOneById } from '../database/driver';
+import { Model, Types } from 'mongoose';
+import {
+  deleteWhere,
+  findOneById,
+  insertEachOnce,
+  insertOnce,
+  isDuplicateKey,
+} from '../database/driver';
 import { UsernameDocument, UsernameRecord } from './username.schema';
-
-const DUPLICATE_KEY = 11000;
-const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === DUPLICATE_KEY;
 
 /**
  * The only code that touches the usernames collection, keyed by normalized username. Used by
@@ -23,18 +26,12 @@ export class UsernamesRepository {
   }
 
   /** False when `name` already has an entry: the `_id` index decides, atomically on every backend. */
-  async insert(name: string, userId: Types.ObjectId): Promise<boolean> {
-    try {
-      await this.names.create({ _id: name, userId });
-      return true;
-    } catch (error) {
-      if (isDuplicateKey(error)) return false;
-      throw error;
-    }
+  insert(name: string, userId: Types.ObjectId): Promise<boolean> {
+    return insertOnce(this.names, { _id: name, userId });
   }
 
   async deleteIfPointsAt(name: string, userId: Types.ObjectId): Promise<void> {
-    await this.names.deleteOne({ _id: name, userId }).exec();
+    await deleteWhere(this.names, { _id: name, userId });
   }
 
   /** Points `name` at `userId`, whatever it pointed at before, creating the entry if missing. */
@@ -56,18 +53,6 @@ export class UsernamesRepository {
 
   /** Inserts the entries whose name has none; existing entries stay as they are. Returns how many. */
   async insertMissing(entries: UsernameRecord[]): Promise<number> {
-    if (entries.length === 0) return 0;
-    try {
-      // the driver's own insertMany: Mongoose's copies its write errors without their codes
-      const collection = this.names.db.collection<UsernameRecord>(this.names.collection.name);
-      return (await collection.insertMany(entries, { ordered: false })).insertedCount;
-    } catch (error) {
-      if (
-        error instanceof mongo.MongoBulkWriteError &&
-        [error.writeErrors].flat().every(isDuplicateKey)
-      )
-        return error.insertedCount;
-      throw error;
-    }
+    return (await insertEachOnce(this.names, entries)).filter((stored) => stored).length;
   }
 }

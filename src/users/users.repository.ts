@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, trusted, Types } from 'mongoose';
+import { Model, Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
 import { Role } from '../common/auth-user';
 import { normalizeUsername } from '../common/credential-rules';
 import { objectIdOf } from '../common/object-id';
-import { findOneById, findPage } from '../database/driver';
+import { countWhere, cursorOf, findOneById, findPage, isDuplicateKey } from '../database/driver';
 import { AdminsLock } from './admins-lock';
 import {
   isActiveAdmin,
@@ -18,7 +18,6 @@ import { UsernameRecord } from './username.schema';
 import { UsernamesRepository } from './usernames.repository';
 
 const PUBLIC_FIELDS = { username: 1, role: 1, disabled: 1, createdAt: 1, updatedAt: 1 } as const;
-const DUPLICATE_KEY = 11000;
 /** Users per round trip when streaming the whole list. */
 const STREAM_BATCH_SIZE = 500;
 /** Username entries per insert when backfilling. */
@@ -110,8 +109,7 @@ export class UsersRepository implements OnModuleInit {
         // the entry is left pointing at no user: a sign-up takes it over once it is abandoned
         this.logger.warn(`Could not settle the username entry: ${String(cleanupError)}`),
       );
-      if ((error as { code?: number }).code === DUPLICATE_KEY)
-        throw new AppError(ErrorCode.USERNAME_TAKEN);
+      if (isDuplicateKey(error)) throw new AppError(ErrorCode.USERNAME_TAKEN);
       throw error;
     }
   }
@@ -205,11 +203,15 @@ export class UsersRepository implements OnModuleInit {
    * cursor is closed as soon as the consumer stops (a client left).
    */
   async *streamAll(after?: string): AsyncGenerator<PublicUserRecord> {
-    const cursor = this.users.collection.find<PublicUserRecord>(this.afterFilter(after), {
-      projection: PUBLIC_FIELDS,
-      sort: { _id: 1 },
-      batchSize: STREAM_BATCH_SIZE,
-    });
+    const cursor = cursorOf<PublicUserRecord>(
+      this.users,
+      this.afterFilter(after),
+      { _id: 1 },
+      {
+        projection: PUBLIC_FIELDS,
+        batchSize: STREAM_BATCH_SIZE,
+      },
+    );
     try {
       for await (const user of cursor) yield user;
     } finally {
@@ -291,9 +293,10 @@ export class UsersRepository implements OnModuleInit {
     after: Pick<UserRecord, 'role' | 'disabled'>,
   ): Promise<void> {
     if (!isActiveAdmin(before) || isActiveAdmin(after)) return;
-    const activeAdmins = await this.users
-      .countDocuments({ role: Role.ADMIN, disabled: trusted({ $ne: true }) })
-      .exec();
+    const activeAdmins = await countWhere(this.users, {
+      role: Role.ADMIN,
+      disabled: { $ne: true },
+    });
     if (activeAdmins <= 1) throw new AppError(ErrorCode.LAST_ADMIN);
   }
 }

@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
-import { cursorOf, deleteWhere, findByIds, findOneById, updateById } from '../../database/driver';
+import {
+  cursorOf,
+  deleteWhere,
+  findByIds,
+  findOneById,
+  insertOnce,
+  updateById,
+} from '../../database/driver';
 import { expiredBefore } from '../../database/expiring-id';
 import {
   SessionActivityDocument,
@@ -21,8 +28,8 @@ export class SessionsRepository {
   ) {}
 
   async insert(session: SessionRecord, activity: SessionActivityRecord): Promise<void> {
-    await this.sessions.collection.insertOne(session);
-    await this.activity.collection.insertOne(activity);
+    await insertOnce(this.sessions, session);
+    await insertOnce(this.activity, activity);
   }
 
   findById(id: Types.ObjectId): Promise<SessionRecord | null> {
