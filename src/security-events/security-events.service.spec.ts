@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { AppConfig } from '../config/app-config';
+import { Cleanup } from '../database/cleanup';
 import { SecurityLog } from '../logging/security-log';
 import { UsersService } from '../users/users.service';
 import { SecurityEventType } from './security-event.schema';
@@ -15,6 +16,7 @@ describe(SecurityEventsService.name, () => {
     repository as unknown as SecurityEventsRepository,
     {} as UsersService,
     log as unknown as SecurityLog,
+    { register: jest.fn() } as unknown as Cleanup,
     { securityEventsRetentionSeconds: 86400 } as AppConfig,
   );
 

@@ -1,23 +1,16 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, ClientInfo } from '../common/auth-user';
 import { assertOwnerOrAdmin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Cleanup } from '../database/cleanup';
 import { SecurityLog } from '../logging/security-log';
 import { UsersService } from '../users/users.service';
 import { SecurityEventView } from './security-event.model';
 import { SecurityEventType } from './security-event.schema';
 import { SecurityEventsRepository } from './security-events.repository';
 
-/** How often each instance deletes events past SECURITY_EVENTS_RETENTION (at most). */
-const CLEAN_UP_INTERVAL_MS = 60 * 60 * 1000;
 /** Types an operator alerts on: logged as warnings. */
 const WARNINGS = new Set([
   SecurityEventType.SIGN_IN_FAILED,
@@ -41,14 +34,14 @@ export interface NewSecurityEvent {
  * line is still written). Events are kept SECURITY_EVENTS_RETENTION, by a periodic clean-up.
  */
 @Injectable()
-export class SecurityEventsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SecurityEventsService implements OnModuleInit {
   private readonly logger = new Logger(SecurityEventsService.name);
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly events: SecurityEventsRepository,
     private readonly users: UsersService,
     private readonly log: SecurityLog,
+    private readonly cleanup: Cleanup,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -130,7 +123,7 @@ export class SecurityEventsService implements OnApplicationBootstrap, OnApplicat
   }
 
   /**
-   * Deletes the events older than SECURITY_EVENTS_RETENTION. Every instance runs it on a timer:
+   * Deletes the events older than SECURITY_EVENTS_RETENTION, with every instance's clean-up:
    * deleting is idempotent, so instances need no coordination (and FerretDB has no TTL index).
    */
   async deleteExpired(now = new Date()): Promise<number> {
@@ -138,18 +131,7 @@ export class SecurityEventsService implements OnApplicationBootstrap, OnApplicat
     return this.events.deleteOlderThan(cutoff);
   }
 
-  onApplicationBootstrap(): void {
-    const run = () => {
-      this.deleteExpired().catch((error: unknown) =>
-        this.logger.warn(`Security events clean-up failed: ${String(error)}`),
-      );
-    };
-    run();
-    this.timer = setInterval(run, CLEAN_UP_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onModuleInit(): void {
+    this.cleanup.register({ name: 'security events', run: (now) => this.deleteExpired(now) });
   }
 }
