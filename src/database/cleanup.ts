@@ -8,6 +8,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Clock } from './clock';
 
 /** One kind of stored state that retention no longer keeps; deleting it twice must be harmless. */
 export interface CleanupTask {
@@ -28,7 +29,10 @@ export class Cleanup implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   register(task: CleanupTask): void {
     this.tasks.push(task);
@@ -47,7 +51,7 @@ export class Cleanup implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   /** Runs every task once (a run still going is joined, not doubled); a failing task is logged. */
-  runOnce(now = new Date()): Promise<void> {
+  runOnce(now = this.clock.now()): Promise<void> {
     this.running ??= this.runTasks(now).finally(() => {
       this.running = undefined;
     });
@@ -66,5 +70,5 @@ export class Cleanup implements OnApplicationBootstrap, OnApplicationShutdown {
 }
 
 @Global()
-@Module({ providers: [Cleanup], exports: [Cleanup] })
+@Module({ providers: [Clock, Cleanup], exports: [Clock, Cleanup] })
 export class CleanupModule {}

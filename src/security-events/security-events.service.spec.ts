@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { AppConfig } from '../config/app-config';
 import { Cleanup } from '../database/cleanup';
+import { Clock } from '../database/clock';
 import { SecurityLog } from '../logging/security-log';
 import { UsersService } from '../users/users.service';
 import { SecurityEventType } from './security-event.schema';
@@ -17,6 +18,7 @@ describe(SecurityEventsService.name, () => {
     {} as UsersService,
     log as unknown as SecurityLog,
     { register: jest.fn() } as unknown as Cleanup,
+    new Clock(),
     { securityEventsRetentionSeconds: 86400 } as AppConfig,
   );
 

@@ -5,6 +5,7 @@ import { AuthUser, ClientInfo } from '../common/auth-user';
 import { assertOwnerOrAdmin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Cleanup } from '../database/cleanup';
+import { Clock } from '../database/clock';
 import { SecurityLog } from '../logging/security-log';
 import { UsersService } from '../users/users.service';
 import { SecurityEventView } from './security-event.model';
@@ -42,6 +43,7 @@ export class SecurityEventsService implements OnModuleInit {
     private readonly users: UsersService,
     private readonly log: SecurityLog,
     private readonly cleanup: Cleanup,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -61,7 +63,7 @@ export class SecurityEventsService implements OnModuleInit {
       },
       WARNINGS.has(event.type),
     );
-    const now = new Date();
+    const now = this.clock.now();
     try {
       await this.events.insert({
         _id: new Types.ObjectId(Math.floor(now.getTime() / 1000)),
@@ -126,7 +128,7 @@ export class SecurityEventsService implements OnModuleInit {
    * Deletes the events older than SECURITY_EVENTS_RETENTION, with every instance's clean-up:
    * deleting is idempotent, so instances need no coordination (and FerretDB has no TTL index).
    */
-  async deleteExpired(now = new Date()): Promise<number> {
+  async deleteExpired(now = this.clock.now()): Promise<number> {
     const cutoff = new Date(now.getTime() - this.config.securityEventsRetentionSeconds * 1000);
     return this.events.deleteOlderThan(cutoff);
   }

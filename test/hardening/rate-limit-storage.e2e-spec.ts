@@ -2,6 +2,7 @@ import type { CommandStartedEvent } from 'mongodb';
 import mongoose from 'mongoose';
 import type { AppConfig } from '../../src/config/app-config';
 import { Cleanup } from '../../src/database/cleanup';
+import { Clock } from '../../src/database/clock';
 import { MongoThrottlerStorage } from '../../src/rate-limit/mongo-throttler.storage';
 import {
   RateLimitClaimDocument,
@@ -38,7 +39,7 @@ describe(`${MongoThrottlerStorage.name} on the real database`, () => {
 
   /** One app instance's storage (its own memory, the shared collection), with its own clock. */
   function instance(at = BOUNDARY, collection = claims) {
-    const cleanup = new Cleanup(config);
+    const cleanup = new Cleanup(new Clock(), config);
     const storage = new MongoThrottlerStorage(
       new RateLimitClaimsRepository(collection),
       cleanup,

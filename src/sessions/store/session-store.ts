@@ -4,6 +4,7 @@ import type { ClientInfo } from '../../common/auth-user';
 import { objectIdOf } from '../../common/object-id';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { Cleanup } from '../../database/cleanup';
+import { Clock } from '../../database/clock';
 import { expiringId } from '../../database/expiring-id';
 import { SecurityEventType } from '../../security-events/security-event.schema';
 import { SecurityEventsService } from '../../security-events/security-events.service';
@@ -133,6 +134,7 @@ export class SessionStore implements OnModuleInit {
     private readonly users: UsersService,
     private readonly securityEvents: SecurityEventsService,
     private readonly cleanup: Cleanup,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.cacheMs = config.sessionCheckCacheSeconds * 1000;
@@ -153,7 +155,7 @@ export class SessionStore implements OnModuleInit {
     amr: readonly string[],
     client: ClientInfo,
   ): Promise<OpenedSession | null> {
-    const now = new Date();
+    const now = this.clock.now();
     const absoluteExpiresAt = new Date(
       now.getTime() + this.config.sessionMaxLifetimeSeconds * 1000,
     );
@@ -187,7 +189,7 @@ export class SessionStore implements OnModuleInit {
    * window, get `grace`. Any other rotated token is theft: its session ends here.
    */
   async rotate(presented: string, client: ClientInfo): Promise<RotationOutcome> {
-    const now = new Date();
+    const now = this.clock.now();
     const token = await this.findPresented(presented);
     if (token === null) return { kind: 'invalid' };
     if (token.absoluteExpiresAt <= now) return { kind: 'expired' };
@@ -247,7 +249,7 @@ export class SessionStore implements OnModuleInit {
     sessionId: string,
     reason: SessionEndReason,
     client?: ClientInfo,
-    now = new Date(),
+    now = this.clock.now(),
   ): Promise<(SessionEnd & { byThisCall: boolean }) | undefined> {
     const id = objectIdOf(sessionId);
     const activity = id === undefined ? null : await this.sessions.findActivity(id);
@@ -269,7 +271,7 @@ export class SessionStore implements OnModuleInit {
     reason: SessionEndReason,
     client?: ClientInfo,
   ): Promise<string[]> {
-    const now = new Date();
+    const now = this.clock.now();
     const open = await this.openSessionIds(new Types.ObjectId(userId), now);
     const ended: string[] = [];
     for (const id of open.filter((sessionId) => sessionId !== keepSessionId)) {
@@ -308,7 +310,7 @@ export class SessionStore implements OnModuleInit {
    * False when it was not active (rotated, revoked, expired), or another revocation won the race.
    */
   async revokeToken(token: PresentedToken, client: ClientInfo): Promise<boolean> {
-    const now = new Date();
+    const now = this.clock.now();
     const stored = await this.links.findById(token.id);
     if (stored === null || isEndLink(stored) || stored.expiresAt <= now) return false;
     const end = { at: now, reason: SessionEndReason.REVOKED, byIp: client.ip };
@@ -324,7 +326,7 @@ export class SessionStore implements OnModuleInit {
    * SESSION_CHECK_CACHE_SECONDS; ends made by this instance take effect here at once.
    */
   async isActive(sessionId: string, userId: string): Promise<boolean> {
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     let cached = this.cache.get(sessionId);
     if (cached === undefined || now - cached.checkedAt >= this.cacheMs) {
       const id = objectIdOf(sessionId);
@@ -348,7 +350,7 @@ export class SessionStore implements OnModuleInit {
     const id = objectIdOf(sessionId);
     const session = id === undefined ? null : await this.sessions.findById(id);
     if (session === null || session.userId.toHexString() !== userId) return undefined;
-    const [active] = await this.withActivity([session], new Date());
+    const [active] = await this.withActivity([session], this.clock.now());
     return active;
   }
 
@@ -368,7 +370,7 @@ export class SessionStore implements OnModuleInit {
     await this.scanOpenSessions(
       userIds.map((id) => new Types.ObjectId(id)),
       page.after,
-      new Date(),
+      this.clock.now(),
       (session) => {
         const userPage = pages.get(session.userId);
         if (userPage === undefined || userPage.length === page.limit) return open > 0;
