@@ -31,6 +31,15 @@ export interface ScaleRow {
   ferretPeakMb: number;
 }
 
+/** One user's stored documents after a simulated year of refreshes every 15 minutes. */
+export interface StorageFigure {
+  refreshes: number;
+  signIns: number;
+  documents: number;
+  bytes: number;
+  byCollection: Record<string, { documents: number; bytes: number }>;
+}
+
 export interface Report {
   startedAt: string;
   machine: { cpus: number; node: string; loadAverage: number[] };
@@ -40,6 +49,8 @@ export interface Report {
   scale: ScaleRow[];
   /** The streaming requirement: the 100k growth stays within this of the 10k growth. */
   scaleGrowthAllowanceMb: number;
+  /** `storage`: with the clean-up, and with it off. */
+  storage?: { withCleanup: StorageFigure; withoutCleanup: StorageFigure };
 }
 
 export type Verdict = 'pass' | 'FAIL' | 'report' | 'skipped' | 'limit';
@@ -111,6 +122,7 @@ export function markdown(report: Report, previous?: Report): string {
     ),
     '',
     ...ratioChanges(report),
+    ...storageLines(report),
     'Limits and scenarios:',
     ...report.rows.map(
       (row) =>
@@ -139,4 +151,27 @@ function ratioChanges(report: Report): string[] {
   return lines.length === 0
     ? []
     : ['Ratios from the smaller to the larger size:', '', ...lines, ''];
+}
+
+/** The `storage` rows: what a year of refreshes leaves per active user, with the clean-up and without. */
+function storageLines(report: Report): string[] {
+  if (report.storage === undefined) return [];
+  const { withCleanup: on, withoutCleanup: off } = report.storage;
+  const line = (label: string, figure: StorageFigure) =>
+    `| ${label} | ${num(figure.refreshes)} | ${num(figure.signIns)} | ${num(figure.documents)} | ${num(figure.bytes / 1024, 1)} | ` +
+    Object.entries(figure.byCollection)
+      .map(([name, each]) => `${name} ${num(each.documents)}`)
+      .join(', ') +
+    ' |';
+  return [
+    'Storage per active user after a simulated year of refreshes every 15 minutes (`storage`):',
+    '',
+    '| clean-up | refreshes | sign-ins | documents | KiB | by collection |',
+    '|---|---:|---:|---:|---:|---|',
+    line('on (every 6 h)', on),
+    line('off', off),
+    '',
+    `With the clean-up a year leaves ${num((on.documents / Math.max(1, off.documents)) * 100, 1)}% of the documents and ${num((on.bytes / Math.max(1, off.bytes)) * 100, 1)}% of the bytes.`,
+    '',
+  ];
 }

@@ -14,10 +14,11 @@ import type { BoundKind } from './bound-worker';
 import { killBoundWorkers, measureBound } from './bounds';
 import { BenchConfig, loadBenchConfig } from './config';
 import { LoadSpec, runLoad } from './load';
-import { markdown, Report, Row, ScaleRow } from './report';
+import { markdown, Report, Row, ScaleRow, StorageFigure } from './report';
 import { BENCH_PASSWORD, SeededUsers, Seeder } from './seed';
 import { BareNestServer, BenchServer, readMemoryMb, RssSampler, waitForIdle } from './server';
 import { median, serialBound } from './stats';
+import type { StorageTask } from './storage-worker';
 import { measureTokenCost } from './token-cost';
 
 const ADMIN = { username: 'bench-admin', password: 'bench-admin-password' };
@@ -118,6 +119,8 @@ async function main(): Promise<void> {
     ACCOUNT_LOCKOUT_THRESHOLD: '0',
     API_RATE_LIMIT: '0',
     COOKIE_SECURE: 'false',
+    // the clean-up runs beside the scenarios, as it does on a live server
+    CLEANUP_INTERVAL: '15s',
     METRICS_ENABLED: String(config.metrics),
     ...(config.serverNodeOptions !== '' && { NODE_OPTIONS: config.serverNodeOptions }),
   };
@@ -569,6 +572,13 @@ async function main(): Promise<void> {
     }
   }
 
+  const storage = wanted('storage')
+    ? {
+        withCleanup: await measureStorage(live.mongoUri, true),
+        withoutCleanup: await measureStorage(live.mongoUri, false),
+      }
+    : undefined;
+
   const report: Report = {
     startedAt,
     machine: { cpus: cpus().length, node: process.version, loadAverage: loadavg() },
@@ -593,6 +603,7 @@ async function main(): Promise<void> {
     },
     scale,
     scaleGrowthAllowanceMb: SCALE_GROWTH_ALLOWANCE_MB,
+    ...(storage !== undefined && { storage }),
   };
   await seeder.close();
   rss.stop();
@@ -682,6 +693,26 @@ async function unpagedList(
     rssGrowthMb: growth,
     ferretPeakMb: ferretPeak,
   };
+}
+
+/** A year of one user's refreshes in a worker process (bench/storage-worker.ts), on the bench's FerretDB. */
+function measureStorage(mongoUri: string, cleanup: boolean): Promise<StorageFigure> {
+  log(
+    `storage: a simulated year of refreshes every 15 minutes, clean-up ${cleanup ? 'on' : 'off'}`,
+  );
+  const task: StorageTask = {
+    mongoUri,
+    database: `bench_storage_${cleanup ? 'on' : 'off'}`,
+    cleanup,
+    days: 365,
+  };
+  const worker = spawnSync(
+    process.execPath,
+    ['-r', './scripts/register-ts-nest.js', 'bench/storage-worker.ts', JSON.stringify(task)],
+    { cwd: join(__dirname, '..'), encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
+  if (worker.status !== 0) throw new Error(`storage worker failed: ${worker.stderr}`);
+  return Promise.resolve(JSON.parse(worker.stdout.trim().split('\n').pop()!) as StorageFigure);
 }
 
 function cleanUp(): void {
