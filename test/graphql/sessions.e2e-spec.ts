@@ -7,7 +7,7 @@ import {
   SessionsDocument,
   UsersWithSessionsDocument,
 } from '../generated/graphql';
-import { uniqueUsername, clearsCookie, decodeAccessToken } from '../support/auth-helpers';
+import { uniqueUsername, clearsCookie, sidOf } from '../support/auth-helpers';
 import { commandsDuring, monitoredDatabaseUri } from '../support/database-commands';
 import type { TestApp } from '../support/test-app';
 import {
@@ -18,9 +18,6 @@ import {
   GraphqlSession,
 } from './support/graphql-app';
 import { execute, onlyError, send } from './support/graphql-client';
-
-const sidOf = (session: GraphqlSession): string =>
-  decodeAccessToken(session.accessToken).payload.sid;
 
 describe('GraphQL sessions', () => {
   let t: TestApp;

@@ -1,3 +1,4 @@
+import { LIMITS_OFF } from '../support/test-app';
 import { ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -33,10 +34,7 @@ async function startServer(port: number, dataDir: string): Promise<ServerProcess
       NODE_ENV: 'test',
       LOG_FORMAT: 'json',
       BCRYPT_COST: '11',
-      AUTH_RATE_LIMIT: '0',
-      AUTH_IP_RATE_LIMIT: '0',
-      ACCOUNT_LOCKOUT_THRESHOLD: '0',
-      API_RATE_LIMIT: '0',
+      ...LIMITS_OFF,
     },
     ['./test/support/request-observer.js'],
   );

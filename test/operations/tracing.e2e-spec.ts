@@ -1,3 +1,4 @@
+import { LIMITS_OFF } from '../support/test-app';
 import { mkdtempSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -123,10 +124,7 @@ const baseEnv = () => ({
   NODE_ENV: 'test',
   LOG_FORMAT: 'json',
   BCRYPT_COST: '4',
-  AUTH_RATE_LIMIT: '0',
-  AUTH_IP_RATE_LIMIT: '0',
-  ACCOUNT_LOCKOUT_THRESHOLD: '0',
-  API_RATE_LIMIT: '0',
+  ...LIMITS_OFF,
 });
 
 /** Every server process a test started, stopped however the test ended. */

@@ -8,6 +8,7 @@ import {
   uniqueUsername,
   cookiesNamed,
   decodeAccessToken,
+  refresh,
 } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import {
@@ -25,11 +26,6 @@ interface AuthPayloadBody {
   expiresIn: number;
   user: { id: string; username: string };
 }
-
-const refresh = (http: TestAgent, cookie?: string) => {
-  const req = http.post('/auth/refresh-token');
-  return cookie === undefined ? req : req.set('Cookie', cookie);
-};
 
 /** The `refreshToken=…` pair a rotation set, or undefined when it set none. */
 function rotatedCookie(res: Response): string | undefined {

@@ -10,8 +10,8 @@ import {
   signIn,
   signUp,
   uniqueUsername,
-  decodeAccessToken,
   EventBody,
+  sidOf,
 } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import {
@@ -52,7 +52,6 @@ describe('security events: GET /users/{id}/security-events', () => {
 
   const list = (token: string, userId: string, query = '') =>
     t.http.get(`/users/${userId}/security-events${query}`).set('Authorization', bearer(token));
-  const sidOf = (session: SignedIn) => decodeAccessToken(session.accessToken).payload.sid;
   const post = (path: string) => t.http.post(path).set('User-Agent', USER_AGENT);
 
   async function signInAs(username: string, password = PASSWORD): Promise<SignedIn> {

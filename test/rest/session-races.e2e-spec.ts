@@ -6,6 +6,8 @@ import {
   signUp,
   uniqueUsername,
   cookiesNamed,
+  tokenIdOf,
+  refresh as refreshWith,
 } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import { bearer, listRefreshTokens, meStatus } from './rest-helpers';
@@ -21,11 +23,6 @@ const RACE_TIMEOUT_MS = 600_000;
  */
 const offsetMs = (round: number): number => round % 30;
 const after = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The id of the document a refresh token is stored under (its selector). */
-function tokenIdOf(refreshToken: string): string {
-  return Buffer.from(refreshToken, 'base64url').subarray(0, 12).toString('hex');
-}
 
 /** Whatever a refresh issued: its access token and its new cookie, when it set one. */
 function issued(res: Response): { accessToken?: string; cookie?: string } {
@@ -57,7 +54,7 @@ describe('session races', () => {
   });
   afterAll(() => t.close());
 
-  const refresh = (cookie: string) => t.http.post('/auth/refresh-token').set('Cookie', cookie);
+  const refresh = (cookie: string) => refreshWith(t.http, cookie);
   const changePassword = (session: SignedIn, currentPassword: string, newPassword: string) =>
     t.http
       .post('/auth/change-password')

@@ -7,7 +7,8 @@ import {
   uniqueUsername,
   clearsCookie,
   cookiesNamed,
-  decodeAccessToken,
+  sidOf,
+  refresh as refreshWith,
 } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import {
@@ -54,8 +55,6 @@ async function signInAs(http: TestAgent, username: string, userAgent: string): P
   };
 }
 
-const sidOf = (session: SignedIn): string => decodeAccessToken(session.accessToken).payload.sid;
-
 describe('sessions (REST)', () => {
   let t: TestApp;
   let admin: SignedIn;
@@ -70,7 +69,7 @@ describe('sessions (REST)', () => {
     const req = t.http.post('/auth/logout').set('Authorization', bearer(session.accessToken));
     return body === undefined ? req : req.send(body);
   };
-  const refresh = (cookie: string) => t.http.post('/auth/refresh-token').set('Cookie', cookie);
+  const refresh = (cookie: string) => refreshWith(t.http, cookie);
 
   beforeAll(async () => {
     // SESSION_CHECK_CACHE_SECONDS=0: an ended session refuses its access tokens at once

@@ -1,7 +1,13 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { Cleanup } from '../../src/database/cleanup';
-import { newSession, refreshCookieFrom, signIn, uniqueUsername } from '../support/auth-helpers';
+import {
+  newSession,
+  refreshCookieFrom,
+  signIn,
+  uniqueUsername,
+  refresh as refreshWith,
+} from '../support/auth-helpers';
 import { commandsDuring, monitoredDatabaseUri } from '../support/database-commands';
 import { createTestApp, TestApp } from '../support/test-app';
 import { bearer, expectError, expectSuccess, listRefreshTokens } from '../rest/rest-helpers';
@@ -14,7 +20,7 @@ describe('session store', () => {
   });
   afterAll(() => t.close());
 
-  const refresh = (cookie: string) => t.http.post('/auth/refresh-token').set('Cookie', cookie);
+  const refresh = (cookie: string) => refreshWith(t.http, cookie);
 
   it('rotates a refresh token in four database commands: read it, insert its successor, move the activity, read the user', async () => {
     const session = await newSession(t.http);

@@ -126,6 +126,7 @@ export function decodeAccessToken(token: string): DecodedAccessToken {
   return decoded as unknown as DecodedAccessToken;
 }
 
+/** A signed-in session, made through REST or GraphQL alike. */
 export interface SignedIn {
   userId: string;
   username: string;
@@ -158,6 +159,22 @@ export async function signIn(
     cookie,
     refreshToken: cookie.slice(cookie.indexOf('=') + 1),
   };
+}
+
+/** The session id (`sid`) of a session's access token. */
+export function sidOf(session: Pick<SignedIn, 'accessToken'>): string {
+  return decodeAccessToken(session.accessToken).payload.sid;
+}
+
+/** The id of the link a refresh token is stored under (its selector). */
+export function tokenIdOf(refreshToken: string): string {
+  return Buffer.from(refreshToken, 'base64url').subarray(0, 12).toString('hex');
+}
+
+/** POST /auth/refresh-token with the cookie (`refreshToken=…`) when given. */
+export function refresh(http: TestAgent, cookie?: string) {
+  const request = http.post('/auth/refresh-token');
+  return cookie === undefined ? request : request.set('Cookie', cookie);
 }
 
 /** Signs up a new user and signs in. */

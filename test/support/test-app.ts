@@ -17,6 +17,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * Every brute-force layer and request limit off: every test request comes from 127.0.0.1, so the
+ * specs about the limits turn them on themselves, and the others are about everything else.
+ */
+export const LIMITS_OFF = {
+  AUTH_RATE_LIMIT: '0',
+  AUTH_IP_RATE_LIMIT: '0',
+  ACCOUNT_LOCKOUT_THRESHOLD: '0',
+  API_RATE_LIMIT: '0',
+} as const;
+
 /** A fresh database name on the run's shared server, so test files never see each other's data. */
 export function testDatabaseUri(name = `e2e_${randomBytes(6).toString('hex')}`): string {
   const base = process.env.TEST_MONGODB_URI;
@@ -47,11 +58,7 @@ export async function createTestApp(
       DATA_DIR: mkdtempSync(join(tmpdir(), 'auth-e2e-app-')),
       // JWT_ALGORITHM defaults to ES256: a key is generated into this app's own DATA_DIR
       BCRYPT_COST: '4',
-      // every test request comes from 127.0.0.1: brute-force specs turn the layers on themselves
-      AUTH_RATE_LIMIT: '0',
-      AUTH_IP_RATE_LIMIT: '0',
-      ACCOUNT_LOCKOUT_THRESHOLD: '0',
-      API_RATE_LIMIT: '0',
+      ...LIMITS_OFF,
       // production generates no key: it needs one, as a real deployment does
       ...(env.NODE_ENV === 'production' && { JWT_PRIVATE_KEY: productionSigningKey() }),
       ...env,

@@ -1,8 +1,8 @@
 import type TestAgent from 'supertest/lib/agent';
 import type { Env } from '../../../src/config/load-config';
 import { SignInDocument, SignUpDocument } from '../../generated/graphql';
-import { PASSWORD, refreshCookieFrom, uniqueUsername } from '../../support/auth-helpers';
-import { createTestApp, TestApp } from '../../support/test-app';
+import { PASSWORD, refreshCookieFrom, SignedIn, uniqueUsername } from '../../support/auth-helpers';
+import { createTestApp, LIMITS_OFF, TestApp } from '../../support/test-app';
 import { execute } from './graphql-client';
 
 export const ADMIN_USERNAME = 'graphql.admin';
@@ -14,25 +14,15 @@ export const ADMIN_PASSWORD = 'admin password 123';
  */
 export function createGraphqlApp(env: Env = {}): Promise<TestApp> {
   return createTestApp({
-    AUTH_RATE_LIMIT: '0',
-    AUTH_IP_RATE_LIMIT: '0',
-    ACCOUNT_LOCKOUT_THRESHOLD: '0',
-    API_RATE_LIMIT: '0',
+    ...LIMITS_OFF,
     ADMIN_USERNAME,
     ADMIN_PASSWORD,
     ...env,
   });
 }
 
-export interface GraphqlSession {
-  userId: string;
-  username: string;
-  accessToken: string;
-  /** `refreshToken=…`, ready for a Cookie header. */
-  cookie: string;
-  /** The refresh token itself. */
-  refreshToken: string;
-}
+/** A session signed in through GraphQL: the same as one signed in through REST. */
+export type GraphqlSession = SignedIn;
 
 export async function graphqlSignUp(http: TestAgent, username = uniqueUsername()): Promise<string> {
   const { data, errors } = await execute(http, SignUpDocument, {
