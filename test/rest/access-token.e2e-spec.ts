@@ -123,6 +123,15 @@ describe('access tokens', () => {
     );
   });
 
+  it.each(['sub', 'sid', 'iat', 'exp', 'jti'])(
+    'refuses a token signed with the real key but without %s',
+    async (claim) => {
+      const forged = resign(session.accessToken, t.config, { claims: { [claim]: undefined } });
+      expect(decodeAccessToken(forged).payload).not.toHaveProperty(claim);
+      await expectRefused(bearer(forged));
+    },
+  );
+
   it('refuses another audience', async () => {
     await expectRefused(
       bearer(resign(session.accessToken, t.config, { claims: { aud: 'other-clients' } })),

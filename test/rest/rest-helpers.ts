@@ -89,8 +89,11 @@ function withChanges(
 export function resign(token: string, config: AppConfig, options: ResignOptions = {}): string {
   const { header, payload } = decodeAccessToken(token);
   const algorithm = options.algorithm ?? config.jwt.keys.algorithm;
-  return jwt.sign(withChanges(payload, options.claims), options.key ?? config.jwt.keys.signingKey, {
+  const claims = withChanges(payload, options.claims);
+  return jwt.sign(claims, options.key ?? config.jwt.keys.signingKey, {
     algorithm,
+    // jsonwebtoken adds `iat` itself unless told not to
+    noTimestamp: !('iat' in claims),
     // jsonwebtoken fills in `typ: JWT` unless the key is present, even as undefined
     header: { ...header, alg: algorithm, ...options.header },
   });
