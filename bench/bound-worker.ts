@@ -31,7 +31,7 @@ export interface BoundResult {
 type Operation = () => Promise<unknown>;
 
 const PUBLIC_FIELDS = { username: 1, role: 1, createdAt: 1, updatedAt: 1 } as const;
-/** As src/auth/refresh-tokens.repository.ts lists them. */
+/** As src/sessions/store/refresh-tokens.repository.ts lists them. */
 const TOKEN_LISTING_FIELDS = { tokenHash: 0 } as const;
 /** The users whose tokens `gql-users-tokens` asks for: its `users(limit: 100)`. */
 const USERS_WITH_TOKENS = 100;
@@ -82,7 +82,7 @@ async function prepare(
   }
   if (task.kind === 'db-users-tokens') {
     // the reads of `gql-users-tokens`: its page of users, then one batch of their tokens as the
-    // loader asks for it (src/auth/refresh-tokens.repository.ts pageByUsers)
+    // loader asks for it (src/sessions/store/refresh-tokens.repository.ts pagesOfUsers)
     const tokens = db.collection('refresh_tokens');
     const readPage = async (): Promise<number> => {
       const page = await users

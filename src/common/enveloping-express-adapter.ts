@@ -10,8 +10,9 @@ const BODILESS_STATUSES: ReadonlySet<number> = new Set([204, 304]);
  * Express as Nest drives it, with every REST success wrapped in the contract's envelope where Nest
  * hands a route's result over to be sent. This is the envelope's one place: an interceptor would
  * do the same, but any interceptor makes Nest run every handler through RxJS and AsyncResource
- * bindings, a fifth of the CPU of a request that does no I/O. GraphQL answers never pass here
- * (Apollo writes them), nor do errors (AllExceptionsFilter writes their envelope).
+ * bindings, a large share of the CPU of a request that does no I/O (bench/README.md). GraphQL
+ * answers never pass here (Apollo writes them), nor do errors (AllExceptionsFilter writes their
+ * envelope).
  */
 export class EnvelopingExpressAdapter extends ExpressAdapter {
   override reply(response: Response, body: unknown, statusCode?: number): unknown {

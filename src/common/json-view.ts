@@ -2,8 +2,9 @@ const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
 const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 
 /**
- * What `date.toJSON()` returns (`toISOString()`, or null for an invalid date), built in JS: about
- * a fifth of the builtin's cost, which JSON.stringify pays for every date of every listed row.
+ * What `date.toJSON()` returns (`toISOString()`, or null for an invalid date), built in JS, which
+ * costs much less than the builtin JSON.stringify calls for every date of every listed row
+ * (bench/README.md).
  * Years outside 1000–9999 (never stored here) take the builtin, whose output there differs in width.
  */
 export function isoTimestamp(date: Date): string | null {
@@ -19,7 +20,7 @@ export function isoTimestamp(date: Date): string | null {
 /**
  * A model the REST face sends as JSON. JSON.stringify calls `toJSON`: the same fields in the same
  * order, with each date written by {@link isoTimestamp}. A users page has 200 dates, and writing
- * them through `Date#toJSON` was half the cost of serializing the page. GraphQL reads the fields
+ * them through `Date#toJSON` was a large part of serializing the page. GraphQL reads the fields
  * themselves and never calls this.
  */
 export abstract class JsonView {

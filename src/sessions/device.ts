@@ -10,7 +10,8 @@ const remembered = new Map<string, string | null>();
  * A short summary of a User-Agent such as `Chrome 131 on macOS`, or null when the parser
  * recognises neither the browser nor the system. Parsed by bowser (MIT). A session listing
  * summarises every session's User-Agent, and a few distinct ones recur, so summaries are
- * remembered: parsing one costs about as much as the rest of a listed session.
+ * remembered rather than parsed again for every listed session (the parse is a large part of
+ * listing one; bench/README.md).
  */
 export function deviceOf(userAgent: string | null): string | null {
   if (userAgent === null) return null;

@@ -222,7 +222,7 @@ export class UsersRepository implements OnModuleInit {
   /**
    * Always a range on `_id`, also for the first page: users' ids are all ObjectIds, and a range on
    * ObjectIds is what lets the embedded FerretDB read the page in order from the `_id` index
-   * (README, "Embedded database"); without one it sorts every user. MongoDB reads it from the
+   * (tools/ferretdb/README.md); without one it sorts every user. MongoDB reads it from the
    * index either way.
    */
   private afterFilter(after: string | undefined) {

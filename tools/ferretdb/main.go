@@ -30,9 +30,10 @@ func main() {
 	stopOnStdinEOF := flag.Bool("stop-on-stdin-eof", false, "shut down when standard input closes")
 	flag.Parse()
 
-	// FerretDB allocates for every document it decodes: a page of 100 users cost 2,760 µs of CPU
-	// at Go's default GOGC=100 and 1,650 µs at 400. The soft memory limit makes the collector work
-	// harder instead once the heap nears it. GOGC and GOMEMLIMIT in the environment still win.
+	// FerretDB allocates for every document it decodes, so at Go's default GOGC=100 the collector
+	// takes a large share of reading a page (figures: bench/README.md). The soft memory limit makes
+	// the collector work harder instead once the heap nears it. GOGC and GOMEMLIMIT in the
+	// environment still win.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
