@@ -64,7 +64,7 @@ export async function createApp(
       exposedHeaders: ['X-Request-Id', 'Retry-After'],
     });
   }
-  app.use(refuseForeignOrigins(config));
+  app.use(refuseForeignOrigins([config.mail.appUrl, ...config.corsOrigins]));
   setupApiDocs(app, config);
   if (!config.isProduction) serveGraphiql(app);
   return app;

@@ -1,5 +1,4 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { AppConfig } from '../config/app-config';
 import { AppError, ErrorCode } from './app-error';
 import { GRAPHQL_PATH } from './graphql-error-body';
 
@@ -16,10 +15,8 @@ const REVOKE_TOKEN_ROUTE = '/auth/revoke-token';
  * holds whatever COOKIE_SAMESITE is; requests without one (curl, servers) are not browsers
  * carrying someone else's cookie, and pass.
  */
-export function refuseForeignOrigins(config: AppConfig): RequestHandler {
-  const allowed = new Set(
-    [config.mail.appUrl, ...config.corsOrigins].map((origin) => originOf(origin)),
-  );
+export function refuseForeignOrigins(allowedOrigins: readonly string[]): RequestHandler {
+  const allowed = new Set(allowedOrigins.map((origin) => originOf(origin)));
   return (req: Request, _res: Response, next: NextFunction) => {
     const origin = req.headers.origin;
     if (origin === undefined || req.method !== 'POST' || !readsRefreshCookie(req)) return next();

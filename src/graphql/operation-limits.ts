@@ -20,6 +20,7 @@ import {
   simpleEstimator,
 } from 'graphql-query-complexity';
 import { AppError, ErrorCode } from '../common/app-error';
+import { MAX_QUERY_COMPLEXITY } from '../common/graphql-limits';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/page.args';
 
 /**
@@ -27,14 +28,7 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/page.args';
  * standard introspection query 15, and a few more levels of `ofType` are left for other clients.
  */
 export const MAX_QUERY_DEPTH = 20;
-/**
- * Every field costs 1 plus its children, and a list costs its `limit` times its selection (see
- * {@link pagedListEstimator}): ten pages of 1000 users of ten fields each, or a hundred default
- * pages of `users { id }`. See PASSWORD_HASHING_COMPLEXITY.
- */
-export const MAX_QUERY_COMPLEXITY = 10_000;
-/** Mutations that run bcrypt are expensive: a few of them fill one request's budget. */
-export const PASSWORD_HASHING_COMPLEXITY = MAX_QUERY_COMPLEXITY / 5;
+export { MAX_QUERY_COMPLEXITY, PASSWORD_HASHING_COMPLEXITY } from '../common/graphql-limits';
 
 /** Introspection is answered from memory: it is bounded by the depth limit, not by complexity. */
 const introspectionIsFree: ComplexityEstimator = ({ type, field }) =>

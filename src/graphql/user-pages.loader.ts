@@ -1,10 +1,6 @@
 import DataLoader from 'dataloader';
+import type { UserPageKey, UserPagesLoader } from '../common/graphql-loaders';
 import type { Page } from '../common/page.args';
-
-/** One user's page of a list field, as a DataLoader key. */
-export interface UserPageKey extends Page {
-  userId: string;
-}
 
 /** The page of a key, as text: keys asking for the same page share a batch call. */
 const pageText = ({ limit, after = '' }: Page): string => `${limit}:${after}`;
@@ -16,8 +12,6 @@ const keyText = (key: UserPageKey): string => `${key.userId}:${pageText(key)}`;
  * field is asked with the same arguments for every user. `loadPages` answers each user's page in
  * the order of `userIds`. Callers check who may see them.
  */
-export type UserPagesLoader<T> = DataLoader<UserPageKey, T[], string>;
-
 export function createUserPagesLoader<T>(
   loadPages: (userIds: string[], page: Page) => Promise<T[][]>,
 ): UserPagesLoader<T> {

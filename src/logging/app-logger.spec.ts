@@ -5,7 +5,7 @@ import type { LogFormat } from '../config/app-config';
 import { AppLogger, silentLogger } from './app-logger';
 import { nestLoggerOf } from './logging.module';
 import { REDACTED } from './redaction';
-import { UNMATCHED_ROUTE } from './request-log';
+import { UNMATCHED_ROUTE } from './request-serializers';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
 const SECRET = 'S3cret-value-42';

@@ -2,7 +2,7 @@ import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import type { LogFormat } from '../config/app-config';
 import { REDACT_PATHS, REDACTED, scrubCredentials } from './redaction';
-import { requestSerializers } from './request-log';
+import { requestSerializers } from './request-serializers';
 
 /** The app's pino logger: Nest's Logger, the request log and SecurityLog all write through it. */
 export type AppLogger = Logger;

@@ -1,13 +1,8 @@
 import { DynamicModule, Global, Module, RequestMethod } from '@nestjs/common';
 import { Logger, LoggerModule, Params, PinoLogger } from 'nestjs-pino';
 import type { AppLogger } from './app-logger';
+import { EVERY_PATH } from './request-serializers';
 import { SecurityLog } from './security-log';
-
-/**
- * nestjs-pino's middleware runs for every path. Nest mounts it as an Express route, so this is the
- * `req.route` of a request no later route matched.
- */
-export const EVERY_PATH = '/{*splat}';
 
 function loggerParams(logger: AppLogger): Params {
   return {

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError, ErrorCode } from '../common/app-error';
 import { errorEnvelope } from '../common/envelope';
-import { routeOf } from '../logging/request-log';
+import { routeOf } from '../logging/request-serializers';
 import { MetricsService } from './metrics.service';
 
 export const METRICS_PATH = '/metrics';

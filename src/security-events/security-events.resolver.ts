@@ -2,9 +2,9 @@ import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/gr
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
 import { assertOwnerOrAdmin } from '../common/policies';
-import type { AppGraphqlContext } from '../graphql/graphql-context';
+import type { WithLoader } from '../common/graphql-loaders';
 import { PageArgs, pageOf, UserPageArgs } from '../common/page.args';
-import { requireCaller } from '../graphql/require-caller';
+import { requireCaller } from '../common/require-caller';
 import { User } from '../users/user.model';
 import { SecurityEventView } from './security-event.model';
 import { SecurityEventsService } from './security-events.service';
@@ -36,7 +36,7 @@ export class SecurityEventsResolver {
   securityEventsOfUser(
     @Parent() owner: User,
     @Args() args: PageArgs,
-    @Context() { req, loaders }: AppGraphqlContext,
+    @Context() { req, loaders }: WithLoader<'securityEventsByUserId', SecurityEventView>,
   ): Promise<SecurityEventView[]> {
     assertOwnerOrAdmin(requireCaller(req), owner.id);
     return loaders.securityEventsByUserId.load({ userId: owner.id, ...pageOf(args) });

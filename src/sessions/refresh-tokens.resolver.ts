@@ -2,9 +2,9 @@ import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/gr
 import { assertOwnerOrAdmin } from '../common/policies';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
-import type { AppGraphqlContext } from '../graphql/graphql-context';
+import type { WithLoader } from '../common/graphql-loaders';
 import { PageArgs, pageOf, UserPageArgs } from '../common/page.args';
-import { requireCaller } from '../graphql/require-caller';
+import { requireCaller } from '../common/require-caller';
 import { User } from '../users/user.model';
 import { RefreshTokenView } from './refresh-token.model';
 import { RefreshTokensService } from './refresh-tokens.service';
@@ -35,7 +35,7 @@ export class RefreshTokensResolver {
   ofUser(
     @Parent() owner: User,
     @Args() page: PageArgs,
-    @Context() { req, loaders }: AppGraphqlContext,
+    @Context() { req, loaders }: WithLoader<'refreshTokensByUserId', RefreshTokenView>,
   ): Promise<RefreshTokenView[]> {
     assertOwnerOrAdmin(requireCaller(req), owner.id);
     return loaders.refreshTokensByUserId.load({ userId: owner.id, ...pageOf(page) });

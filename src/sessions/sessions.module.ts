@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { SecurityEventsModule } from '../security-events/security-events.module';
-import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
 import { AuthCookies } from './auth-cookies';
 import { RefreshTokensController } from './refresh-tokens.controller';
@@ -25,7 +24,6 @@ import { SessionsRepository } from './store/sessions.repository';
 @Module({
   imports: [
     UsersModule,
-    TokensModule,
     SecurityEventsModule,
     MongooseModule.forFeature([
       { name: RefreshTokenDocument.name, schema: RefreshTokenSchema },

@@ -13,9 +13,10 @@ import { assertOwnerOrAdmin } from '../common/policies';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser } from '../common/decorators';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
-import type { AppGraphqlContext } from '../graphql/graphql-context';
+import type { WithLoader } from '../common/graphql-loaders';
+import type { ActiveSession } from './store/session-store';
 import { PageArgs, pageOf, UserPageArgs } from '../common/page.args';
-import { requireCaller } from '../graphql/require-caller';
+import { requireCaller } from '../common/require-caller';
 import { User } from '../users/user.model';
 import { AuthCookies } from './auth-cookies';
 import { SessionView } from './session.model';
@@ -61,7 +62,7 @@ export class SessionsResolver {
   async sessionsOfUser(
     @Parent() owner: User,
     @Args() page: PageArgs,
-    @Context() { req, loaders }: AppGraphqlContext,
+    @Context() { req, loaders }: WithLoader<'sessionsByUserId', ActiveSession>,
   ): Promise<SessionView[]> {
     const caller = requireCaller(req);
     assertOwnerOrAdmin(caller, owner.id);

@@ -1,4 +1,4 @@
-import { UNMATCHED_ROUTE } from '../../src/logging/request-log';
+import { UNMATCHED_ROUTE } from '../../src/logging/request-serializers';
 import { newSession, PASSWORD, refreshCookieFrom, uniqueUsername } from '../support/auth-helpers';
 import { captureLogs } from '../support/log-capture';
 import { createTestApp, TestApp } from '../support/test-app';

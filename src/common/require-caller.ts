@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import { AppError, ErrorCode } from '../common/app-error';
-import type { AuthUser } from '../common/auth-user';
+import { AppError, ErrorCode } from './app-error';
+import type { AuthUser } from './auth-user';
 
 /**
  * The caller, for field resolvers. The global guard runs on an operation's root fields only (running
