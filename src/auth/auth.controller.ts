@@ -226,6 +226,6 @@ export class AuthController {
   )
   @ApiAuthenticated(ErrorCode.NOT_FOUND)
   me(@CurrentUser() user: AuthUser): Promise<User> {
-    return this.users.getById(user.id);
+    return this.users.getById(user.id, user);
   }
 }

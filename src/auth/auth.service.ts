@@ -233,6 +233,6 @@ export class AuthService {
       fresh,
       amr: session.amr,
     });
-    return { accessToken, tokenType: 'Bearer', expiresIn, user: User.from(user) };
+    return { accessToken, tokenType: 'Bearer', expiresIn, user: User.ofSelf(user) };
   }
 }

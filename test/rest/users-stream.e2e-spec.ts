@@ -93,7 +93,7 @@ describe('GET /users without limit (streamed)', () => {
     'cuts the connection when the list fails %s, never ending a truncated body',
     async (_when, count) => {
       const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-      const sample = User.from({
+      const sample = User.ofSelf({
         _id: new Types.ObjectId(),
         username: 'someone',
         role: Role.USER,
