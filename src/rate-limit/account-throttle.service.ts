@@ -66,6 +66,12 @@ export class AccountThrottle implements OnModuleInit, OnModuleDestroy {
     return result;
   }
 
+  /** Forgets the failures of `username` (a password reset): it is not throttled any more. */
+  async clear(username: string): Promise<void> {
+    if (this.threshold === 0) return;
+    await this.store.reset(normalizeUsername(username));
+  }
+
   private get threshold(): number {
     return this.config.accountLockout.threshold;
   }
