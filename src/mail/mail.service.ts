@@ -93,9 +93,14 @@ export class MailService implements OnApplicationShutdown {
     }
   }
 
+  /** Resolves once every mail being sent was delivered or given up. */
+  async settled(): Promise<void> {
+    while (this.sending.size > 0) await Promise.all(this.sending);
+  }
+
   /** Lets the mails being sent finish (or fail) before the process goes. */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.sending);
+    await this.settled();
     this.transport?.close();
   }
 }
