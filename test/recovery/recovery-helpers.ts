@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
+import { getConnectionToken } from '@nestjs/mongoose';
+import { Connection, Types } from 'mongoose';
 import type TestAgent from 'supertest/lib/agent';
 import { PASSWORD, signIn, SignedIn, uniqueUsername } from '../support/auth-helpers';
+import type { TestApp } from '../support/test-app';
 
 /** An address unique within the run, in the case the test asks for. */
 export function uniqueEmail(prefix = 'mail'): string {
@@ -28,4 +32,29 @@ export async function eventTypes(
 ): Promise<string[]> {
   const answer = await http.get(`/users/${userId}/security-events`).set(bearer(viewer)).expect(200);
   return (answer.body.data as { type: string }[]).map((event) => event.type);
+}
+
+/**
+ * A copy of a stored one-time token whose `_id` (and so its expiry) is `expiresAt`, and the token
+ * a client would hold for it: how a test presents an expired token without waiting for one.
+ */
+export async function tokenCopy(t: TestApp, token: string, expiresAt: Date): Promise<string> {
+  const bytes = Buffer.from(token, 'base64url');
+  const tokens = t.app.get<Connection>(getConnectionToken()).db!.collection('one_time_tokens');
+  const stored = await tokens.findOne({ _id: new Types.ObjectId(bytes.subarray(0, 12)) });
+  if (stored === null) throw new Error('no such token stored');
+  const selector = Buffer.from(stored._id.id);
+  selector.writeUInt32BE(Math.ceil(expiresAt.getTime() / 1000), 0);
+  const copy = Buffer.concat([selector, bytes.subarray(12)]).toString('base64url');
+  await tokens.insertOne({
+    ...stored,
+    _id: new Types.ObjectId(selector),
+    tokenHash: createHash('sha256').update(copy).digest('hex'),
+  });
+  return copy;
+}
+
+/** How many documents a collection of the app's database holds. */
+export function countIn(t: TestApp, collection: string): Promise<number> {
+  return t.app.get<Connection>(getConnectionToken()).db!.collection(collection).countDocuments();
 }
