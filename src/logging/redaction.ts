@@ -78,8 +78,8 @@ export function writeShowing(tokens: readonly string[], write: () => void): void
   }
 }
 
-const maskTokenPair = (pair: string, name: string, value: string): string =>
-  shown.has(value) ? pair : `${name}=${REDACTED}`;
+const maskTokenPair = (pair: string, name: string): string =>
+  shown.has(pair.slice(name.length + 1)) ? pair : `${name}=${REDACTED}`;
 
 /**
  * Masks credentials in free text, which pino's path-based `redact` cannot see into (messages,
