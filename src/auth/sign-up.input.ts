@@ -1,8 +1,12 @@
 import { InputType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsOptional } from 'class-validator';
 import { EMAIL_DOC, PASSWORD_DOC, USERNAME_DOC } from '../common/api-docs';
-import { IsEmailAddress, IsPassword, IsUsername } from '../common/validation-decorators';
+import {
+  IsEmailAddress,
+  IsOptionalNotNull,
+  IsPassword,
+  IsUsername,
+} from '../common/validation-decorators';
 
 @InputType()
 export class SignUpInput {
@@ -27,7 +31,7 @@ export class SignUpInput {
    * to case, stored trimmed and lower-cased; a verification mail goes to it.
    */
   @ApiProperty({ ...EMAIL_DOC, required: false })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsEmailAddress()
   email?: string;
 }

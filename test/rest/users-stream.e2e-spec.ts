@@ -170,6 +170,10 @@ describe('GET /users without limit over 20,000 users', () => {
       username: expect.stringMatching(/^bulk_19999_/),
       role: 'user',
       disabled: false,
+      // another user's: the streamed list applies the same visibility as every other
+      email: null,
+      emailVerified: null,
+      mfaEnabled: null,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
