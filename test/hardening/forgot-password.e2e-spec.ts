@@ -1,38 +1,25 @@
-import { PASSWORD, signIn, signUp, uniqueUsername } from '../support/auth-helpers';
+import { PASSWORD, uniqueUsername } from '../support/auth-helpers';
 import { commandsDuring, monitoredDatabaseUri, withFilterKeys } from '../support/database-commands';
-import { settledMails, TestMailServer, tokenOfLink } from '../support/mail-server';
+import { createMailTestApp, MailTestApp, settledMails } from '../support/mail-server';
 import { createTestApp, TestApp } from '../support/test-app';
-import { bearer, newSessionWithEmail, uniqueEmail } from '../recovery/recovery-helpers';
+import { accountsInEveryState, uniqueEmail, verifiedUser } from '../recovery/recovery-helpers';
 
 /**
  * Forgot-password tells nothing about the account: not by its answer, not by the database work
  * it does (nor so by its time), whichever case. And it is rate limited like a sign-in.
  */
 describe('forgot-password against enumeration', () => {
-  let mail: TestMailServer;
-  let t: TestApp;
+  let t: MailTestApp;
 
   beforeAll(async () => {
-    mail = await TestMailServer.start();
-    t = await createTestApp({
+    t = await createMailTestApp({
       MONGODB_URI: monitoredDatabaseUri(),
-      SMTP_URL: mail.url,
       ADMIN_USERNAME: 'enum-admin',
       ADMIN_PASSWORD: PASSWORD,
     });
   });
 
-  afterAll(async () => {
-    await t?.close();
-    await mail?.close();
-  });
-
-  async function verifiedUser() {
-    const session = await newSessionWithEmail(t.http);
-    const token = tokenOfLink(await mail.nth(session.email), '/verify-email');
-    await t.http.post('/auth/email/verify').send({ token }).expect(200);
-    return session;
-  }
+  afterAll(() => t?.close());
 
   /** The commands one forgot-password request sends, each with the keys it filters on. */
   async function commandsOf(body: object): Promise<string[]> {
@@ -44,17 +31,10 @@ describe('forgot-password against enumeration', () => {
   }
 
   it('sends the same commands whether the account exists, is verified, is disabled or has no address', async () => {
-    const mailed = await verifiedUser();
-    const unverified = await newSessionWithEmail(t.http);
-    const disabled = await verifiedUser();
-    const admin = await signIn(t.http, 'enum-admin');
-    await t.http
-      .patch(`/users/${disabled.userId}`)
-      .set(bearer(admin))
-      .send({ disabled: true })
-      .expect(200);
-    const withoutAddress = uniqueUsername();
-    await signUp(t.http, withoutAddress);
+    const { mailed, unverified, disabled, withoutAddress } = await accountsInEveryState(
+      t,
+      'enum-admin',
+    );
 
     const known = await commandsOf({ username: mailed.username });
     expect(known.length).toBeGreaterThan(0);
@@ -75,12 +55,12 @@ describe('forgot-password against enumeration', () => {
       expect(read).toMatch(/\.find _id$/);
     await settledMails(t);
     expect(
-      mail.to(mailed.email).filter((sent) => sent.subject === 'Reset your password'),
+      t.mail.to(mailed.email).filter((sent) => sent.subject === 'Reset your password'),
     ).toHaveLength(2);
   });
 
   it('sends the same commands once an account, or a name nobody has, is past its 3 mails an hour', async () => {
-    const capped = await verifiedUser();
+    const capped = await verifiedUser(t);
     const nobody = uniqueUsername('nobody');
     for (let i = 0; i < 3; i++) {
       await commandsOf({ username: capped.username });

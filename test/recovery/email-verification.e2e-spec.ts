@@ -2,8 +2,7 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { Types } from 'mongoose';
 import { PASSWORD, signIn, signUp, uniqueUsername } from '../support/auth-helpers';
-import { settledMails, TestMailServer, tokenOfLink } from '../support/mail-server';
-import { createTestApp, TestApp } from '../support/test-app';
+import { createMailTestApp, MailTestApp, settledMails, tokenOfLink } from '../support/mail-server';
 import {
   bearer,
   eventTypes,
@@ -13,23 +12,17 @@ import {
 } from './recovery-helpers';
 
 describe('Email address and its verification (REST, real SMTP)', () => {
-  let mail: TestMailServer;
-  let t: TestApp;
+  let t: MailTestApp;
 
   beforeAll(async () => {
-    mail = await TestMailServer.start();
-    t = await createTestApp({
-      SMTP_URL: mail.url,
+    t = await createMailTestApp({
       MAIL_FROM: 'Auth <auth@example.com>',
       ADMIN_USERNAME: 'mail-admin',
       ADMIN_PASSWORD: PASSWORD,
     });
   });
 
-  afterAll(async () => {
-    await t?.close();
-    await mail?.close();
-  });
+  afterAll(() => t?.close());
 
   const me = (session: { accessToken: string }) =>
     t.http.get('/auth/me').set(bearer(session)).expect(200);
@@ -48,7 +41,7 @@ describe('Email address and its verification (REST, real SMTP)', () => {
       mfaEnabled: false,
     });
 
-    const sent = await mail.nth(email);
+    const sent = await t.mail.nth(email);
     expect(sent).toMatchObject({
       subject: 'Verify your email address',
       from: '"Auth" <auth@example.com>',
@@ -70,7 +63,7 @@ describe('Email address and its verification (REST, real SMTP)', () => {
   it('stores only the hash of the token, and no response carries it', async () => {
     const email = uniqueEmail();
     const session = await newSessionWithEmail(t.http, email);
-    const token = tokenOfLink(await mail.nth(email), '/verify-email');
+    const token = tokenOfLink(await t.mail.nth(email), '/verify-email');
     const connection = t.app.get<Connection>(getConnectionToken());
     const stored = JSON.stringify(
       await connection.db!.collection('one_time_tokens').find({}).toArray(),
@@ -86,7 +79,7 @@ describe('Email address and its verification (REST, real SMTP)', () => {
   it('refuses unknown, forged, malformed and expired tokens with INVALID_TOKEN', async () => {
     const email = uniqueEmail();
     await newSessionWithEmail(t.http, email);
-    const token = tokenOfLink(await mail.nth(email), '/verify-email');
+    const token = tokenOfLink(await t.mail.nth(email), '/verify-email');
     const forged = Buffer.from(token, 'base64url');
     forged[forged.length - 1] ^= 1;
     for (const bad of [forged.toString('base64url'), 'x', 'a'.repeat(59)]) {
@@ -110,7 +103,7 @@ describe('Email address and its verification (REST, real SMTP)', () => {
     const session = await newSessionWithEmail(t.http, old);
     await t.http
       .post('/auth/email/verify')
-      .send({ token: tokenOfLink(await mail.nth(old), '/verify-email') })
+      .send({ token: tokenOfLink(await t.mail.nth(old), '/verify-email') })
       .expect(200);
 
     const next = uniqueEmail('new');
@@ -119,19 +112,19 @@ describe('Email address and its verification (REST, real SMTP)', () => {
       .expect(200);
     expect(changed.body.data).toMatchObject({ email: next, emailVerified: false });
 
-    const notice = await mail.nth(old, 2);
+    const notice = await t.mail.nth(old, 2);
     expect(notice.subject).toBe('Your email address was changed');
     expect(notice.text).toContain('Firefox 128 on Linux');
     expect(notice.text).not.toContain('token=');
     await t.http
       .post('/auth/email/verify')
-      .send({ token: tokenOfLink(await mail.nth(next), '/verify-email') })
+      .send({ token: tokenOfLink(await t.mail.nth(next), '/verify-email') })
       .expect(200);
     expect((await me(session)).body.data).toMatchObject({ email: next, emailVerified: true });
 
     const removed = await patchMe(session, { email: null }).expect(200);
     expect(removed.body.data).toMatchObject({ email: null, emailVerified: false });
-    expect((await mail.nth(next, 2)).text).toContain('removed');
+    expect((await t.mail.nth(next, 2)).text).toContain('removed');
     const types = await eventTypes(t.http, session.userId, session);
     expect(types.filter((type) => type === 'email-changed')).toHaveLength(2);
   });
@@ -139,7 +132,7 @@ describe('Email address and its verification (REST, real SMTP)', () => {
   it('a token works only while its address is still the user’s', async () => {
     const first = uniqueEmail();
     const session = await newSessionWithEmail(t.http, first);
-    const token = tokenOfLink(await mail.nth(first), '/verify-email');
+    const token = tokenOfLink(await t.mail.nth(first), '/verify-email');
     await patchMe(session, { email: uniqueEmail() }).expect(200);
     const stale = await t.http.post('/auth/email/verify').send({ token }).expect(400);
     expect(stale.body.error.code).toBe('INVALID_TOKEN');
@@ -235,15 +228,15 @@ describe('Email address and its verification (REST, real SMTP)', () => {
   it('POST /auth/email/verification: 202 and a new link; nothing when verified; EMAIL_REQUIRED without an address', async () => {
     const email = uniqueEmail();
     const session = await newSessionWithEmail(t.http, email);
-    await mail.nth(email);
+    await t.mail.nth(email);
     const resent = await t.http.post('/auth/email/verification').set(bearer(session)).expect(202);
     expect(resent.body).toMatchObject({ success: true, statusCode: 202, data: true });
-    const second = tokenOfLink(await mail.nth(email, 2), '/verify-email');
+    const second = tokenOfLink(await t.mail.nth(email, 2), '/verify-email');
     await t.http.post('/auth/email/verify').send({ token: second }).expect(200);
 
     await t.http.post('/auth/email/verification').set(bearer(session)).expect(202);
     await settledMails(t);
-    expect(mail.to(email)).toHaveLength(2);
+    expect(t.mail.to(email)).toHaveLength(2);
 
     const without = await signIn(t.http, await signUpWithout());
     const refused = await t.http.post('/auth/email/verification').set(bearer(without)).expect(400);
@@ -257,7 +250,7 @@ describe('Email address and its verification (REST, real SMTP)', () => {
     for (let i = 0; i < 4; i++)
       await t.http.post('/auth/email/verification').set(bearer(session)).expect(202);
     await settledMails(t);
-    expect(mail.to(email)).toHaveLength(3);
+    expect(t.mail.to(email)).toHaveLength(3);
   });
 
   describe('who sees the address', () => {
@@ -303,23 +296,17 @@ describe('Email address and its verification (REST, real SMTP)', () => {
 });
 
 describe('REQUIRE_EMAIL_VERIFICATION=true', () => {
-  let mail: TestMailServer;
-  let t: TestApp;
+  let t: MailTestApp;
 
   beforeAll(async () => {
-    mail = await TestMailServer.start();
-    t = await createTestApp({
-      SMTP_URL: mail.url,
+    t = await createMailTestApp({
       REQUIRE_EMAIL_VERIFICATION: 'true',
       ADMIN_USERNAME: 'strict-admin',
       ADMIN_PASSWORD: PASSWORD,
     });
   });
 
-  afterAll(async () => {
-    await t?.close();
-    await mail?.close();
-  });
+  afterAll(() => t?.close());
 
   it('needs an address at sign-up', async () => {
     const answer = await t.http
@@ -350,7 +337,7 @@ describe('REQUIRE_EMAIL_VERIFICATION=true', () => {
 
     await t.http
       .post('/auth/email/verify')
-      .send({ token: tokenOfLink(await mail.nth(email), '/verify-email') })
+      .send({ token: tokenOfLink(await t.mail.nth(email), '/verify-email') })
       .expect(200);
     await signIn(t.http, username);
   });

@@ -1,20 +1,15 @@
 import { Cleanup } from '../../src/database/cleanup';
+import { PASSWORD, refreshCookieFrom, signIn, uniqueUsername } from '../support/auth-helpers';
+import { createMailTestApp, MailTestApp, settledMails, tokenOfLink } from '../support/mail-server';
 import {
-  PASSWORD,
-  refreshCookieFrom,
-  signIn,
-  signUp,
-  uniqueUsername,
-} from '../support/auth-helpers';
-import { settledMails, TestMailServer, tokenOfLink } from '../support/mail-server';
-import { createTestApp, TestApp } from '../support/test-app';
-import {
+  accountsInEveryState,
   bearer,
   countIn,
   eventTypes,
   newSessionWithEmail,
   tokenCopy,
   uniqueEmail,
+  verifiedUser,
 } from './recovery-helpers';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -22,31 +17,17 @@ const FIREFOX =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:128.0) Gecko/20100101 Firefox/128.0';
 
 describe('Password reset (REST, real SMTP)', () => {
-  let mail: TestMailServer;
-  let t: TestApp;
+  let t: MailTestApp;
 
   beforeAll(async () => {
-    mail = await TestMailServer.start();
-    t = await createTestApp({
-      SMTP_URL: mail.url,
+    t = await createMailTestApp({
       ADMIN_USERNAME: 'reset-admin',
       ADMIN_PASSWORD: PASSWORD,
       PASSWORD_RESET_TTL: '30m',
     });
   });
 
-  afterAll(async () => {
-    await t?.close();
-    await mail?.close();
-  });
-
-  /** A signed-in user whose address is verified (its verification mail used up). */
-  async function verifiedUser() {
-    const session = await newSessionWithEmail(t.http);
-    const token = tokenOfLink(await mail.nth(session.email), '/verify-email');
-    await t.http.post('/auth/email/verify').send({ token }).expect(200);
-    return session;
-  }
+  afterAll(() => t?.close());
 
   const forgot = (body: object) => t.http.post('/auth/password/forgot').send(body);
   const reset = (token: string, newPassword = NEW_PASSWORD) =>
@@ -54,24 +35,24 @@ describe('Password reset (REST, real SMTP)', () => {
 
   /** The reset mails to `email` that arrived so far. */
   const resetMails = (email: string) =>
-    mail.to(email).filter((sent) => sent.subject === 'Reset your password');
+    t.mail.to(email).filter((sent) => sent.subject === 'Reset your password');
 
   async function nextResetToken(email: string): Promise<string> {
     const before = resetMails(email).length;
-    await mail.nth(email, mail.to(email).length + 1);
+    await t.mail.nth(email, t.mail.to(email).length + 1);
     expect(resetMails(email)).toHaveLength(before + 1);
     return tokenOfLink(resetMails(email).at(-1)!, '/reset-password');
   }
 
   it('mails a link naming the IP and device that asked; the reset ends every session and lets the new password in', async () => {
-    const user = await verifiedUser();
+    const user = await verifiedUser(t);
     const other = await signIn(t.http, user.username);
     const accepted = await forgot({ username: user.username.toUpperCase() })
       .set('User-Agent', FIREFOX)
       .expect(202);
     expect(accepted.body).toMatchObject({ success: true, statusCode: 202, data: true });
 
-    const sent = await mail.nth(user.email, 2);
+    const sent = await t.mail.nth(user.email, 2);
     expect(sent.subject).toBe('Reset your password');
     expect(sent.text).toContain('Firefox 128 on macOS');
     expect(sent.text).toMatch(/from IP address (127\.0\.0\.1|::1)/);
@@ -106,14 +87,14 @@ describe('Password reset (REST, real SMTP)', () => {
   });
 
   it('finds the account by address without regard to case', async () => {
-    const user = await verifiedUser();
+    const user = await verifiedUser(t);
     await forgot({ email: ` ${user.email.toUpperCase()}` }).expect(202);
     await reset(await nextResetToken(user.email)).expect(200);
     await signIn(t.http, user.username, NEW_PASSWORD);
   });
 
   it('refuses expired, forged and unknown tokens, and a weak new password, with nothing changed', async () => {
-    const user = await verifiedUser();
+    const user = await verifiedUser(t);
     await forgot({ username: user.username }).expect(202);
     const token = await nextResetToken(user.email);
     const expired = await tokenCopy(t, token, new Date(Date.now() - 1_000));
@@ -131,14 +112,14 @@ describe('Password reset (REST, real SMTP)', () => {
     expect(JSON.stringify(weak.body)).not.toContain(token);
     // a verification token is no reset token
     const verification = await newSessionWithEmail(t.http);
-    const other = tokenOfLink(await mail.nth(verification.email), '/verify-email');
+    const other = tokenOfLink(await t.mail.nth(verification.email), '/verify-email');
     expect((await reset(other).expect(400)).body.error.code).toBe('INVALID_TOKEN');
     await signIn(t.http, user.username);
     await reset(token).expect(200);
   });
 
   it('voids every outstanding reset token on a reset or a password change; a new request voids none', async () => {
-    const user = await verifiedUser();
+    const user = await verifiedUser(t);
     await forgot({ username: user.username }).expect(202);
     const first = await nextResetToken(user.email);
     await forgot({ email: user.email }).expect(202);
@@ -158,7 +139,7 @@ describe('Password reset (REST, real SMTP)', () => {
   });
 
   it('lets exactly one of several racing resets with one token succeed', async () => {
-    const user = await verifiedUser();
+    const user = await verifiedUser(t);
     await forgot({ username: user.username }).expect(202);
     const token = await nextResetToken(user.email);
     const answers = await Promise.all([
@@ -172,17 +153,12 @@ describe('Password reset (REST, real SMTP)', () => {
   });
 
   it('mails only a verified address of an enabled account, and answers every case alike', async () => {
-    const verified = await verifiedUser();
-    const unverified = await newSessionWithEmail(t.http);
-    const disabled = await verifiedUser();
-    const admin = await signIn(t.http, 'reset-admin');
-    await t.http
-      .patch(`/users/${disabled.userId}`)
-      .set(bearer(admin))
-      .send({ disabled: true })
-      .expect(200);
-    const withoutAddress = uniqueUsername();
-    await signUp(t.http, withoutAddress);
+    const {
+      mailed: verified,
+      unverified,
+      disabled,
+      withoutAddress,
+    } = await accountsInEveryState(t, 'reset-admin');
 
     const strip = ({ timestamp: _t, requestId: _r, ...rest }: Record<string, unknown>) => rest;
     const bodies = [];
@@ -210,7 +186,7 @@ describe('Password reset (REST, real SMTP)', () => {
   });
 
   it('sends at most 3 mails per account an hour, however it is named (more are skipped silently)', async () => {
-    const user = await verifiedUser();
+    const user = await verifiedUser(t);
     const admin = await signIn(t.http, 'reset-admin');
     await forgot({ username: user.username }).expect(202);
     await forgot({ email: user.email }).expect(202);
@@ -237,14 +213,14 @@ describe('Password reset (REST, real SMTP)', () => {
 
   describe('an admin’s reset', () => {
     it('mails the user’s verified address; the admin sees no token', async () => {
-      const user = await verifiedUser();
+      const user = await verifiedUser(t);
       const admin = await signIn(t.http, 'reset-admin');
       const answer = await t.http
         .post(`/users/${user.userId}/password-reset`)
         .set(bearer(admin))
         .expect(202);
       expect(answer.body.data).toBe(true);
-      const sent = await mail.nth(user.email, 2);
+      const sent = await t.mail.nth(user.email, 2);
       expect(sent.text).toContain('an administrator asked');
       const token = tokenOfLink(sent, '/reset-password');
       expect(JSON.stringify(answer.body)).not.toContain(token);
@@ -253,7 +229,7 @@ describe('Password reset (REST, real SMTP)', () => {
     });
 
     it('needs an admin, a user, and a verified address', async () => {
-      const user = await verifiedUser();
+      const user = await verifiedUser(t);
       const unverified = await newSessionWithEmail(t.http);
       const admin = await signIn(t.http, 'reset-admin');
       const byUser = await t.http
@@ -276,7 +252,7 @@ describe('Password reset (REST, real SMTP)', () => {
   });
 
   it('deletes used and expired tokens: used at once, expired by the clean-up', async () => {
-    const user = await verifiedUser();
+    const user = await verifiedUser(t);
     await forgot({ username: user.username }).expect(202);
     const token = await nextResetToken(user.email);
     const stored = await countIn(t, 'one_time_tokens');
@@ -289,25 +265,16 @@ describe('Password reset (REST, real SMTP)', () => {
 });
 
 describe('Password reset and the account throttle', () => {
-  let mail: TestMailServer;
-  let t: TestApp;
+  let t: MailTestApp;
 
   beforeAll(async () => {
-    mail = await TestMailServer.start();
-    t = await createTestApp({ SMTP_URL: mail.url, ACCOUNT_LOCKOUT_THRESHOLD: '2' });
+    t = await createMailTestApp({ ACCOUNT_LOCKOUT_THRESHOLD: '2' });
   });
 
-  afterAll(async () => {
-    await t?.close();
-    await mail?.close();
-  });
+  afterAll(() => t?.close());
 
   it('clears the throttle of the account, so the new password works at once', async () => {
-    const user = await newSessionWithEmail(t.http);
-    await t.http
-      .post('/auth/email/verify')
-      .send({ token: tokenOfLink(await mail.nth(user.email), '/verify-email') })
-      .expect(200);
+    const user = await verifiedUser(t);
     for (let i = 0; i < 2; i++)
       await t.http.post('/auth/sign-in').send({ username: user.username, password: 'wrong!!!' });
     const throttled = await t.http
@@ -317,7 +284,7 @@ describe('Password reset and the account throttle', () => {
     expect(throttled.body.error.code).toBe('TOO_MANY_REQUESTS');
 
     await t.http.post('/auth/password/forgot').send({ username: user.username }).expect(202);
-    const token = tokenOfLink(await mail.nth(user.email, 2), '/reset-password');
+    const token = tokenOfLink(await t.mail.nth(user.email, 2), '/reset-password');
     await t.http
       .post('/auth/password/reset')
       .send({ token, newPassword: NEW_PASSWORD })

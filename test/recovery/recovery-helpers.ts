@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { Connection, Types } from 'mongoose';
 import type TestAgent from 'supertest/lib/agent';
-import { PASSWORD, signIn, SignedIn, uniqueUsername } from '../support/auth-helpers';
+import { PASSWORD, signIn, SignedIn, signUp, uniqueUsername } from '../support/auth-helpers';
+import { MailTestApp, tokenOfLink } from '../support/mail-server';
 import type { TestApp } from '../support/test-app';
 
 /** An address unique within the run, in the case the test asks for. */
@@ -57,4 +58,32 @@ export async function tokenCopy(t: TestApp, token: string, expiresAt: Date): Pro
 /** How many documents a collection of the app's database holds. */
 export function countIn(t: TestApp, collection: string): Promise<number> {
   return t.app.get<Connection>(getConnectionToken()).db!.collection(collection).countDocuments();
+}
+
+/** A signed-in user whose address is verified (its verification mail followed). */
+export async function verifiedUser(t: MailTestApp): Promise<SignedIn & { email: string }> {
+  const session = await newSessionWithEmail(t.http);
+  const token = tokenOfLink(await t.mail.nth(session.email), '/verify-email');
+  await t.http.post('/auth/email/verify').send({ token }).expect(200);
+  return session;
+}
+
+/**
+ * One account in each state forgot-password must not tell apart: a verified address (mailed), an
+ * unverified one, a verified one of a disabled account (disabled by the admin `adminUsername`),
+ * and none at all.
+ */
+export async function accountsInEveryState(t: MailTestApp, adminUsername: string) {
+  const mailed = await verifiedUser(t);
+  const unverified = await newSessionWithEmail(t.http);
+  const disabled = await verifiedUser(t);
+  const admin = await signIn(t.http, adminUsername);
+  await t.http
+    .patch(`/users/${disabled.userId}`)
+    .set(bearer(admin))
+    .send({ disabled: true })
+    .expect(200);
+  const withoutAddress = uniqueUsername();
+  await signUp(t.http, withoutAddress);
+  return { mailed, unverified, disabled, withoutAddress };
 }

@@ -1,17 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import puppeteer, { Browser, Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { signIn } from '../support/auth-helpers';
-import { linkIn, TestMailServer, tokenOfLink } from '../support/mail-server';
+import { haveBrowser, launchBrowser, UI_TIMEOUT_MS } from '../support/browser';
+import { createMailTestApp, linkIn, MailTestApp, tokenOfLink } from '../support/mail-server';
 import { createTestApp, TestApp } from '../support/test-app';
 import { bearer, newSessionWithEmail } from './recovery-helpers';
 
-/** Debian's package; CI installs it (.ci/run). Nothing is downloaded at run time. */
-const CHROMIUM = '/usr/bin/chromium';
-/** Only a bound for a browser that stopped answering; every wait is for a state of the page. */
-const UI_TIMEOUT_MS = 120_000;
 const TOKEN = 'bm90LWEtcmVhbC10b2tlbi1idXQtbG9va3MtbGlrZS1vbmUtdG8tdGhlLXBhZ2U';
 
 describe('The development pages the mails link to', () => {
@@ -55,106 +49,83 @@ describe('The development pages the mails link to', () => {
   });
 });
 
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser) {
-  process.stderr.write(
-    `Reset page browser test SKIPPED: no Chromium at ${CHROMIUM}. Install it with \`apt-get install chromium\`.\n`,
-  );
-}
+(haveBrowser('Reset page browser test') ? describe : describe.skip)(
+  'Following the mails in a real browser',
+  () => {
+    let t: MailTestApp;
+    let origin: string;
+    let closeBrowser: (() => Promise<void>) | undefined;
+    let page: Page;
 
-(haveBrowser ? describe : describe.skip)('Following the mails in a real browser', () => {
-  let mail: TestMailServer;
-  let t: TestApp;
-  let origin: string;
-  let browser: Browser;
-  let page: Page;
-  let profile: string;
+    beforeAll(async () => {
+      t = await createMailTestApp();
+      await t.app.listen(0, '127.0.0.1');
+      origin = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+      const launched = await launchBrowser();
+      closeBrowser = launched.close;
+      page = await launched.browser.newPage();
+      page.setDefaultTimeout(UI_TIMEOUT_MS);
+    }, 5 * UI_TIMEOUT_MS);
 
-  beforeAll(async () => {
-    mail = await TestMailServer.start();
-    t = await createTestApp({ SMTP_URL: mail.url });
-    await t.app.listen(0, '127.0.0.1');
-    origin = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-    profile = mkdtempSync(join(tmpdir(), 'auth-chromium-'));
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      userDataDir: profile,
-      timeout: UI_TIMEOUT_MS,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+    afterAll(async () => {
+      await closeBrowser?.();
+      await t?.close();
     });
-    page = await browser.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT_MS);
-  }, 5 * UI_TIMEOUT_MS);
 
-  afterAll(async () => {
-    await browser?.close();
-    if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
-    await t?.close();
-    await mail?.close();
-  });
+    /** Opens a mail's link on this server (APP_URL names the default port, the test's differs). */
+    async function follow(link: string): Promise<void> {
+      const { pathname, search } = new URL(link);
+      await page.goto(`${origin}${pathname}${search}`);
+      await page.waitForSelector('#form');
+    }
 
-  /** Opens a mail's link on this server (APP_URL names the default port, the test's differs). */
-  async function follow(link: string): Promise<void> {
-    const { pathname, search } = new URL(link);
-    await page.goto(`${origin}${pathname}${search}`);
-    await page.waitForSelector('#form');
-  }
-
-  /** Submits the form and waits until the page shows an answer containing `expected`. */
-  async function submitAndRead(expected: string): Promise<string> {
-    await page.locator('#form button').click();
-    await page.waitForFunction(
-      `(document.getElementById('result').textContent || '').includes(${JSON.stringify(expected)})`,
-    );
-    return page.$eval(
-      '#result',
-      (element: { textContent: string | null }) => element.textContent ?? '',
-    );
-  }
-
-  it(
-    'verifies the address, then resets the password from the reset mail; the new one signs in',
-    async () => {
-      const user = await newSessionWithEmail(t.http);
-      await follow(linkIn(await mail.nth(user.email), '/verify-email'));
-      // the token leaves the address bar once the page has read it
-      expect(new URL(page.url()).search).toBe('');
-      expect(await submitAndRead('verified')).toBe('Your email address is verified.');
-      expect((await t.http.get('/auth/me').set(bearer(user))).body.data.emailVerified).toBe(true);
-
-      await t.http.post('/auth/password/forgot').send({ email: user.email }).expect(202);
-      const resetMail = await mail.nth(user.email, 2);
-      await follow(linkIn(resetMail, '/reset-password'));
-      await page.type('#newPassword', 'short');
-      // the browser's own check (minlength) keeps a too short password from being sent
+    /** Submits the form and waits until the page shows an answer containing `expected`. */
+    async function submitAndRead(expected: string): Promise<string> {
       await page.locator('#form button').click();
-      const validity = await page.$eval(
-        '#newPassword',
-        (input: { validity: { valid: boolean } }) => input.validity.valid,
+      await page.waitForFunction(
+        `(document.getElementById('result').textContent || '').includes(${JSON.stringify(expected)})`,
       );
-      expect(validity).toBe(false);
-      await page.$eval('#newPassword', (input: { value: string }) => {
-        input.value = '';
-      });
-      await page.type('#newPassword', 'typed in the browser');
-      expect(await submitAndRead('changed')).toContain('Your password is changed');
-      await signIn(t.http, user.username, 'typed in the browser');
+      return page.$eval(
+        '#result',
+        (element: { textContent: string | null }) => element.textContent ?? '',
+      );
+    }
 
-      // the same link again: the page shows the refusal
-      await follow(linkIn(resetMail, '/reset-password'));
-      await page.type('#newPassword', 'another one typed');
-      expect(await submitAndRead('token')).toContain('The token is unknown, expired or already');
-      expect(tokenOfLink(resetMail, '/reset-password')).not.toBe('');
-    },
-    10 * UI_TIMEOUT_MS,
-  );
-});
+    it(
+      'verifies the address, then resets the password from the reset mail; the new one signs in',
+      async () => {
+        const user = await newSessionWithEmail(t.http);
+        await follow(linkIn(await t.mail.nth(user.email), '/verify-email'));
+        // the token leaves the address bar once the page has read it
+        expect(new URL(page.url()).search).toBe('');
+        expect(await submitAndRead('verified')).toBe('Your email address is verified.');
+        expect((await t.http.get('/auth/me').set(bearer(user))).body.data.emailVerified).toBe(true);
+
+        await t.http.post('/auth/password/forgot').send({ email: user.email }).expect(202);
+        const resetMail = await t.mail.nth(user.email, 2);
+        await follow(linkIn(resetMail, '/reset-password'));
+        await page.type('#newPassword', 'short');
+        // the browser's own check (minlength) keeps a too short password from being sent
+        await page.locator('#form button').click();
+        const validity = await page.$eval(
+          '#newPassword',
+          (input: { validity: { valid: boolean } }) => input.validity.valid,
+        );
+        expect(validity).toBe(false);
+        await page.$eval('#newPassword', (input: { value: string }) => {
+          input.value = '';
+        });
+        await page.type('#newPassword', 'typed in the browser');
+        expect(await submitAndRead('changed')).toContain('Your password is changed');
+        await signIn(t.http, user.username, 'typed in the browser');
+
+        // the same link again: the page shows the refusal
+        await follow(linkIn(resetMail, '/reset-password'));
+        await page.type('#newPassword', 'another one typed');
+        expect(await submitAndRead('token')).toContain('The token is unknown, expired or already');
+        expect(tokenOfLink(resetMail, '/reset-password')).not.toBe('');
+      },
+      10 * UI_TIMEOUT_MS,
+    );
+  },
+);

@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import type { Env } from '../../src/config/load-config';
+import type { AppLogger } from '../../src/logging/app-logger';
 import { MailService } from '../../src/mail/mail.service';
-import type { TestApp } from './test-app';
+import { createTestApp, TestApp } from './test-app';
 
 /** A mail as it arrived: the envelope's recipient, the headers tests read, both parts. */
 export interface ReceivedMail {
@@ -130,4 +132,28 @@ export function linkIn(mail: Pick<ReceivedMail, 'text'>, path: string): string {
   const match = new RegExp(`https?://\\S+${path}\\?token=[\\w-]+`).exec(mail.text);
   if (match === null) throw new Error(`no ${path} link in: ${mail.text}`);
   return match[0];
+}
+
+/** The real app sending its mails (SMTP_URL) to a {@link TestMailServer} of its own. */
+export interface MailTestApp extends TestApp {
+  mail: TestMailServer;
+}
+
+/** Starts a mail server and the app on it; `close()` stops both. */
+export async function createMailTestApp(env: Env = {}, logger?: AppLogger): Promise<MailTestApp> {
+  const mail = await TestMailServer.start();
+  try {
+    const t = await createTestApp({ SMTP_URL: mail.url, ...env }, logger ?? false);
+    return {
+      ...t,
+      mail,
+      close: async () => {
+        await t.close();
+        await mail.close();
+      },
+    };
+  } catch (error) {
+    await mail.close();
+    throw error;
+  }
 }
