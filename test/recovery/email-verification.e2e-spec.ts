@@ -1,6 +1,7 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { Types } from 'mongoose';
+import { UsersService } from '../../src/users/users.service';
 import { PASSWORD, signIn, signUp, uniqueUsername } from '../support/auth-helpers';
 import { createMailTestApp, MailTestApp, settledMails, tokenOfLink } from '../support/mail-server';
 import {
@@ -286,6 +287,21 @@ describe('Email address and its verification (REST, real SMTP)', () => {
         .expect(200);
       expect(signedIn.body.data.user).toMatchObject(shown);
     });
+  });
+
+  it('UsersService.setMfaEnabled turns the flag the second factor reports, for the owner and admins to see', async () => {
+    const owner = await newSessionWithEmail(t.http);
+    const stranger = await newSessionWithEmail(t.http);
+    const users = t.app.get(UsersService);
+    await users.setMfaEnabled(owner.userId, true);
+    expect((await me(owner)).body.data.mfaEnabled).toBe(true);
+    const seen = await t.http.get(`/users/${owner.userId}`).set(bearer(stranger)).expect(200);
+    expect(seen.body.data.mfaEnabled).toBeNull();
+    await users.setMfaEnabled(owner.userId, false);
+    expect((await me(owner)).body.data.mfaEnabled).toBe(false);
+    await expect(
+      users.setMfaEnabled(new Types.ObjectId().toHexString(), true),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   async function signUpWithout(): Promise<string> {
