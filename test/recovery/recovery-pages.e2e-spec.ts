@@ -49,83 +49,82 @@ describe('The development pages the mails link to', () => {
   });
 });
 
-(haveBrowser('Reset page browser test') ? describe : describe.skip)(
-  'Following the mails in a real browser',
-  () => {
-    let t: MailTestApp;
-    let origin: string;
-    let closeBrowser: (() => Promise<void>) | undefined;
-    let page: Page;
+const withBrowser = haveBrowser('Reset page browser test');
 
-    beforeAll(async () => {
-      t = await createMailTestApp();
-      await t.app.listen(0, '127.0.0.1');
-      origin = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-      const launched = await launchBrowser();
-      closeBrowser = launched.close;
-      page = await launched.browser.newPage();
-      page.setDefaultTimeout(UI_TIMEOUT_MS);
-    }, 5 * UI_TIMEOUT_MS);
+(withBrowser ? describe : describe.skip)('Following the mails in a real browser', () => {
+  let t: MailTestApp;
+  let origin: string;
+  let closeBrowser: (() => Promise<void>) | undefined;
+  let page: Page;
 
-    afterAll(async () => {
-      await closeBrowser?.();
-      await t?.close();
-    });
+  beforeAll(async () => {
+    t = await createMailTestApp();
+    await t.app.listen(0, '127.0.0.1');
+    origin = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    const launched = await launchBrowser();
+    closeBrowser = launched.close;
+    page = await launched.browser.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+  }, 5 * UI_TIMEOUT_MS);
 
-    /** Opens a mail's link on this server (APP_URL names the default port, the test's differs). */
-    async function follow(link: string): Promise<void> {
-      const { pathname, search } = new URL(link);
-      await page.goto(`${origin}${pathname}${search}`);
-      await page.waitForSelector('#form');
-    }
+  afterAll(async () => {
+    await closeBrowser?.();
+    await t?.close();
+  });
 
-    /** Submits the form and waits until the page shows an answer containing `expected`. */
-    async function submitAndRead(expected: string): Promise<string> {
-      await page.locator('#form button').click();
-      await page.waitForFunction(
-        `(document.getElementById('result').textContent || '').includes(${JSON.stringify(expected)})`,
-      );
-      return page.$eval(
-        '#result',
-        (element: { textContent: string | null }) => element.textContent ?? '',
-      );
-    }
+  /** Opens a mail's link on this server (APP_URL names the default port, the test's differs). */
+  async function follow(link: string): Promise<void> {
+    const { pathname, search } = new URL(link);
+    await page.goto(`${origin}${pathname}${search}`);
+    await page.waitForSelector('#form');
+  }
 
-    it(
-      'verifies the address, then resets the password from the reset mail; the new one signs in',
-      async () => {
-        const user = await newSessionWithEmail(t.http);
-        await follow(linkIn(await t.mail.nth(user.email), '/verify-email'));
-        // the token leaves the address bar once the page has read it
-        expect(new URL(page.url()).search).toBe('');
-        expect(await submitAndRead('verified')).toBe('Your email address is verified.');
-        expect((await t.http.get('/auth/me').set(bearer(user))).body.data.emailVerified).toBe(true);
-
-        await t.http.post('/auth/password/forgot').send({ email: user.email }).expect(202);
-        const resetMail = await t.mail.nth(user.email, 2);
-        await follow(linkIn(resetMail, '/reset-password'));
-        await page.type('#newPassword', 'short');
-        // the browser's own check (minlength) keeps a too short password from being sent
-        await page.locator('#form button').click();
-        const validity = await page.$eval(
-          '#newPassword',
-          (input: { validity: { valid: boolean } }) => input.validity.valid,
-        );
-        expect(validity).toBe(false);
-        await page.$eval('#newPassword', (input: { value: string }) => {
-          input.value = '';
-        });
-        await page.type('#newPassword', 'typed in the browser');
-        expect(await submitAndRead('changed')).toContain('Your password is changed');
-        await signIn(t.http, user.username, 'typed in the browser');
-
-        // the same link again: the page shows the refusal
-        await follow(linkIn(resetMail, '/reset-password'));
-        await page.type('#newPassword', 'another one typed');
-        expect(await submitAndRead('token')).toContain('The token is unknown, expired or already');
-        expect(tokenOfLink(resetMail, '/reset-password')).not.toBe('');
-      },
-      10 * UI_TIMEOUT_MS,
+  /** Submits the form and waits until the page shows an answer containing `expected`. */
+  async function submitAndRead(expected: string): Promise<string> {
+    await page.locator('#form button').click();
+    await page.waitForFunction(
+      `(document.getElementById('result').textContent || '').includes(${JSON.stringify(expected)})`,
     );
-  },
-);
+    return page.$eval(
+      '#result',
+      (element: { textContent: string | null }) => element.textContent ?? '',
+    );
+  }
+
+  it(
+    'verifies the address, then resets the password from the reset mail; the new one signs in',
+    async () => {
+      const user = await newSessionWithEmail(t.http);
+      await follow(linkIn(await t.mail.nth(user.email), '/verify-email'));
+      // the token leaves the address bar once the page has read it
+      expect(new URL(page.url()).search).toBe('');
+      expect(await submitAndRead('verified')).toBe('Your email address is verified.');
+      expect((await t.http.get('/auth/me').set(bearer(user))).body.data.emailVerified).toBe(true);
+
+      await t.http.post('/auth/password/forgot').send({ email: user.email }).expect(202);
+      const resetMail = await t.mail.nth(user.email, 2);
+      await follow(linkIn(resetMail, '/reset-password'));
+      await page.type('#newPassword', 'short');
+      // the browser's own check (minlength) keeps a too short password from being sent
+      await page.locator('#form button').click();
+      const validity = await page.$eval(
+        '#newPassword',
+        (input: { validity: { valid: boolean } }) => input.validity.valid,
+      );
+      expect(validity).toBe(false);
+      await page.$eval('#newPassword', (input: { value: string }) => {
+        input.value = '';
+      });
+      await page.type('#newPassword', 'typed in the browser');
+      expect(await submitAndRead('changed')).toContain('Your password is changed');
+      await signIn(t.http, user.username, 'typed in the browser');
+
+      // the same link again: the page shows the refusal
+      await follow(linkIn(resetMail, '/reset-password'));
+      await page.type('#newPassword', 'another one typed');
+      expect(await submitAndRead('token')).toContain('The token is unknown, expired or already');
+      expect(tokenOfLink(resetMail, '/reset-password')).not.toBe('');
+    },
+    10 * UI_TIMEOUT_MS,
+  );
+});
