@@ -14,6 +14,7 @@ import type { BoundKind } from './bound-worker';
 import { killBoundWorkers, measureBound } from './bounds';
 import { BenchConfig, loadBenchConfig } from './config';
 import { LoadSpec, runLoad } from './load';
+import { MailSink } from './mail-sink';
 import { markdown, Report, Row, ScaleRow, StorageFigure } from './report';
 import { BENCH_PASSWORD, SeededUsers, Seeder } from './seed';
 import { BareNestServer, BenchServer, readMemoryMb, RssSampler, waitForIdle } from './server';
@@ -34,6 +35,7 @@ const NEEDS: Record<string, string[]> = {
   refresh: ['baseline', 'db-write-bound'],
   'sign-in': ['bcrypt-bound'],
   'sign-in-limited': ['sign-in', 'bcrypt-bound'],
+  'forgot-known': ['forgot-unknown'],
   'gql-user': ['user-by-id', 'baseline', 'db-read-bound'],
   'users-page': ['user-by-id', 'baseline', 'db-read-bound'],
   'tokens-of-user': ['user-by-id', 'baseline', 'db-read-bound'],
@@ -64,6 +66,7 @@ let limitedServer: BenchServer | undefined;
 let bareNest: BareNestServer | undefined;
 /** The HS256 twin of the server, up only for its scenario. */
 let hsServer: BenchServer | undefined;
+let mailSink: MailSink | undefined;
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -108,8 +111,11 @@ async function main(): Promise<void> {
     .privateKey.export({ format: 'pem', type: 'pkcs8' })
     .toString();
   writeFileSync(join(config.workDir, 'jwt-es256-private-key.pem'), privateKey, { mode: 0o600 });
+  // forgot-known sends real reset mails: to this sink, over SMTP
+  mailSink = await MailSink.start();
   log('starting the production server (node dist/main) on a fresh embedded FerretDB');
   const serverEnv = {
+    SMTP_URL: mailSink.url,
     NODE_ENV: 'production',
     JWT_ALGORITHM: 'ES256',
     JWT_PRIVATE_KEY: privateKey,
@@ -461,6 +467,37 @@ async function main(): Promise<void> {
     }
   }
 
+  // Forgot-password must not tell a known account from an unknown one, by its time either: the
+  // same requests, one for seeded users (each with a verified address: a reset mail is sent), one
+  // for as many names nobody has. Their p50 and p99 should stay within 10% of each other.
+  const forgot = (usernames: readonly string[]): LoadSpec => ({
+    method: 'POST',
+    next: () => ({
+      path: '/auth/password/forgot',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: random(usernames) }),
+    }),
+  });
+  const nobody = users.usernames.map((username) => `Nobody${username.slice('Bench'.length)}`);
+  await http(
+    'forgot-unknown',
+    `POST /auth/password/forgot, random of ${nobody.length} names nobody has`,
+    forgot(nobody),
+  );
+  if (wanted('forgot-known')) {
+    const mailsBefore = mailSink.received;
+    await http(
+      'forgot-known',
+      `POST /auth/password/forgot, random of ${users.usernames.length} users with a verified address (reset mails to an SMTP sink)`,
+      forgot(users.usernames),
+      { bound: { value: rate('forgot-unknown'), label: 'forgot-unknown' }, target: 0.9 },
+    );
+    const known = rows.get('forgot-known')!;
+    const unknown = rows.get('forgot-unknown');
+    if (unknown !== undefined)
+      known.detail += `; p50 ${(known.p50 / unknown.p50).toFixed(2)}×, p99 ${(known.p99 / unknown.p99).toFixed(2)}× forgot-unknown's; ${mailSink.received - mailsBefore} mails received`;
+  }
+
   const graphql = (query: string, variables?: () => Record<string, unknown>): LoadSpec => ({
     method: 'POST',
     next: () => ({
@@ -611,6 +648,8 @@ async function main(): Promise<void> {
   log('stopping the server');
   await live.stop();
   server = undefined;
+  await mailSink.stop();
+  mailSink = undefined;
   if (!config.keepData) rmSync(dataDir, { recursive: true, force: true });
 
   // formatted like the rest of the repository, so the file can be committed as a record

@@ -89,7 +89,10 @@ export class Seeder {
     return this.db.collection('users').countDocuments();
   }
 
-  /** Adds users `bench<from>` … `bench<to - 1>`, ids growing with the index (creation order). */
+  /**
+   * Adds users `bench<from>` … `bench<to - 1>`, ids growing with the index (creation order), each
+   * with a verified address `bench<n>@bench.example.com` (forgot-known mails them).
+   */
   async addUsers(from: number, to: number, into: SeededUsers): Promise<void> {
     for (let start = from; start < to; start += BATCH) {
       const now = new Date();
@@ -102,6 +105,8 @@ export class Seeder {
           usernameNormalized: username.toLowerCase(),
           passwordHash: this.passwordHash,
           role: 'user',
+          email: `${username.toLowerCase()}@bench.example.com`,
+          emailVerified: true,
           createdAt: now,
           updatedAt: now,
         });
@@ -112,6 +117,13 @@ export class Seeder {
         docs.map((doc) => ({ _id: doc.usernameNormalized, userId: doc._id })),
         { ordered: true },
       );
+      // and by address through this one (src/users/email-address.schema.ts)
+      await this.db
+        .collection<{ _id: string; userId: ObjectId; claimedAt: Date }>('email_addresses')
+        .insertMany(
+          docs.map((doc) => ({ _id: doc.email, userId: doc._id, claimedAt: now })),
+          { ordered: true },
+        );
       for (const doc of docs) {
         into.ids.push(doc._id.toHexString());
         into.usernames.push(doc.username);

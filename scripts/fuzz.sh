@@ -81,7 +81,7 @@ fuzz() {
     selection+=(--include-name "$operation")
   done <<<"$operations"
   echo "== fuzz pass '$pass' (${seconds}s): $(( ${#selection[@]} / 2 )) operations"
-  FUZZ_PASS=$pass FUZZ_BASE_URL=$BASE SCHEMATHESIS_HOOKS=scripts/fuzz_auth.py \
+  FUZZ_PASS=$pass FUZZ_BASE_URL=$BASE FUZZ_SERVER_LOG=$LOG SCHEMATHESIS_HOOKS=scripts/fuzz_auth.py \
     .venv/bin/schemathesis --no-color --config-file .ci/schemathesis.toml run "$BASE/api-docs-json" \
     --checks all \
     --exclude-checks unsupported_method \

@@ -20,6 +20,7 @@ import {
 } from './metrics/metrics-endpoint';
 import { MetricsService } from './metrics/metrics.service';
 import { serveGraphiql } from './graphql/graphiql';
+import { recoveryPages } from './recovery/pages/recovery-pages';
 
 /**
  * Builds the whole app for a configuration: the one bootstrap for the server, the tests and the
@@ -56,6 +57,7 @@ export async function createApp(
     req.headers.cookie === undefined ? next() : parseCookies(req, res, next),
   );
   app.use(securityHeaders(!config.isProduction));
+  if (!config.isProduction) app.use(recoveryPages());
   app.use(jsonBodyParser(config.bodyLimitBytes));
   if (config.corsOrigins.length > 0) {
     app.enableCors({

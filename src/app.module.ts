@@ -14,6 +14,7 @@ import type { AppLogger } from './logging/app-logger';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { RecoveryModule } from './recovery/recovery.module';
 import { SecurityEventsModule } from './security-events/security-events.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { TokensModule } from './tokens/tokens.module';
@@ -39,6 +40,7 @@ export class AppModule {
         TokensModule,
         SecurityEventsModule,
         AccountsModule,
+        RecoveryModule,
         GraphqlApiModule,
       ],
       controllers: [HealthController],

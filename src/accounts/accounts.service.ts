@@ -61,7 +61,7 @@ export class AccountsService {
       const type = isDisabled ? SecurityEventType.USER_DISABLED : SecurityEventType.USER_ENABLED;
       await this.events.record({ type, ...event });
     }
-    return User.from(after);
+    return User.from(after, caller);
   }
 
   /**

@@ -31,7 +31,11 @@ export class AuthController {
   @Public()
   @AuthRateLimited()
   @Post('sign-up')
-  @ApiOperation({ summary: 'Create a user' })
+  @ApiOperation({
+    summary: 'Create a user',
+    description:
+      'With an optional `email` (required when REQUIRE_EMAIL_VERIFICATION=true), which gets a verification mail.',
+  })
   @ApiEnvelope(201, User, 'The new user')
   @ApiLinks({
     ...userIdLinks('$response.body#/data/id', {
@@ -45,7 +49,12 @@ export class AuthController {
       description: 'Sign in as the new user',
     },
   })
-  @ApiErrors(ErrorCode.VALIDATION_ERROR, ErrorCode.USERNAME_TAKEN, ErrorCode.PAYLOAD_TOO_LARGE)
+  @ApiErrors(
+    ErrorCode.VALIDATION_ERROR,
+    ErrorCode.USERNAME_TAKEN,
+    ErrorCode.EMAIL_TAKEN,
+    ErrorCode.PAYLOAD_TOO_LARGE,
+  )
   signUp(@Body() input: SignUpInput): Promise<User> {
     return this.auth.signUp(input);
   }
@@ -78,6 +87,7 @@ export class AuthController {
     ErrorCode.VALIDATION_ERROR,
     ErrorCode.INVALID_CREDENTIALS,
     ErrorCode.ACCOUNT_DISABLED,
+    ErrorCode.EMAIL_NOT_VERIFIED,
     ErrorCode.PAYLOAD_TOO_LARGE,
   )
   async signIn(
@@ -239,6 +249,6 @@ export class AuthController {
   )
   @ApiAuthenticated(ErrorCode.NOT_FOUND)
   me(@CurrentUser() user: AuthUser): Promise<User> {
-    return this.users.getById(user.id);
+    return this.users.getById(user.id, user);
   }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { RecoveryModule } from '../recovery/recovery.module';
 import { SecurityEventsModule } from '../security-events/security-events.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { TokensModule } from '../tokens/tokens.module';
@@ -21,6 +22,7 @@ import { JwtStrategy } from './jwt.strategy';
     TokensModule,
     RateLimitModule,
     SecurityEventsModule,
+    RecoveryModule,
     PassportModule,
   ],
   controllers: [AuthController],

@@ -120,6 +120,6 @@ export class AuthResolver {
 
   @Query(() => User, { description: 'The signed-in user.' })
   me(@CurrentUser() user: AuthUser): Promise<User> {
-    return this.users.getById(user.id);
+    return this.users.getById(user.id, user);
   }
 }

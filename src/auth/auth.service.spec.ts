@@ -5,6 +5,7 @@ import { AuthUser, Role } from '../common/auth-user';
 import { AppConfig } from '../config/app-config';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { AccountThrottle } from '../rate-limit/account-throttle.service';
+import { EmailVerificationService } from '../recovery/email-verification.service';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import { DeviceCookies } from './device-cookies';
@@ -23,6 +24,8 @@ const config = {
   },
   refresh: { ttlSeconds: 3600, reuseGraceSeconds: 10, cookieName: 'refreshToken' },
   freshLoginMaxAgeSeconds: 600,
+  mail: { requireEmailVerification: false },
+  admin: { username: 'Root', password: 'irrelevant' },
 } as unknown as AppConfig;
 const client = { ip: '203.0.113.7', userAgent: 'jest' };
 const user = {
@@ -67,8 +70,10 @@ describe(AuthService.name, () => {
     sessionRevoked: jest.fn().mockResolvedValue(undefined),
   };
   let service: AuthService;
+  let requireEmailVerification: boolean;
 
   beforeEach(() => {
+    requireEmailVerification = false;
     sessions = {
       open: jest.fn().mockResolvedValue({ ...claims, refreshToken: issued }),
       rotate: jest.fn(),
@@ -95,6 +100,22 @@ describe(AuthService.name, () => {
         check: (_username: string, _ip: string, check: () => Promise<unknown>) => check(),
       } as unknown as AccountThrottle,
       new DeviceCookies(config),
+      // only its sign-in step runs here, which reads the configuration alone
+      new EmailVerificationService(
+        null as never,
+        null as never,
+        null as never,
+        null as never,
+        null as never,
+        {
+          ...config,
+          mail: {
+            get requireEmailVerification() {
+              return requireEmailVerification;
+            },
+          },
+        } as AppConfig,
+      ),
       config,
     );
   });
@@ -146,6 +167,55 @@ describe(AuthService.name, () => {
         ErrorCode.ACCOUNT_DISABLED,
       );
       expect(sessions.open).not.toHaveBeenCalled();
+    });
+
+    describe('with REQUIRE_EMAIL_VERIFICATION', () => {
+      beforeEach(() => {
+        requireEmailVerification = true;
+      });
+
+      it('refuses an unverified or missing address, only to the right password', async () => {
+        for (const found of [
+          { ...user, email: 'ada@example.com', emailVerified: false },
+          { ...user, email: null },
+        ]) {
+          users.checkPassword.mockResolvedValue(found);
+          expect(await codeOf(service.signIn({ username: 'ada', password: 'pw' }, client))).toBe(
+            ErrorCode.EMAIL_NOT_VERIFIED,
+          );
+        }
+        users.checkPassword.mockResolvedValue(null);
+        expect(await codeOf(service.signIn({ username: 'ada', password: 'no' }, client))).toBe(
+          ErrorCode.INVALID_CREDENTIALS,
+        );
+        expect(sessions.open).not.toHaveBeenCalled();
+      });
+
+      it('tells a disabled account first, and lets a verified one in', async () => {
+        users.checkPassword.mockResolvedValue({ ...user, disabled: true, emailVerified: false });
+        expect(await codeOf(service.signIn({ username: 'ada', password: 'pw' }, client))).toBe(
+          ErrorCode.ACCOUNT_DISABLED,
+        );
+        users.checkPassword.mockResolvedValue({ ...user, email: 'a@b.co', emailVerified: true });
+        await service.signIn({ username: 'ada', password: 'pw' }, client);
+        expect(sessions.open).toHaveBeenCalledTimes(1);
+      });
+
+      it('exempts the admin ADMIN_USERNAME seeds, and no one else of that role or name', async () => {
+        const seeded = { ...user, username: 'root', usernameNormalized: 'root', role: Role.ADMIN };
+        users.checkPassword.mockResolvedValue(seeded);
+        await service.signIn({ username: 'root', password: 'pw' }, client);
+        expect(sessions.open).toHaveBeenCalledTimes(1);
+        for (const other of [
+          { ...seeded, role: Role.USER },
+          { ...seeded, username: 'root2', usernameNormalized: 'root2' },
+        ]) {
+          users.checkPassword.mockResolvedValue(other);
+          expect(await codeOf(service.signIn({ username: 'x', password: 'pw' }, client))).toBe(
+            ErrorCode.EMAIL_NOT_VERIFIED,
+          );
+        }
+      });
     });
   });
 

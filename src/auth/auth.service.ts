@@ -4,6 +4,7 @@ import { AuthMethod, AuthUser, ClientInfo, Role } from '../common/auth-user';
 import { assertFreshLogin, assertOwnerOrAdmin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AccountThrottle } from '../rate-limit/account-throttle.service';
+import { EmailVerificationService } from '../recovery/email-verification.service';
 import { SecurityEventType } from '../security-events/security-event.schema';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { CLEAR_COOKIE, CookieInstruction, KEEP_COOKIE, WithCookie } from '../sessions/auth-cookies';
@@ -39,11 +40,16 @@ export class AuthService {
     private readonly securityEvents: SecurityEventsService,
     private readonly throttle: AccountThrottle,
     private readonly devices: DeviceCookies,
+    private readonly emailVerification: EmailVerificationService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  signUp(input: SignUpInput): Promise<User> {
-    return this.users.create(input.username, input.password, Role.USER);
+  /** A new user; one that gave an email address gets its verification mail. */
+  async signUp(input: SignUpInput): Promise<User> {
+    const email = this.emailVerification.addressForSignUp(input.email);
+    const user = await this.users.create(input.username, input.password, Role.USER, email);
+    await this.emailVerification.welcome(user);
+    return user;
   }
 
   /**
@@ -71,6 +77,8 @@ export class AuthService {
     }
     // only after the password check, so a wrong password does not tell that the account is disabled
     if (user.disabled === true) throw new AppError(ErrorCode.ACCOUNT_DISABLED);
+    // REQUIRE_EMAIL_VERIFICATION: EMAIL_NOT_VERIFIED, again only once the password was right
+    this.emailVerification.assertMaySignIn(user);
     return this.startSession(user, [AuthMethod.PASSWORD], client, deviceId);
   }
 
@@ -243,6 +251,6 @@ export class AuthService {
       fresh,
       amr: session.amr,
     });
-    return { accessToken, tokenType: 'Bearer', expiresIn, user: User.from(user) };
+    return { accessToken, tokenType: 'Bearer', expiresIn, user: User.ofSelf(user) };
   }
 }

@@ -1,7 +1,12 @@
 import { InputType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import { PASSWORD_DOC, USERNAME_DOC } from '../common/api-docs';
-import { IsPassword, IsUsername } from '../common/validation-decorators';
+import { EMAIL_DOC, PASSWORD_DOC, USERNAME_DOC } from '../common/api-docs';
+import {
+  IsEmailAddress,
+  IsOptionalNotNull,
+  IsPassword,
+  IsUsername,
+} from '../common/validation-decorators';
 
 @InputType()
 export class SignUpInput {
@@ -20,4 +25,13 @@ export class SignUpInput {
   @ApiProperty(PASSWORD_DOC)
   @IsPassword()
   password!: string;
+
+  /**
+   * Optional (required when the server has REQUIRE_EMAIL_VERIFICATION on): unique without regard
+   * to case, stored trimmed and lower-cased; a verification mail goes to it.
+   */
+  @ApiProperty({ ...EMAIL_DOC, required: false })
+  @IsOptionalNotNull()
+  @IsEmailAddress()
+  email?: string;
 }

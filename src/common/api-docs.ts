@@ -10,6 +10,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { ERROR_CODE_MAPPING, ErrorCode } from './app-error';
+import { EMAIL_MAX_LENGTH, EMAIL_PATTERN } from './email-address';
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, USERNAME_PATTERN } from './credential-rules';
 import { OBJECT_ID_PATTERN } from './object-id';
 
@@ -26,6 +27,11 @@ export const CANDIDATE_PASSWORD_DOC = {
   format: 'password',
   minLength: 1,
   maxLength: PASSWORD_MAX_BYTES,
+};
+export const EMAIL_DOC = {
+  pattern: EMAIL_PATTERN,
+  maxLength: EMAIL_MAX_LENGTH,
+  example: 'ada@example.com',
 };
 /** Marks the routes that read the refresh cookie; the document builder turns it into a cookie parameter. */
 export const REFRESH_COOKIE_EXTENSION = 'x-reads-refresh-cookie';

@@ -6,9 +6,20 @@ import { AuthUser, Role } from './auth-user';
  * domain errors, which each face maps once.
  */
 
-/** The caller is `userId` itself or an admin; else FORBIDDEN. */
-export function assertOwnerOrAdmin(caller: AuthUser, userId: string): void {
-  if (caller.id !== userId && caller.role !== Role.ADMIN) throw new AppError(ErrorCode.FORBIDDEN);
+/** Who is looking: what the rules below need to know of a caller. */
+export type Viewer = Pick<AuthUser, 'id' | 'role'>;
+
+/**
+ * The caller is the user `userId` itself or an admin: who may reach a user's tokens, sessions and
+ * events, and read its private fields (`email`, `emailVerified`, `mfaEnabled`).
+ */
+export function isOwnerOrAdmin(caller: Viewer, userId: string): boolean {
+  return caller.id === userId || caller.role === Role.ADMIN;
+}
+
+/** {@link isOwnerOrAdmin}, else FORBIDDEN. */
+export function assertOwnerOrAdmin(caller: Viewer, userId: string): void {
+  if (!isOwnerOrAdmin(caller, userId)) throw new AppError(ErrorCode.FORBIDDEN);
 }
 
 export function assertAdmin(caller: AuthUser): void {

@@ -1,4 +1,5 @@
 import { ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
+import { EMAIL_RULE, isValidEmail } from './email-address';
 import {
   isValidPassword,
   isValidUsername,
@@ -26,6 +27,18 @@ export const IsPassword = (options?: ValidationOptions): PropertyDecorator =>
       validator: {
         validate: isValidPassword,
         defaultMessage: () => `$property must be ${PASSWORD_RULE}`,
+      },
+    },
+    options,
+  );
+
+export const IsEmailAddress = (options?: ValidationOptions): PropertyDecorator =>
+  ValidateBy(
+    {
+      name: 'isEmailAddress',
+      validator: {
+        validate: isValidEmail,
+        defaultMessage: () => `$property must be ${EMAIL_RULE}`,
       },
     },
     options,

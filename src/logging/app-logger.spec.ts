@@ -4,7 +4,7 @@ import { captureLogs } from '../../test/support/log-capture';
 import type { LogFormat } from '../config/app-config';
 import { AppLogger, silentLogger } from './app-logger';
 import { nestLoggerOf } from './logging.module';
-import { REDACTED } from './redaction';
+import { REDACTED, writeShowing } from './redaction';
 import { UNMATCHED_ROUTE } from './request-serializers';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
@@ -178,6 +178,41 @@ describe('app logger', () => {
       expect(Object.keys(first.err as object)).toEqual(['type', 'message', 'stack']);
       expect(first.err).toMatchObject({ type: 'TypeError', stack: expect.stringContaining('at ') });
       expect(second.err).toMatchObject({ stack: expect.stringContaining('at handler') });
+    });
+  });
+
+  describe('the development mail line (writeShowing)', () => {
+    const TOKEN = 'AbCdEf0123456789_-AbCdEf0123456789_-AbCdEf0123456789_-Ab';
+    const link = (token: string) => `http://localhost:3000/reset-password?token=${token}`;
+
+    it('shows the given token in that one line, and masks it in every other', () => {
+      const { entries, text } = capture('json');
+      const other = 'ZyXw9876543210_-ZyXw9876543210_-ZyXw9876543210_-ZyXw98765';
+      json.logger.info(`before: ${link(TOKEN)}`);
+      writeShowing([TOKEN], () =>
+        nest.log(
+          { event: 'mail', text: `open\n\n${link(TOKEN)}\n\nor ${link(other)} ${JWT}` },
+          'Mail',
+        ),
+      );
+      json.logger.info(`after: ${link(TOKEN)}`);
+      const [before, mail, after] = entries();
+      expect(before.msg).toBe(`before: ${link(REDACTED)}`);
+      expect(after.msg).toBe(`after: ${link(REDACTED)}`);
+      expect(mail.text).toContain(link(TOKEN));
+      expect(mail.text).toContain(link(REDACTED));
+      for (const secret of [other, JWT]) expect(text()).not.toContain(secret);
+    });
+
+    it('ends the exception even when writing throws', () => {
+      const { entries } = capture('json');
+      expect(() =>
+        writeShowing([TOKEN], () => {
+          throw new Error('failed');
+        }),
+      ).toThrow('failed');
+      json.logger.info(link(TOKEN));
+      expect(entries()[0].msg).toBe(link(REDACTED));
     });
   });
 

@@ -60,9 +60,31 @@ const COOKIE_PAIR = /\b([\w-]*token[\w-]*)=[^;\s"\\]+/gi;
 /** Matches every text one of the three patterns above could change (and a few more). */
 const MAYBE_CREDENTIAL = /eyJ|bearer|token[\w-]*=/i;
 
+/** Token values the line being written may show (see {@link writeShowing}); empty otherwise. */
+let shown: ReadonlySet<string> = new Set();
+
+/**
+ * Writes one log line that may show these token values as `name=value`: the development mail
+ * line (mail/mail.service.ts), whose link a person follows, is the one place a token may be
+ * logged. `write` must log synchronously (pino does): the exception ends when it returns, and any
+ * other token in that line, or in any other line, is masked as always.
+ */
+export function writeShowing(tokens: readonly string[], write: () => void): void {
+  shown = new Set(tokens);
+  try {
+    write();
+  } finally {
+    shown = new Set();
+  }
+}
+
+const maskTokenPair = (pair: string, name: string): string =>
+  shown.has(pair.slice(name.length + 1)) ? pair : `${name}=${REDACTED}`;
+
 /**
  * Masks credentials in free text, which pino's path-based `redact` cannot see into (messages,
- * stacks): JWTs, bearer values and token cookies. Applied to whole JSON lines, it keeps them valid.
+ * stacks): JWTs, bearer values and token cookies (and `?token=` in links). Applied to whole JSON
+ * lines, it keeps them valid.
  */
 export function scrubCredentials(text: string): string {
   // most log text holds none: one scan instead of three replaces
@@ -70,5 +92,5 @@ export function scrubCredentials(text: string): string {
   return text
     .replace(JWT, REDACTED)
     .replace(BEARER, `$1 ${REDACTED}`)
-    .replace(COOKIE_PAIR, `$1=${REDACTED}`);
+    .replace(COOKIE_PAIR, maskTokenPair);
 }

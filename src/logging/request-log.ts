@@ -1,7 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { AppLogger } from './app-logger';
-import { requestSerializers } from './request-serializers';
 
 /**
  * pino-http: one line per request when its answer is sent (`request completed`, or `request

@@ -17,6 +17,7 @@ export const AUTH_OUTCOMES = {
       [ErrorCode.MFA_REQUIRED]: 'mfa_required',
       [ErrorCode.TOO_MANY_REQUESTS]: 'throttled',
       [ErrorCode.ACCOUNT_DISABLED]: 'disabled',
+      [ErrorCode.EMAIL_NOT_VERIFIED]: 'email_not_verified',
     },
   },
   refresh: {

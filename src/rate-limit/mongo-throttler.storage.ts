@@ -1,12 +1,10 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Types } from 'mongoose';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Cleanup } from '../database/cleanup';
 import { expiringId } from '../database/expiring-id';
 import { RateLimitClaimRecord } from './rate-limit-claim.schema';
 import { RateLimitClaimsRepository } from './rate-limit-claims.repository';
-import { throttlersOf } from './throttlers';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -84,11 +82,10 @@ export class MongoThrottlerStorage implements ThrottlerStorage, OnModuleInit {
   constructor(
     private readonly claims: RateLimitClaimsRepository,
     private readonly cleanup: Cleanup,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Registered whatever the limits: SlidingCap counts here too. */
   onModuleInit(): void {
-    if (throttlersOf(this.config).length === 0) return;
     this.cleanup.register({ name: 'rate-limit claims', run: (now) => this.deleteExpired(now) });
   }
 

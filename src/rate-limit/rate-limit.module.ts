@@ -17,6 +17,7 @@ import { MongoThrottlerStorage } from './mongo-throttler.storage';
 import { RateLimitClaimDocument, RateLimitClaimSchema } from './rate-limit-claim.schema';
 import { RateLimitClaimsRepository } from './rate-limit-claims.repository';
 import { RateLimitGuard } from './rate-limit.guard';
+import { SlidingCap } from './sliding-cap';
 import { throttlersOf } from './throttlers';
 
 @Module({
@@ -25,18 +26,19 @@ import { throttlersOf } from './throttlers';
       { name: RateLimitClaimDocument.name, schema: RateLimitClaimSchema },
     ]),
   ],
-  providers: [RateLimitClaimsRepository, MongoThrottlerStorage],
-  exports: [MongoThrottlerStorage],
+  providers: [RateLimitClaimsRepository, MongoThrottlerStorage, SlidingCap],
+  exports: [MongoThrottlerStorage, SlidingCap],
 })
 class ThrottlerStorageModule {}
 
 /**
  * The brute-force layers: the request limits (@nestjs/throttler with our storage; the guard is
- * registered before the auth guard, so floods are refused before any token work) and the account
- * throttle the sign-in use cases run checks under.
+ * registered before the auth guard, so floods are refused before any token work), the account
+ * throttle the sign-in use cases run checks under, and caps on the same storage (SlidingCap).
  */
 @Module({
   imports: [
+    ThrottlerStorageModule,
     ThrottlerModule.forRootAsync({
       imports: [ThrottlerStorageModule],
       inject: [APP_CONFIG, MongoThrottlerStorage],
@@ -58,6 +60,6 @@ class ThrottlerStorageModule {}
     AccountThrottle,
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
-  exports: [AccountThrottle],
+  exports: [AccountThrottle, ThrottlerStorageModule],
 })
 export class RateLimitModule {}

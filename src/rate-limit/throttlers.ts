@@ -14,7 +14,7 @@ const AUTH_RATE_LIMITED = 'authRateLimited';
 /**
  * Counts a route or resolver method against AUTH_RATE_LIMIT per (client IP, username) and
  * AUTH_IP_RATE_LIMIT per client IP, instead of API_RATE_LIMIT: the routes that check a password
- * or create an account.
+ * or create an account, and forgot-password.
  */
 export const AuthRateLimited = () => SetMetadata(AUTH_RATE_LIMITED, true);
 
@@ -70,12 +70,16 @@ function clientIpOf(req: Record<string, unknown>): string {
   return clientInfoOf(req as unknown as Request).ip;
 }
 
-/** The username an auth attempt is for: the REST body's, or the GraphQL `input`'s. */
+/**
+ * The account an auth attempt is for: the `username` of the REST body or the GraphQL `input`, or
+ * its `email` when it has none (forgot-password by address), trimmed as addresses are stored.
+ */
 function usernameOf(context: ExecutionContext): string {
   const source: unknown =
     context.getType<GqlContextType>() === 'graphql'
       ? GqlExecutionContext.create(context).getArgs<{ input?: unknown }>().input
       : extractRequest(context).body;
-  const username = (source as { username?: unknown } | undefined)?.username;
-  return typeof username === 'string' ? username.slice(0, 64) : '';
+  const { username, email } = (source ?? {}) as { username?: unknown; email?: unknown };
+  if (typeof username === 'string') return username.slice(0, 64);
+  return typeof email === 'string' ? email.slice(0, 256).trim() : '';
 }

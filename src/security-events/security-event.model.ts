@@ -12,7 +12,7 @@ export class SecurityEventView extends JsonView {
   @ApiProperty({ example: EXAMPLE.securityEventId })
   id!: string;
 
-  /** sign-in, sign-in-failed, refresh-reuse-detected, session-revoked, logout, password-changed, user-disabled, user-enabled, role-changed or user-deleted. */
+  /** sign-in, sign-in-failed, refresh-reuse-detected, session-revoked, session-evicted, logout, password-changed, password-reset-requested, password-reset, email-changed, email-verified, mfa-enabled, mfa-disabled, mfa-failed, recovery-codes-regenerated, mfa-reset, user-disabled, user-enabled, role-changed or user-deleted. */
   @Field(() => String)
   @ApiProperty({ enum: SecurityEventType, enumName: 'SecurityEventType' })
   type!: SecurityEventType;

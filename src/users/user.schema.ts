@@ -28,6 +28,21 @@ export class UserDocument {
   /** A disabled user cannot sign in or refresh; its sessions were ended when it was disabled. */
   @Prop({ default: false })
   disabled!: boolean;
+
+  /**
+   * Trimmed and lower-cased (common/email-address.ts); null when the user has none. Unique across
+   * users through the email_addresses collection (see EmailAddressDocument), not an index.
+   */
+  @Prop({ type: String, default: null })
+  email!: string | null;
+
+  /** Whether the current `email` was proven by a mailed token; false again when it changes. */
+  @Prop({ default: false })
+  emailVerified!: boolean;
+
+  /** Whether a second factor is on (set by the MFA use cases through UsersService.setMfaEnabled). */
+  @Prop({ default: false })
+  mfaEnabled!: boolean;
 }
 
 export const UserSchema = SchemaFactory.createForClass(UserDocument);
@@ -44,6 +59,10 @@ export interface UserRecord {
   credentialVersion?: number;
   /** Absent on users stored before the field existed: read as false. */
   disabled?: boolean;
+  /** The next three are absent on users stored before they existed: null, false, false. */
+  email?: string | null;
+  emailVerified?: boolean;
+  mfaEnabled?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

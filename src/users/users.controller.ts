@@ -3,6 +3,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-docs';
 import { ErrorCode } from '../common/app-error';
+import type { AuthUser } from '../common/auth-user';
+import { CurrentUser } from '../common/decorators';
 import { streamedSuccessEnvelope } from '../common/envelope';
 import { PageArgs } from '../common/page.args';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
@@ -21,12 +23,16 @@ export class UsersController {
   })
   @ApiEnvelope(200, [User], 'The users')
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR)
-  list(@Query() args: PageArgs, @Req() req: Request): Promise<User[] | StreamableFile> {
+  list(
+    @Query() args: PageArgs,
+    @Req() req: Request,
+    @CurrentUser() user: AuthUser,
+  ): Promise<User[] | StreamableFile> {
     // without a limit the list is as long as the user base: streamed, never held in memory
     const after = args.after ?? undefined;
     return args.limit === undefined || args.limit === null
-      ? streamedSuccessEnvelope(req, this.users.streamAll(after))
-      : this.users.list(args.limit, after);
+      ? streamedSuccessEnvelope(req, this.users.streamAll(after, user))
+      : this.users.list(args.limit, after, user);
   }
 
   @Get(':id')
@@ -34,7 +40,7 @@ export class UsersController {
   @ApiUserIdParam()
   @ApiEnvelope(200, User, 'The user')
   @ApiAuthenticated(ErrorCode.VALIDATION_ERROR, ErrorCode.NOT_FOUND)
-  get(@Param('id', ParseObjectIdPipe) id: string): Promise<User> {
-    return this.users.getById(id);
+  get(@Param('id', ParseObjectIdPipe) id: string, @CurrentUser() user: AuthUser): Promise<User> {
+    return this.users.getById(id, user);
   }
 }

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AdminsLock } from './admins-lock';
+import { EmailAddressDocument, EmailAddressSchema } from './email-address.schema';
+import { EmailAddressesRepository } from './email-addresses.repository';
 import { PasswordHasher } from './password-hasher.service';
 import { LockDocument, LockSchema } from './admins-lock.schema';
 import { UserDocument, UserSchema } from './user.schema';
@@ -17,12 +19,14 @@ import { UsersService } from './users.service';
       { name: UserDocument.name, schema: UserSchema },
       { name: UsernameDocument.name, schema: UsernameSchema },
       { name: LockDocument.name, schema: LockSchema },
+      { name: EmailAddressDocument.name, schema: EmailAddressSchema },
     ]),
   ],
   controllers: [UsersController],
   providers: [
     UsersRepository,
     UsernamesRepository,
+    EmailAddressesRepository,
     AdminsLock,
     UsersService,
     PasswordHasher,

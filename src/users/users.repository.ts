@@ -14,17 +14,28 @@ import {
   UserDocument,
   UserRecord,
 } from './user.schema';
+import { EmailAddressesRepository } from './email-addresses.repository';
 import { UsernameRecord } from './username.schema';
 import { UsernamesRepository } from './usernames.repository';
 
-const PUBLIC_FIELDS = { username: 1, role: 1, disabled: 1, createdAt: 1, updatedAt: 1 } as const;
+const PUBLIC_FIELDS = {
+  username: 1,
+  role: 1,
+  disabled: 1,
+  email: 1,
+  emailVerified: 1,
+  mfaEnabled: 1,
+  createdAt: 1,
+  updatedAt: 1,
+} as const;
 /** Users per round trip when streaming the whole list. */
 const STREAM_BATCH_SIZE = 500;
 /** Username entries per insert when backfilling. */
 const BACKFILL_BATCH_SIZE = 500;
 /**
- * How old a usernames entry pointing at no user must be before a sign-up may take it over. Younger,
- * it is most likely a sign-up between its two inserts, which must keep the name it won.
+ * How old a usernames (or email_addresses) entry pointing at no user (or at a user without that
+ * address) must be before another may take it over. Younger, it is most likely a sign-up or an
+ * address change between its two writes, which must keep what it won.
  */
 const ABANDONED_ENTRY_SECONDS = 60;
 /** Looked up when a username has no entry, so that both paths read users by primary key. */
@@ -46,6 +57,7 @@ export class UsersRepository implements OnModuleInit {
   constructor(
     @InjectModel(UserDocument.name) private readonly users: Model<UserDocument>,
     private readonly names: UsernamesRepository,
+    private readonly addresses: EmailAddressesRepository,
     private readonly adminsLock: AdminsLock,
   ) {}
 
@@ -80,38 +92,79 @@ export class UsersRepository implements OnModuleInit {
   }
 
   /**
-   * Claims the name in the usernames collection first, then inserts the user under the id the entry
-   * points at. A crash between the two leaves an entry pointing at no user, which a later sign-up of
-   * the name takes over (see {@link claimName}).
+   * Claims the name in the usernames collection first (and the address, if any, in
+   * email_addresses), then inserts the user under the id the entries point at. A crash between the
+   * two leaves entries pointing at no user, which a later sign-up takes over (see
+   * {@link claimName}, {@link claimEmail}).
    */
-  async create(username: string, passwordHash: string, role: Role): Promise<PublicUserRecord> {
+  async create(
+    username: string,
+    passwordHash: string,
+    role: Role,
+    email: string | null = null,
+  ): Promise<PublicUserRecord> {
     const usernameNormalized = normalizeUsername(username);
     const id = new Types.ObjectId();
     await this.claimName(usernameNormalized, id);
     try {
+      if (email !== null) await this.claimEmail(email, id);
       const created = await this.users.create({
         _id: id,
         username,
         usernameNormalized,
         passwordHash,
         role,
+        email,
       });
       const {
         _id,
         role: storedRole,
         disabled,
+        emailVerified,
+        mfaEnabled,
         createdAt,
         updatedAt,
       } = created.toObject<UserRecord>();
-      return { _id, username, role: storedRole, disabled, createdAt, updatedAt };
+      return {
+        _id,
+        username,
+        role: storedRole,
+        disabled,
+        email,
+        emailVerified,
+        mfaEnabled,
+        createdAt,
+        updatedAt,
+      };
     } catch (error) {
-      await this.settleFailedCreate(usernameNormalized, id).catch((cleanupError: unknown) =>
-        // the entry is left pointing at no user: a sign-up takes it over once it is abandoned
+      await this.settleFailedCreate(usernameNormalized, id, email).catch((cleanupError: unknown) =>
+        // the entries are left pointing at no user: a sign-up takes them over once abandoned
         this.logger.warn(`Could not settle the username entry: ${String(cleanupError)}`),
       );
       if (isDuplicateKey(error)) throw new AppError(ErrorCode.USERNAME_TAKEN);
       throw error;
     }
+  }
+
+  /**
+   * Inserts the entry `email` → `userId`, or throws EMAIL_TAKEN, as {@link claimName} does for
+   * names. An entry is taken over only when it is older than {@link ABANDONED_ENTRY_SECONDS} and
+   * its user no longer has that address (a change or a sign-up that stopped between its writes).
+   */
+  private async claimEmail(email: string, userId: Types.ObjectId): Promise<void> {
+    if (await this.addresses.claim(email, userId)) return;
+    const entry = await this.addresses.find(email);
+    if (entry !== null) {
+      if (entry.userId.equals(userId)) return;
+      const ageSeconds = (Date.now() - entry.claimedAt.getTime()) / 1000;
+      if (ageSeconds < ABANDONED_ENTRY_SECONDS) throw new AppError(ErrorCode.EMAIL_TAKEN);
+      const holder = await findOneById<Pick<UserRecord, 'email'>>(this.users, entry.userId, {
+        email: 1,
+      });
+      if (holder?.email === email) throw new AppError(ErrorCode.EMAIL_TAKEN);
+      await this.addresses.deleteIfPointsAt(email, entry.userId);
+    }
+    if (!(await this.addresses.claim(email, userId))) throw new AppError(ErrorCode.EMAIL_TAKEN);
   }
 
   /**
@@ -141,7 +194,12 @@ export class UsersRepository implements OnModuleInit {
    * our entry was taken over while this sign-up stalled past the grace, or when an instance
    * without the usernames collection created that user: the lookup by name scans, but only here.
    */
-  private async settleFailedCreate(name: string, id: Types.ObjectId): Promise<void> {
+  private async settleFailedCreate(
+    name: string,
+    id: Types.ObjectId,
+    email: string | null,
+  ): Promise<void> {
+    if (email !== null) await this.addresses.deleteIfPointsAt(email, id);
     const holder = await this.users
       .findOne({ usernameNormalized: name }, { _id: 1 })
       .lean<Pick<UserRecord, '_id'>>()
@@ -169,6 +227,57 @@ export class UsersRepository implements OnModuleInit {
     const userId = (await this.names.findUserId(name)) ?? NO_USER_ID;
     const user = await findOneById<UserRecord>(this.users, userId, projection);
     return user?.usernameNormalized === name ? user : null;
+  }
+
+  /**
+   * The user holding `email`, read like {@link findByName}: the same two primary-key reads whether
+   * the address is held or not.
+   */
+  async findByEmail(email: string): Promise<UserRecord | null> {
+    const userId = (await this.addresses.find(email))?.userId ?? NO_USER_ID;
+    const user = await findOneById<UserRecord>(this.users, userId);
+    return user?.email === email ? user : null;
+  }
+
+  /**
+   * Sets, changes or (null) removes the user's address, which is unverified from now on; returns
+   * the user before and after, or null when there is no such user. EMAIL_TAKEN when another user
+   * holds the address. The new entry is claimed before the user changes and the old one released
+   * after, so an address is never held by nobody while its user still has it.
+   */
+  async setEmail(
+    id: string,
+    email: string | null,
+  ): Promise<{ before: PublicUserRecord; after: PublicUserRecord } | null> {
+    const before = await this.findById(id);
+    if (before === null) return null;
+    const previous = before.email ?? null;
+    if (previous === email) return { before, after: before };
+    if (email !== null) await this.claimEmail(email, before._id);
+    await this.users
+      .updateOne({ _id: before._id }, { $set: { email, emailVerified: false } })
+      .exec();
+    if (previous !== null) await this.addresses.deleteIfPointsAt(previous, before._id);
+    const after = await this.findById(id);
+    return after === null ? null : { before, after };
+  }
+
+  /** Marks `email` verified, if it is still the user's address; true when it is. */
+  async markEmailVerified(id: Types.ObjectId, email: string): Promise<boolean> {
+    const { matchedCount } = await this.users
+      .updateOne({ _id: id, email }, { $set: { emailVerified: true } })
+      .exec();
+    return matchedCount === 1;
+  }
+
+  /** True when the user exists. */
+  async setMfaEnabled(id: string, enabled: boolean): Promise<boolean> {
+    const userId = objectIdOf(id);
+    if (userId === undefined) return false;
+    const { matchedCount } = await this.users
+      .updateOne({ _id: userId }, { $set: { mfaEnabled: enabled } })
+      .exec();
+    return matchedCount === 1;
   }
 
   findById(id: string): Promise<PublicUserRecord | null> {
@@ -267,7 +376,7 @@ export class UsersRepository implements OnModuleInit {
   }
 
   /**
-   * Deletes the user and frees its name (its usernames entry goes, so the name can be signed up
+   * Deletes the user and frees its name and address (their entries go, so they can be taken
    * again); returns the deleted user, or null when there is none. Throws LAST_ADMIN like
    * {@link update}.
    */
@@ -283,6 +392,8 @@ export class UsersRepository implements OnModuleInit {
       await this.assertKeepsAnActiveAdmin(user, { role: Role.USER, disabled: true });
       await this.users.deleteOne({ _id: user._id }).exec();
       await this.names.deleteIfPointsAt(user.usernameNormalized, user._id);
+      if (typeof user.email === 'string')
+        await this.addresses.deleteIfPointsAt(user.email, user._id);
       return user;
     });
   }

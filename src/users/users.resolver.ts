@@ -1,4 +1,6 @@
 import { Args, ID, Query, Resolver } from '@nestjs/graphql';
+import type { AuthUser } from '../common/auth-user';
+import { CurrentUser } from '../common/decorators';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
 import { PageArgs, pageOf } from '../common/page.args';
 import { User } from './user.model';
@@ -13,13 +15,16 @@ export class UsersResolver {
     description:
       'Users in creation order: a page of `limit` users (default 100) after the user `after`.',
   })
-  list(@Args() args: PageArgs): Promise<User[]> {
+  list(@Args() args: PageArgs, @CurrentUser() user: AuthUser): Promise<User[]> {
     const { limit, after } = pageOf(args);
-    return this.users.list(limit, after);
+    return this.users.list(limit, after, user);
   }
 
   @Query(() => User, { name: 'user', description: 'A user by id.' })
-  get(@Args('id', { type: () => ID }, ParseObjectIdPipe) id: string): Promise<User> {
-    return this.users.getById(id);
+  get(
+    @Args('id', { type: () => ID }, ParseObjectIdPipe) id: string,
+    @CurrentUser() user: AuthUser,
+  ): Promise<User> {
+    return this.users.getById(id, user);
   }
 }

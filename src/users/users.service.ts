@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/app-error';
 import { Role } from '../common/auth-user';
+import type { Viewer } from '../common/policies';
 import { PasswordHasher } from './password-hasher.service';
 import { User } from './user.model';
 import { PublicUserRecord, UserChanges, UserRecord } from './user.schema';
@@ -18,19 +19,18 @@ export class UsersService {
     private readonly passwords: PasswordHasher,
   ) {}
 
-  async getById(id: string): Promise<User> {
-    const record = await this.users.findById(id);
-    if (record === null) throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
-    return User.from(record);
+  /** The user as `viewer` may see it (see User.from). */
+  async getById(id: string, viewer: Viewer): Promise<User> {
+    return User.from(await this.getRecord(id), viewer);
   }
 
-  async list(limit: number, after?: string): Promise<User[]> {
-    return (await this.users.list(limit, after)).map((record) => User.from(record));
+  async list(limit: number, after: string | undefined, viewer: Viewer): Promise<User[]> {
+    return (await this.users.list(limit, after)).map((record) => User.from(record, viewer));
   }
 
   /** Every user in creation order (after `after`), one at a time: for unpaged lists of any size. */
-  async *streamAll(after?: string): AsyncGenerator<User> {
-    for await (const record of this.users.streamAll(after)) yield User.from(record);
+  async *streamAll(after: string | undefined, viewer: Viewer): AsyncGenerator<User> {
+    for await (const record of this.users.streamAll(after)) yield User.from(record, viewer);
   }
 
   async exists(id: string): Promise<boolean> {
@@ -42,11 +42,51 @@ export class UsersService {
     return this.users.findById(id);
   }
 
-  /** A new user with this password (hashed here); USERNAME_TAKEN when the name is held. */
-  async create(username: string, password: string, role: Role): Promise<User> {
+  /** {@link findRecord}, or NOT_FOUND. */
+  async getRecord(id: string): Promise<PublicUserRecord> {
+    const record = await this.users.findById(id);
+    if (record === null) throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
+    return record;
+  }
+
+  /**
+   * A new user with this password (hashed here) and, optionally, a (normalized) email address,
+   * unverified; USERNAME_TAKEN or EMAIL_TAKEN when held. Answered as the new user sees itself.
+   */
+  async create(
+    username: string,
+    password: string,
+    role: Role,
+    email: string | null = null,
+  ): Promise<User> {
     if (await this.users.existsByUsername(username)) throw new AppError(ErrorCode.USERNAME_TAKEN);
     const passwordHash = await this.passwords.hash(password);
-    return User.from(await this.users.create(username, passwordHash, role));
+    return User.ofSelf(await this.users.create(username, passwordHash, role, email));
+  }
+
+  /**
+   * Sets, changes or (null) removes a user's (normalized) email address, which is unverified from
+   * then on; answers the user before and after (the same when nothing changed). NOT_FOUND,
+   * EMAIL_TAKEN.
+   */
+  async setEmail(
+    id: string,
+    email: string | null,
+  ): Promise<{ before: PublicUserRecord; after: PublicUserRecord }> {
+    const result = await this.users.setEmail(id, email);
+    if (result === null) throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
+    return result;
+  }
+
+  /** Marks the address verified if it is still the user's; false when it no longer is. */
+  markEmailVerified(id: Types.ObjectId, email: string): Promise<boolean> {
+    return this.users.markEmailVerified(id, email);
+  }
+
+  /** Turns the `mfaEnabled` flag on or off (for the second-factor use cases); NOT_FOUND. */
+  async setMfaEnabled(id: string, enabled: boolean): Promise<void> {
+    if (!(await this.users.setMfaEnabled(id, enabled)))
+      throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
   }
 
   /**
@@ -94,8 +134,16 @@ export class UsersService {
       throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
   }
 
-  /** For AdminSeeder: the user of that name with its role, if any. */
+  /**
+   * The user of that name, if any (AdminSeeder, forgot-password). An unknown name costs the same
+   * two primary-key reads as a known one.
+   */
   findByUsername(username: string): Promise<UserRecord | null> {
     return this.users.findByUsername(username);
+  }
+
+  /** The user holding that (normalized) email address, if any: the same reads either way. */
+  findByEmail(email: string): Promise<UserRecord | null> {
+    return this.users.findByEmail(email);
   }
 }

@@ -12,6 +12,9 @@ const PUBLIC_OPERATIONS = [
   'POST /auth/sign-up',
   'POST /auth/sign-in',
   'POST /auth/refresh-token',
+  'POST /auth/email/verify',
+  'POST /auth/password/forgot',
+  'POST /auth/password/reset',
   'GET /.well-known/jwks.json',
 ];
 
@@ -204,7 +207,7 @@ describe('OpenAPI document', () => {
           operation('post', '/auth/sign-in').responses['403'].content!['application/json']!
             .examples!,
         ),
-      ).toEqual(['ACCOUNT_DISABLED']);
+      ).toEqual(['ACCOUNT_DISABLED', 'EMAIL_NOT_VERIFIED']);
       const admin = await signIn(t.http, ADMIN.username, ADMIN.password);
       const user = await newSession(t.http);
       await t.http
@@ -218,6 +221,14 @@ describe('OpenAPI document', () => {
       expectError(res, 403, 'ACCOUNT_DISABLED');
     });
 
+    it('sign-up documents 409 EMAIL_TAKEN beside USERNAME_TAKEN', () => {
+      const conflict = served.paths['/auth/sign-up'].post.responses['409'];
+      expect(Object.keys(conflict.content!['application/json']!.examples!)).toEqual([
+        'USERNAME_TAKEN',
+        'EMAIL_TAKEN',
+      ]);
+    });
+
     it('marks the admin-only routes, which the fuzzer runs as an admin', () => {
       const adminOnly = Object.entries(served.paths).flatMap(([path, operations]) =>
         Object.entries(operations)
@@ -226,7 +237,7 @@ describe('OpenAPI document', () => {
           )
           .map(([method]) => `${method.toUpperCase()} ${path}`),
       );
-      expect(adminOnly).toEqual(['PATCH /users/{id}']);
+      expect(adminOnly).toEqual(['PATCH /users/{id}', 'POST /users/{id}/password-reset']);
     });
   });
 });

@@ -36,6 +36,12 @@ export type ChangePasswordInput = {
   newPassword: Scalars['String']['input'];
 };
 
+export type ForgotPasswordInput = {
+  /** Matched without regard to case. */
+  email?: InputMaybe<Scalars['String']['input']>;
+  username?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Which sessions a logout ends: CURRENT (the default), OTHERS or ALL. */
 export type LogoutScope = 'ALL' | 'CURRENT' | 'OTHERS';
 
@@ -44,20 +50,32 @@ export type Mutation = {
   changePassword: Scalars['Boolean']['output'];
   /** Deletes a user: an admin, or the owner with a fresh password sign-in (FRESH_LOGIN_MAX_AGE). Removes its refresh tokens and sessions and frees the username; its security events stay. The last active admin cannot be deleted (CONFLICT, LAST_ADMIN). */
   deleteUser: Scalars['Boolean']['output'];
+  /** Asks for a password reset mail by `username` or `email` (exactly one). Always true, whether or not the account exists: the mail goes only to a verified address of an enabled account, at most 3 an hour. */
+  forgotPassword: Scalars['Boolean']['output'];
   /** Ends the current session (CURRENT, the default), every other session (OTHERS, keeps the cookie) or all of them (ALL). CURRENT and ALL clear the cookie. */
   logout: Scalars['Boolean']['output'];
   /** Rotates the refresh-token cookie (new Set-Cookie) and answers like signIn. A tab that lost a concurrent refresh within the grace window gets an access token without a new cookie. */
   refreshToken: AuthPayload;
+  /** Sets a new password with the mailed reset token, using it up: ends every session of the user and clears its account throttle. BAD_USER_INPUT (INVALID_TOKEN) when it is unknown, expired or used. */
+  resetPassword: Scalars['Boolean']['output'];
   /** Ends one of the user's active sessions like logout. For the owner or an admin; NOT_FOUND when it is not one of them. */
   revokeSession: Scalars['Boolean']['output'];
   /** Revokes the given refresh token, else the one in the refresh cookie. The caller must own it or be admin. Clears the cookie when its token was revoked. */
   revokeToken: Scalars['Boolean']['output'];
+  /** Mails a verification link (APP_URL/verify-email?token=…) to the own unverified address; nothing when it is verified. BAD_USER_INPUT (EMAIL_REQUIRED) without an address. */
+  sendEmailVerification: Scalars['Boolean']['output'];
+  /** Admin only: mails the user a password reset link to its verified address (BAD_USER_INPUT, EMAIL_REQUIRED without one). The admin never sees the token. */
+  sendPasswordReset: Scalars['Boolean']['output'];
   /** Sign in with a password. Sets the HttpOnly refresh-token cookie and the device cookie (DEVICE_COOKIE_NAME), with which this browser can sign in while strangers hold the username throttled. */
   signIn: AuthPayload;
   /** Create a user. */
   signUp: User;
+  /** Sets, changes or (null) removes the own email address; needs a fresh password sign-in (FRESH_LOGIN_MAX_AGE). A new address is unverified and gets a verification mail; a verified old one gets a notice. CONFLICT (EMAIL_TAKEN) when another user has it. */
+  updateMe: User;
   /** Admin only: changes a user's role and/or disabled flag. Disabling ends every session of the user at once. The last active admin cannot be demoted or disabled (CONFLICT, LAST_ADMIN). */
   updateUser: User;
+  /** Verifies the email address with the mailed token, using it up. BAD_USER_INPUT (INVALID_TOKEN) when it is unknown, expired, used, or the address changed since. */
+  verifyEmail: Scalars['Boolean']['output'];
 };
 
 export type MutationChangePasswordArgs = {
@@ -68,8 +86,16 @@ export type MutationDeleteUserArgs = {
   id: Scalars['ID']['input'];
 };
 
+export type MutationForgotPasswordArgs = {
+  input: ForgotPasswordInput;
+};
+
 export type MutationLogoutArgs = {
   scope?: InputMaybe<LogoutScope>;
+};
+
+export type MutationResetPasswordArgs = {
+  input: ResetPasswordInput;
 };
 
 export type MutationRevokeSessionArgs = {
@@ -81,6 +107,10 @@ export type MutationRevokeTokenArgs = {
   token?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type MutationSendPasswordResetArgs = {
+  userId: Scalars['ID']['input'];
+};
+
 export type MutationSignInArgs = {
   input: SignInInput;
 };
@@ -89,9 +119,17 @@ export type MutationSignUpArgs = {
   input: SignUpInput;
 };
 
+export type MutationUpdateMeArgs = {
+  input: UpdateMeInput;
+};
+
 export type MutationUpdateUserArgs = {
   id: Scalars['ID']['input'];
   input: UpdateUserInput;
+};
+
+export type MutationVerifyEmailArgs = {
+  token: Scalars['String']['input'];
 };
 
 export type Query = {
@@ -153,6 +191,13 @@ export type RefreshToken = {
   userAgent?: Maybe<Scalars['String']['output']>;
 };
 
+export type ResetPasswordInput = {
+  /** 8-72 bytes in UTF-8. */
+  newPassword: Scalars['String']['input'];
+  /** The token of the reset link (its `token` query parameter). */
+  token: Scalars['String']['input'];
+};
+
 export type SecurityEvent = {
   /** The user or admin who acted, or null. */
   actorId?: Maybe<Scalars['ID']['output']>;
@@ -163,7 +208,7 @@ export type SecurityEvent = {
   ip: Scalars['String']['output'];
   /** The session concerned (the `sid` of its access tokens), or null. */
   sessionId?: Maybe<Scalars['String']['output']>;
-  /** sign-in, sign-in-failed, refresh-reuse-detected, session-revoked, logout, password-changed, user-disabled, user-enabled, role-changed or user-deleted. */
+  /** sign-in, sign-in-failed, refresh-reuse-detected, session-revoked, session-evicted, logout, password-changed, password-reset-requested, password-reset, email-changed, email-verified, mfa-enabled, mfa-disabled, mfa-failed, recovery-codes-regenerated, mfa-reset, user-disabled, user-enabled, role-changed or user-deleted. */
   type: Scalars['String']['output'];
   userAgent?: Maybe<Scalars['String']['output']>;
 };
@@ -195,10 +240,23 @@ export type SignInInput = {
 };
 
 export type SignUpInput = {
+  /**
+   * Optional (required when the server has REQUIRE_EMAIL_VERIFICATION on): unique without regard
+   * to case, stored trimmed and lower-cased; a verification mail goes to it.
+   */
+  email?: InputMaybe<Scalars['String']['input']>;
   /** 8-72 bytes in UTF-8; longer is refused, never cut. */
   password: Scalars['String']['input'];
   /** 3-32 characters of A-Z a-z 0-9 . _ -, unique without regard to case. */
   username: Scalars['String']['input'];
+};
+
+export type UpdateMeInput = {
+  /**
+   * The new address, or null to remove it. Stored trimmed and lower-cased, unverified: a
+   * verification mail goes to it (and a notice to the old address, if that was verified).
+   */
+  email?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type UpdateUserInput = {
@@ -212,8 +270,17 @@ export type User = {
   createdAt: Scalars['DateTime']['output'];
   /** A disabled user cannot sign in. */
   disabled: Scalars['Boolean']['output'];
+  /**
+   * The user's email address (lower-cased), or null when it has none. Shown only to the user
+   * itself and to admins: null for anyone else.
+   */
+  email?: Maybe<Scalars['String']['output']>;
+  /** Whether the email address was verified. Shown only to the user itself and to admins: null for anyone else. */
+  emailVerified?: Maybe<Scalars['Boolean']['output']>;
   /** 24-hex ObjectId. */
   id: Scalars['ID']['output'];
+  /** Whether a second factor (TOTP) is on. Shown only to the user itself and to admins: null for anyone else. */
+  mfaEnabled?: Maybe<Scalars['Boolean']['output']>;
   /** A page of the user's refresh tokens, newest first. For the owner or an admin; null with a FORBIDDEN error otherwise. */
   refreshTokens?: Maybe<Array<RefreshToken>>;
   /** `user` or `admin`. */
@@ -442,6 +509,97 @@ export type SecurityEventFieldsFragment = {
   userAgent?: string | null;
   sessionId?: string | null;
   actorId?: string | null;
+};
+
+export type PrivateUserFieldsFragment = {
+  id: string;
+  username: string;
+  email?: string | null;
+  emailVerified?: boolean | null;
+  mfaEnabled?: boolean | null;
+};
+
+export type UpdateMeMutationVariables = Exact<{
+  input: UpdateMeInput;
+}>;
+
+export type UpdateMeMutation = {
+  updateMe: {
+    id: string;
+    username: string;
+    email?: string | null;
+    emailVerified?: boolean | null;
+    mfaEnabled?: boolean | null;
+  };
+};
+
+export type SendEmailVerificationMutationVariables = Exact<{ [key: string]: never }>;
+
+export type SendEmailVerificationMutation = { sendEmailVerification: boolean };
+
+export type VerifyEmailMutationVariables = Exact<{
+  token: Scalars['String']['input'];
+}>;
+
+export type VerifyEmailMutation = { verifyEmail: boolean };
+
+export type ForgotPasswordMutationVariables = Exact<{
+  input: ForgotPasswordInput;
+}>;
+
+export type ForgotPasswordMutation = { forgotPassword: boolean };
+
+export type ResetPasswordMutationVariables = Exact<{
+  input: ResetPasswordInput;
+}>;
+
+export type ResetPasswordMutation = { resetPassword: boolean };
+
+export type SendPasswordResetMutationVariables = Exact<{
+  userId: Scalars['ID']['input'];
+}>;
+
+export type SendPasswordResetMutation = { sendPasswordReset: boolean };
+
+export type PrivateUserQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+export type PrivateUserQuery = {
+  user: {
+    id: string;
+    username: string;
+    email?: string | null;
+    emailVerified?: boolean | null;
+    mfaEnabled?: boolean | null;
+  };
+};
+
+export type PrivateUsersQueryVariables = Exact<{
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['ID']['input']>;
+}>;
+
+export type PrivateUsersQuery = {
+  users: Array<{
+    id: string;
+    username: string;
+    email?: string | null;
+    emailVerified?: boolean | null;
+    mfaEnabled?: boolean | null;
+  }>;
+};
+
+export type PrivateMeQueryVariables = Exact<{ [key: string]: never }>;
+
+export type PrivateMeQuery = {
+  me: {
+    id: string;
+    username: string;
+    email?: string | null;
+    emailVerified?: boolean | null;
+    mfaEnabled?: boolean | null;
+  };
 };
 
 export type SessionsQueryVariables = Exact<{
@@ -699,6 +857,26 @@ export const SecurityEventFieldsFragmentDoc = {
     },
   ],
 } as unknown as DocumentNode<SecurityEventFieldsFragment, unknown>;
+export const PrivateUserFieldsFragmentDoc = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'PrivateUserFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'User' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'username' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'email' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'emailVerified' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'mfaEnabled' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<PrivateUserFieldsFragment, unknown>;
 export const UpdateUserDocument = {
   kind: 'Document',
   definitions: [
@@ -1343,6 +1521,382 @@ export const SignInWithTokensDocument = {
     },
   ],
 } as unknown as DocumentNode<SignInWithTokensMutation, SignInWithTokensMutationVariables>;
+export const UpdateMeDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'UpdateMe' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'UpdateMeInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'updateMe' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'FragmentSpread', name: { kind: 'Name', value: 'PrivateUserFields' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'PrivateUserFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'User' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'username' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'email' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'emailVerified' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'mfaEnabled' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<UpdateMeMutation, UpdateMeMutationVariables>;
+export const SendEmailVerificationDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'SendEmailVerification' },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [{ kind: 'Field', name: { kind: 'Name', value: 'sendEmailVerification' } }],
+      },
+    },
+  ],
+} as unknown as DocumentNode<SendEmailVerificationMutation, SendEmailVerificationMutationVariables>;
+export const VerifyEmailDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'VerifyEmail' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'token' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'verifyEmail' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'token' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'token' } },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<VerifyEmailMutation, VerifyEmailMutationVariables>;
+export const ForgotPasswordDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'ForgotPassword' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ForgotPasswordInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'forgotPassword' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ForgotPasswordMutation, ForgotPasswordMutationVariables>;
+export const ResetPasswordDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'ResetPassword' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ResetPasswordInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'resetPassword' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ResetPasswordMutation, ResetPasswordMutationVariables>;
+export const SendPasswordResetDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'SendPasswordReset' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'userId' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'sendPasswordReset' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'userId' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'userId' } },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<SendPasswordResetMutation, SendPasswordResetMutationVariables>;
+export const PrivateUserDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'PrivateUser' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'user' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'FragmentSpread', name: { kind: 'Name', value: 'PrivateUserFields' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'PrivateUserFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'User' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'username' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'email' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'emailVerified' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'mfaEnabled' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<PrivateUserQuery, PrivateUserQueryVariables>;
+export const PrivateUsersDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'PrivateUsers' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'limit' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'users' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'limit' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'limit' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'after' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'FragmentSpread', name: { kind: 'Name', value: 'PrivateUserFields' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'PrivateUserFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'User' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'username' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'email' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'emailVerified' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'mfaEnabled' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<PrivateUsersQuery, PrivateUsersQueryVariables>;
+export const PrivateMeDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'PrivateMe' },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'me' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'FragmentSpread', name: { kind: 'Name', value: 'PrivateUserFields' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'PrivateUserFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'User' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'username' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'email' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'emailVerified' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'mfaEnabled' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<PrivateMeQuery, PrivateMeQueryVariables>;
 export const SessionsDocument = {
   kind: 'Document',
   definitions: [

@@ -40,11 +40,7 @@ describe(`${MongoThrottlerStorage.name} on the real database`, () => {
   /** One app instance's storage (its own memory, the shared collection), with its own clock. */
   function instance(at = BOUNDARY, collection = claims) {
     const cleanup = new Cleanup(new Clock(), config);
-    const storage = new MongoThrottlerStorage(
-      new RateLimitClaimsRepository(collection),
-      cleanup,
-      config,
-    );
+    const storage = new MongoThrottlerStorage(new RateLimitClaimsRepository(collection), cleanup);
     storage.onModuleInit();
     const clock = { at };
     jest.spyOn(storage, 'now').mockImplementation(() => clock.at);

@@ -76,6 +76,7 @@ describe('GET /metrics', () => {
           'mfa_required',
           'throttled',
           'disabled',
+          'email_not_verified',
         ],
         auth_refresh_total: ['rotated', 'grace', 'reused', 'invalid', 'expired'],
         auth_mfa_total: ['success', 'invalid_code', 'invalid_token', 'throttled'],

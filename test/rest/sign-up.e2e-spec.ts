@@ -36,6 +36,9 @@ describe('POST /auth/sign-up', () => {
       username,
       role: 'user',
       disabled: false,
+      email: null,
+      emailVerified: false,
+      mfaEnabled: false,
       createdAt: expect.stringMatching(ISO_DATE),
       updatedAt: expect.stringMatching(ISO_DATE),
     });

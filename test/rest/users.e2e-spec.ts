@@ -55,6 +55,9 @@ describe('users and refresh-token listings', () => {
         username: alice.username,
         role: 'user',
         disabled: false,
+        email: null,
+        emailVerified: false,
+        mfaEnabled: false,
         createdAt: expect.stringMatching(ISO_DATE),
         updatedAt: expect.stringMatching(ISO_DATE),
       });
@@ -72,11 +75,16 @@ describe('users and refresh-token listings', () => {
       const users = expectSuccess<UserBody[]>(res);
       expect(users.map((user) => user.id)).toEqual(created);
       for (const user of users) {
+        // the private fields are the caller's own only
+        const own = user.id === alice.userId;
         expect(user).toEqual({
           id: expect.stringMatching(OBJECT_ID),
           username: expect.any(String),
           role: expect.stringMatching(/^(user|admin)$/),
           disabled: false,
+          email: null,
+          emailVerified: own ? false : null,
+          mfaEnabled: own ? false : null,
           createdAt: expect.stringMatching(ISO_DATE),
           updatedAt: expect.stringMatching(ISO_DATE),
         });

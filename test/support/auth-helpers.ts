@@ -32,6 +32,10 @@ export interface UserBody {
   username: string;
   role: string;
   disabled: boolean;
+  /** The next three are null unless the caller is the user itself or an admin. */
+  email: string | null;
+  emailVerified: boolean | null;
+  mfaEnabled: boolean | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,0 +1,106 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { createTransport, Transporter } from 'nodemailer';
+import { AppError, ErrorCode } from '../common/app-error';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { writeShowing } from '../logging/redaction';
+
+/** One mail, in a text and an HTML part. */
+export interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** The one-time tokens its links carry: the development log line shows them, no other line. */
+  tokens: readonly string[];
+}
+
+/** A failed send is tried once more after this. */
+const RETRY_DELAY_MS = 1_000;
+/** SMTP waits, so that a server that stopped answering does not hold a send for minutes. */
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+
+/**
+ * Sends mail through nodemailer over SMTP_URL. Outside production without SMTP_URL each mail is
+ * one log line instead (recipient, subject and text with its link), so that the flows run on the
+ * embedded default with nothing else installed; in production without SMTP_URL nothing is sent.
+ *
+ * Sending never holds up, or fails, the request that caused it: it runs after the answer, and a
+ * failure is logged (within the request's logging context, so with its request id) and tried once
+ * more. Only a route whose whole job is to send mail asks {@link assertCanSend} first.
+ */
+@Injectable()
+export class MailService implements OnApplicationShutdown {
+  private readonly logger = new Logger('Mail');
+  private readonly transport: Transporter | undefined;
+  private readonly sending = new Set<Promise<void>>();
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    const { smtpUrl, from } = config.mail;
+    this.transport =
+      smtpUrl === undefined
+        ? undefined
+        : createTransport({ url: smtpUrl, ...SMTP_TIMEOUTS }, { from });
+  }
+
+  /** Whether mail goes anywhere: over SMTP, or to the log outside production. */
+  get canSend(): boolean {
+    return this.transport !== undefined || !this.config.isProduction;
+  }
+
+  /** 503 MAIL_NOT_CONFIGURED where no mail can go out (production without SMTP_URL). */
+  assertCanSend(): void {
+    if (!this.canSend) throw new AppError(ErrorCode.MAIL_NOT_CONFIGURED);
+  }
+
+  /** Sends `mail` after the current request's answer (see above); never throws. */
+  send(mail: Mail): void {
+    if (this.transport === undefined) {
+      this.writeToLog(mail);
+      return;
+    }
+    const sending = this.deliver(this.transport, mail).finally(() => this.sending.delete(sending));
+    this.sending.add(sending);
+  }
+
+  private writeToLog(mail: Mail): void {
+    if (this.config.isProduction) {
+      this.logger.warn(`No SMTP_URL: the mail "${mail.subject}" was not sent`);
+      return;
+    }
+    writeShowing(mail.tokens, () =>
+      this.logger.log({ event: 'mail', to: mail.to, subject: mail.subject, text: mail.text }),
+    );
+  }
+
+  private async deliver(transport: Transporter, mail: Mail): Promise<void> {
+    const message = { to: mail.to, subject: mail.subject, text: mail.text, html: mail.html };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await transport.sendMail(message);
+        return;
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (attempt === 2) {
+          this.logger.error(`Could not send "${mail.subject}" to ${mail.to}: ${reason}`);
+          return;
+        }
+        this.logger.warn(
+          `Could not send "${mail.subject}" to ${mail.to}: ${reason}; trying again in ${RETRY_DELAY_MS} ms`,
+        );
+        await delay(RETRY_DELAY_MS);
+      }
+    }
+  }
+
+  /** Resolves once every mail being sent was delivered or given up. */
+  async settled(): Promise<void> {
+    while (this.sending.size > 0) await Promise.all(this.sending);
+  }
+
+  /** Lets the mails being sent finish (or fail) before the process goes. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.settled();
+    this.transport?.close();
+  }
+}
