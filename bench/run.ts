@@ -4,7 +4,7 @@
  * See bench/README.md.
  */
 import { spawnSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -112,6 +112,7 @@ async function main(): Promise<void> {
     NODE_ENV: 'production',
     JWT_ALGORITHM: 'ES256',
     JWT_PRIVATE_KEY: privateKey,
+    MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     BCRYPT_COST: String(config.bcryptCost),
     AUTH_RATE_LIMIT: '0',
     AUTH_IP_RATE_LIMIT: '0',

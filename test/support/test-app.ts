@@ -52,8 +52,11 @@ export async function createTestApp(
       AUTH_IP_RATE_LIMIT: '0',
       ACCOUNT_LOCKOUT_THRESHOLD: '0',
       API_RATE_LIMIT: '0',
-      // production generates no key: it needs one, as a real deployment does
-      ...(env.NODE_ENV === 'production' && { JWT_PRIVATE_KEY: productionSigningKey() }),
+      // production generates no keys: it needs them, as a real deployment does
+      ...(env.NODE_ENV === 'production' && {
+        JWT_PRIVATE_KEY: productionSigningKey(),
+        MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      }),
       ...env,
     },
     tmpdir(),
