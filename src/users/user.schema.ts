@@ -28,6 +28,10 @@ export class UserDocument {
   /** A disabled user cannot sign in or refresh; its sessions were ended when it was disabled. */
   @Prop({ default: false })
   disabled!: boolean;
+
+  /** A second factor (TOTP) is on: a right password alone does not sign in (see src/mfa). */
+  @Prop({ default: false })
+  mfaEnabled!: boolean;
 }
 
 export const UserSchema = SchemaFactory.createForClass(UserDocument);
@@ -44,6 +48,8 @@ export interface UserRecord {
   credentialVersion?: number;
   /** Absent on users stored before the field existed: read as false. */
   disabled?: boolean;
+  /** Absent on users stored before the field existed: read as false. */
+  mfaEnabled?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

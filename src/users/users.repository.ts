@@ -5,7 +5,7 @@ import { AppError, ErrorCode } from '../common/app-error';
 import { Role } from '../common/auth-user';
 import { normalizeUsername } from '../common/credential-rules';
 import { objectIdOf } from '../common/object-id';
-import { findOneById, findPage } from '../database/driver';
+import { findOneById, findPage, updateById } from '../database/driver';
 import { AdminsLock } from './admins-lock';
 import {
   isActiveAdmin,
@@ -17,7 +17,14 @@ import {
 import { UsernameRecord } from './username.schema';
 import { UsernamesRepository } from './usernames.repository';
 
-const PUBLIC_FIELDS = { username: 1, role: 1, disabled: 1, createdAt: 1, updatedAt: 1 } as const;
+const PUBLIC_FIELDS = {
+  username: 1,
+  role: 1,
+  disabled: 1,
+  mfaEnabled: 1,
+  createdAt: 1,
+  updatedAt: 1,
+} as const;
 const DUPLICATE_KEY = 11000;
 /** Users per round trip when streaming the whole list. */
 const STREAM_BATCH_SIZE = 500;
@@ -234,6 +241,12 @@ export class UsersRepository implements OnModuleInit {
     await this.users
       .updateOne({ _id: id }, { $set: { passwordHash }, $inc: { credentialVersion: 1 } })
       .exec();
+  }
+
+  async setMfaEnabled(id: string, mfaEnabled: boolean): Promise<void> {
+    const userId = objectIdOf(id);
+    if (userId === undefined) return;
+    await updateById(this.users, userId, { $set: { mfaEnabled, updatedAt: new Date() } });
   }
 
   async findCredentialVersion(id: Types.ObjectId): Promise<number | undefined> {

@@ -74,6 +74,11 @@ export class UsersService {
     await this.users.updatePasswordHash(id, await this.passwords.hash(password));
   }
 
+  /** Turns the second-factor flag sign-in reads on or off (src/mfa keeps the factor itself). */
+  setMfaEnabled(id: string, enabled: boolean): Promise<void> {
+    return this.users.setMfaEnabled(id, enabled);
+  }
+
   credentialVersionOf(id: Types.ObjectId): Promise<number | undefined> {
     return this.users.findCredentialVersion(id);
   }
