@@ -4,6 +4,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { AccountsModule } from '../accounts/accounts.module';
 import { AuthModule } from '../auth/auth.module';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MfaModule } from '../mfa/mfa.module';
 import { SecurityEventsModule } from '../security-events/security-events.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -17,6 +18,7 @@ export const GRAPHQL_FEATURE_MODULES = [
   SessionsModule,
   SecurityEventsModule,
   AccountsModule,
+  MfaModule,
 ];
 
 @Module({
