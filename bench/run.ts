@@ -15,6 +15,7 @@ import { killBoundWorkers, measureBound } from './bounds';
 import { BenchConfig, loadBenchConfig } from './config';
 import { LoadSpec, runLoad } from './load';
 import { markdown, Report, Row, ScaleRow } from './report';
+import { RECOVERY_CODE_COUNT } from '../src/mfa/recovery-codes';
 import { BENCH_PASSWORD, SeededUsers, Seeder } from './seed';
 import { BareNestServer, BenchServer, readMemoryMb, RssSampler, waitForIdle } from './server';
 import { median, serialBound } from './stats';
@@ -31,6 +32,7 @@ const NEEDS: Record<string, string[]> = {
   'user-by-id': ['baseline', 'db-read-bound'],
   'users-list': ['baseline', 'db-list-bound'],
   refresh: ['baseline', 'db-write-bound'],
+  'mfa-verify': ['baseline', 'db-write-bound'],
   'sign-in': ['bcrypt-bound'],
   'sign-in-limited': ['sign-in', 'bcrypt-bound'],
   'gql-user': ['user-by-id', 'baseline', 'db-read-bound'],
@@ -107,12 +109,14 @@ async function main(): Promise<void> {
     .privateKey.export({ format: 'pem', type: 'pkcs8' })
     .toString();
   writeFileSync(join(config.workDir, 'jwt-es256-private-key.pem'), privateKey, { mode: 0o600 });
+  // known to the seeder too, which stores second factors as the server would
+  const mfaEncryptionKey = randomBytes(32);
   log('starting the production server (node dist/main) on a fresh embedded FerretDB');
   const serverEnv = {
     NODE_ENV: 'production',
     JWT_ALGORITHM: 'ES256',
     JWT_PRIVATE_KEY: privateKey,
-    MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    MFA_ENCRYPTION_KEY: mfaEncryptionKey.toString('base64'),
     BCRYPT_COST: String(config.bcryptCost),
     AUTH_RATE_LIMIT: '0',
     AUTH_IP_RATE_LIMIT: '0',
@@ -457,6 +461,35 @@ async function main(): Promise<void> {
       await limitedServer.stop();
       limitedServer = undefined;
     }
+  }
+
+  if (wanted('mfa-verify')) {
+    // after the sign-in scenarios: the users it turns the second factor on for answer
+    // MFA_REQUIRED from now on. Every request completes a sign-in never completed before, with a
+    // recovery code never used (10 per user).
+    const bound = withDb('db-write-bound')!;
+    const poolSize = Math.min(
+      users.ids.length * RECOVERY_CODE_COUNT,
+      Math.max(2_000, Math.ceil(bound.value * (config.durationS + config.warmupS) * 1.5)),
+    );
+    const mfaUsers = users.ids.slice(0, Math.ceil(poolSize / RECOVERY_CODE_COUNT));
+    log(`mfa-verify: second factor on for ${mfaUsers.length} users, ${poolSize} pending sign-ins`);
+    const pending = await seeder.addMfaSignIns(mfaUsers, mfaEncryptionKey);
+    let used = 0;
+    await http(
+      'mfa-verify',
+      `POST /auth/mfa/verify, a pending sign-in and an unused recovery code per request (${pending.length} seeded over ${mfaUsers.length} users)`,
+      {
+        method: 'POST',
+        next: () => ({
+          path: '/auth/mfa/verify',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(pending[Math.min(used++, pending.length - 1)]),
+        }),
+        exhausted: () => used >= pending.length,
+      },
+      { bound, target: 0.5 },
+    );
   }
 
   const graphql = (query: string, variables?: () => Record<string, unknown>): LoadSpec => ({
