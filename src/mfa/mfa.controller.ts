@@ -16,6 +16,15 @@ const FRESH_LOGIN =
 const CODE_RULES =
   'A wrong code counts as a failed sign-in in the account throttle and is recorded as `mfa-failed`; a code is accepted once.';
 
+/** What a route that checks a code may answer besides its success and state conflicts. */
+const CODE_CHECK_ERRORS = [
+  ErrorCode.VALIDATION_ERROR,
+  ErrorCode.INVALID_MFA_CODE,
+  ErrorCode.FRESH_LOGIN_REQUIRED,
+  ErrorCode.TOO_MANY_REQUESTS,
+  ErrorCode.PAYLOAD_TOO_LARGE,
+];
+
 /** Enrolment in the second factor, and an admin's reset. The sign-in's second step is POST /auth/mfa/verify. */
 @Controller()
 export class MfaController {
@@ -49,14 +58,7 @@ export class MfaController {
     ].join('\n\n'),
   })
   @ApiEnvelope(200, RecoveryCodes, 'TOTP is on; the recovery codes')
-  @ApiAuthenticated(
-    ErrorCode.VALIDATION_ERROR,
-    ErrorCode.INVALID_MFA_CODE,
-    ErrorCode.FRESH_LOGIN_REQUIRED,
-    ErrorCode.MFA_SETUP_REQUIRED,
-    ErrorCode.TOO_MANY_REQUESTS,
-    ErrorCode.PAYLOAD_TOO_LARGE,
-  )
+  @ApiAuthenticated(...CODE_CHECK_ERRORS, ErrorCode.MFA_SETUP_REQUIRED)
   confirmTotp(
     @Body() { code }: MfaCodeArgs,
     @CurrentUser() user: AuthUser,
@@ -77,14 +79,7 @@ export class MfaController {
     ].join('\n\n'),
   })
   @ApiEnvelope(200, RecoveryCodes, 'The new recovery codes')
-  @ApiAuthenticated(
-    ErrorCode.VALIDATION_ERROR,
-    ErrorCode.INVALID_MFA_CODE,
-    ErrorCode.FRESH_LOGIN_REQUIRED,
-    ErrorCode.MFA_NOT_ENABLED,
-    ErrorCode.TOO_MANY_REQUESTS,
-    ErrorCode.PAYLOAD_TOO_LARGE,
-  )
+  @ApiAuthenticated(...CODE_CHECK_ERRORS, ErrorCode.MFA_NOT_ENABLED)
   regenerateRecoveryCodes(
     @Body() { code }: MfaCodeArgs,
     @CurrentUser() user: AuthUser,
@@ -104,14 +99,7 @@ export class MfaController {
     ].join('\n\n'),
   })
   @ApiEnvelope(200, 'boolean', 'Off')
-  @ApiAuthenticated(
-    ErrorCode.VALIDATION_ERROR,
-    ErrorCode.INVALID_MFA_CODE,
-    ErrorCode.FRESH_LOGIN_REQUIRED,
-    ErrorCode.MFA_NOT_ENABLED,
-    ErrorCode.TOO_MANY_REQUESTS,
-    ErrorCode.PAYLOAD_TOO_LARGE,
-  )
+  @ApiAuthenticated(...CODE_CHECK_ERRORS, ErrorCode.MFA_NOT_ENABLED)
   async disable(
     @Body() { code }: MfaCodeArgs,
     @CurrentUser() user: AuthUser,

@@ -185,7 +185,7 @@ describe('OpenAPI links', () => {
     );
   });
 
-  it("lead from a sign-in's second step to its sessions and to revoking its token", async () => {
+  it("lead from a sign-in's second step to its sessions and tokens, and to revoking its token", async () => {
     const username = uniqueUsername('link');
     await send('AuthController_signUp', {}, { username, password: PASSWORD });
     const { authenticator } = await enrolMfa(t.http, (await signIn(t.http, username)).accessToken);
@@ -198,6 +198,7 @@ describe('OpenAPI links', () => {
     expect(verified.status).toBe(200);
     const token = accessToken(verified);
     expect((await follow(verified, 'ListSessions', token)).status).toBe(200);
+    expect((await follow(verified, 'ListRefreshTokens', token)).status).toBe(200);
     expect((await follow(verified, 'RevokeToken', token)).status).toBe(200);
     expect(await meStatus(t.http, token)).toBe(401);
   });
