@@ -20,15 +20,6 @@ import { SignInInput } from './sign-in.input';
 import { SignUpInput } from './sign-up.input';
 import { VerifyMfaInput } from './verify-mfa.input';
 
-/** Where a successful sign-in (either step) leads. */
-const SIGNED_IN_LINKS = {
-  ...userIdLinks('$response.body#/data/user/id', {
-    ListSessions: ['GET /users/{id}/sessions', "The signed-in user's sessions, this new one first"],
-    ListRefreshTokens: ['GET /users/{id}/refresh-tokens', "The signed-in user's refresh tokens"],
-  }),
-  ...REVOKE_TOKEN_SET_LINK,
-};
-
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
@@ -75,7 +66,16 @@ export class AuthController {
     ].join('\n\n'),
   })
   @ApiEnvelope(200, AuthPayload, 'An access token; the refresh token is in the Set-Cookie header')
-  @ApiLinks(SIGNED_IN_LINKS)
+  @ApiLinks({
+    ...userIdLinks('$response.body#/data/user/id', {
+      ListSessions: [
+        'GET /users/{id}/sessions',
+        "The signed-in user's sessions, this new one first",
+      ],
+      ListRefreshTokens: ['GET /users/{id}/refresh-tokens', "The signed-in user's refresh tokens"],
+    }),
+    ...REVOKE_TOKEN_SET_LINK,
+  })
   @ApiErrors(
     ErrorCode.VALIDATION_ERROR,
     ErrorCode.INVALID_CREDENTIALS,
@@ -108,7 +108,6 @@ export class AuthController {
     ].join('\n\n'),
   })
   @ApiEnvelope(200, AuthPayload, 'An access token; the refresh token is in the Set-Cookie header')
-  @ApiLinks(SIGNED_IN_LINKS)
   @ApiErrors(
     ErrorCode.VALIDATION_ERROR,
     ErrorCode.INVALID_MFA_TOKEN,

@@ -80,7 +80,7 @@ export class MfaService implements OnModuleInit {
     const user = await this.userOf(caller.id);
     const factor = user.mfaEnabled === true ? null : await this.store.findFactor(user._id);
     if (factor?.pending !== true) throw new AppError(ErrorCode.MFA_SETUP_REQUIRED);
-    await this.checkCode(factor, code, this.signedIn(caller, client));
+    await this.checkCode(factor._id, factor, code, this.signedIn(caller, client));
     const { recoveryCodes, set } = this.newRecoverySet(caller.id);
     await this.store.activate(user._id, factor.secret, set);
     await this.users.setMfaEnabled(caller.id, true);
@@ -96,7 +96,7 @@ export class MfaService implements OnModuleInit {
   ): Promise<RecoveryCodes> {
     assertFreshLogin(caller, this.config.freshLoginMaxAgeSeconds);
     const factor = await this.activeFactorOf(caller.id);
-    await this.checkCode(factor, code, this.signedIn(caller, client));
+    await this.checkCode(factor._id, factor, code, this.signedIn(caller, client));
     const { recoveryCodes, set } = this.newRecoverySet(caller.id);
     await this.store.replaceRecoverySet(factor, set);
     await this.record(SecurityEventType.RECOVERY_CODES_REGENERATED, caller.id, caller, client);
@@ -107,7 +107,7 @@ export class MfaService implements OnModuleInit {
   async disable(caller: AuthUser, code: string, client: ClientInfo): Promise<void> {
     assertFreshLogin(caller, this.config.freshLoginMaxAgeSeconds);
     const factor = await this.activeFactorOf(caller.id);
-    await this.checkCode(factor, code, this.signedIn(caller, client));
+    await this.checkCode(factor._id, factor, code, this.signedIn(caller, client));
     await this.turnOff(factor._id);
     await this.record(SecurityEventType.MFA_DISABLED, caller.id, caller, client);
   }
@@ -167,19 +167,16 @@ export class MfaService implements OnModuleInit {
   ): Promise<void> {
     const factor = await this.store.findFactor(userId);
     // a factor disabled or reset meanwhile takes no code
-    await this.checkCode(
-      factor?.pending === false ? factor : null,
-      code,
-      { subject, client },
-      userId,
-    );
+    const active = factor?.pending === false ? factor : null;
+    await this.checkCode(userId, active, code, { subject, client });
   }
 
+  /** Accepts `code` for the factor under the throttle, or answers INVALID_MFA_CODE. */
   private async checkCode(
+    userId: Types.ObjectId,
     factor: MfaFactorRecord | null,
     code: string,
     { subject, client, caller }: Presenter,
-    userId = factor?._id,
   ): Promise<void> {
     const accepted = await this.throttle.check(subject, client.ip, async () =>
       factor !== null && (await this.accepts(factor, code)) ? true : null,
@@ -187,7 +184,7 @@ export class MfaService implements OnModuleInit {
     if (accepted !== null) return;
     await this.securityEvents.record({
       type: SecurityEventType.MFA_FAILED,
-      userId: userId ?? null,
+      userId,
       sessionId: caller?.sessionId ?? null,
       actorId: caller?.id ?? null,
       client,

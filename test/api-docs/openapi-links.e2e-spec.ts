@@ -1,5 +1,4 @@
 import { PASSWORD, signIn, uniqueUsername } from '../support/auth-helpers';
-import { enrolMfa, startMfaSignIn } from '../support/mfa-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import { bearer, expectError, meStatus } from '../rest/rest-helpers';
 
@@ -183,24 +182,6 @@ describe('OpenAPI links', () => {
       401,
       'INVALID_REFRESH_TOKEN',
     );
-  });
-
-  it("lead from a sign-in's second step to its sessions and tokens, and to revoking its token", async () => {
-    const username = uniqueUsername('link');
-    await send('AuthController_signUp', {}, { username, password: PASSWORD });
-    const { authenticator } = await enrolMfa(t.http, (await signIn(t.http, username)).accessToken);
-    const mfaToken = await startMfaSignIn(t.http, username);
-    const verified = await send(
-      'AuthController_verifyMfa',
-      {},
-      { mfaToken, code: await authenticator.code() },
-    );
-    expect(verified.status).toBe(200);
-    const token = accessToken(verified);
-    expect((await follow(verified, 'ListSessions', token)).status).toBe(200);
-    expect((await follow(verified, 'ListRefreshTokens', token)).status).toBe(200);
-    expect((await follow(verified, 'RevokeToken', token)).status).toBe(200);
-    expect(await meStatus(t.http, token)).toBe(401);
   });
 
   it('lead from the caller to its own listings and to deleting its account', async () => {
