@@ -155,3 +155,40 @@ describe('second factor under the account throttle', () => {
     expectSuccess(await verify(guessed, guesser.recoveryCodes[0]));
   });
 });
+
+/** `@AuthRateLimited()` on the second step: per (client IP, pending sign-in), and per client IP. */
+describe('second factor under the auth rate limits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // sign-up, sign-in and two first steps of one username stay within 4
+    t = await createTestApp({ AUTH_RATE_LIMIT: '4', AUTH_IP_RATE_LIMIT: '100' });
+  });
+  afterAll(() => t.close());
+
+  it('counts verifies of one mfaToken against AUTH_RATE_LIMIT, on both faces; another pending sign-in has its own budget', async () => {
+    const username = uniqueUsername('limited');
+    const { accessToken } = await newSession(t.http, username);
+    const { authenticator } = await enrolMfa(t.http, accessToken);
+    const first = await startMfaSignIn(t.http, username);
+    const second = await startMfaSignIn(t.http, username);
+    const wrong = authenticator.wrongCode();
+    for (let i = 0; i < 3; i++)
+      expectError(
+        await t.http.post('/auth/mfa/verify').send({ mfaToken: first, code: wrong }),
+        401,
+        'INVALID_MFA_CODE',
+      );
+    const graphql = await execute(t.http, VerifyMfaDocument, {
+      input: { mfaToken: first, code: wrong },
+    });
+    expect(onlyError(graphql).extensions.errorCode).toBe('INVALID_MFA_CODE');
+    const limited = await t.http.post('/auth/mfa/verify').send({ mfaToken: first, code: wrong });
+    expectError(limited, 429, 'TOO_MANY_REQUESTS');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expectSuccess(
+      await t.http
+        .post('/auth/mfa/verify')
+        .send({ mfaToken: second, code: await authenticator.code() }),
+    );
+  });
+});
