@@ -192,3 +192,37 @@ describe('second factor under the auth rate limits', () => {
     );
   });
 });
+
+describe('second factor after a lock', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({
+      ACCOUNT_LOCKOUT_THRESHOLD: String(THRESHOLD),
+      ACCOUNT_LOCKOUT_BASE_SECONDS: '1',
+    });
+  });
+  afterAll(() => t.close());
+
+  it('leaves the one guess a lock lets through to the code, not to the right password', async () => {
+    const username = uniqueUsername('afterlock');
+    const { accessToken } = await newSession(t.http, username);
+    const { authenticator } = await enrolMfa(t.http, accessToken);
+    const mfaToken = await startMfaSignIn(t.http, username);
+    let refused: Response | undefined;
+    for (let i = 0; i <= THRESHOLD && refused?.status !== 429; i++)
+      refused = await t.http
+        .post('/auth/mfa/verify')
+        .send({ mfaToken, code: authenticator.wrongCode() });
+    expectError(refused!, 429, 'TOO_MANY_REQUESTS');
+    // once the lock is over, the right password is let through and gives the guess back
+    await new Promise((resolve) =>
+      setTimeout(resolve, Number(refused!.headers['retry-after']) * 1000 + 100),
+    );
+    const again = await startMfaSignIn(t.http, username);
+    expectSuccess(
+      await t.http
+        .post('/auth/mfa/verify')
+        .send({ mfaToken: again, code: await authenticator.code() }),
+    );
+  });
+});
