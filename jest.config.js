@@ -1,5 +1,16 @@
+/**
+ * otplib's CommonJS build requires packages published as ES modules only (@scure/base, and the
+ * @noble/hashes it pins). Node loads them itself (require of ES modules, Node 20.19+); Jest's
+ * module runtime cannot, so these few are compiled to CommonJS for the tests.
+ */
+const ESM_ONLY_PACKAGES = '@scure/base|@noble/hashes';
+
 /** @type {import('jest').Config} */
 const transform = {
+  [`/node_modules/(${ESM_ONLY_PACKAGES})/.+\\.js$`]: [
+    'ts-jest',
+    { tsconfig: { allowJs: true, module: 'commonjs' }, isolatedModules: true },
+  ],
   '^.+\\.ts$': [
     'ts-jest',
     {
@@ -22,6 +33,7 @@ module.exports = {
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns: [`^(?!.*/node_modules/(${ESM_ONLY_PACKAGES})/).*/node_modules/`],
     },
     {
       displayName: 'e2e',
@@ -29,6 +41,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns: [`^(?!.*/node_modules/(${ESM_ONLY_PACKAGES})/).*/node_modules/`],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

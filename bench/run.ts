@@ -4,7 +4,7 @@
  * See bench/README.md.
  */
 import { spawnSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { BenchConfig, loadBenchConfig } from './config';
 import { LoadSpec, runLoad } from './load';
 import { MailSink } from './mail-sink';
 import { markdown, Report, Row, ScaleRow, StorageFigure } from './report';
+import { RECOVERY_CODE_COUNT } from '../src/mfa/recovery-codes';
 import { BENCH_PASSWORD, SeededUsers, Seeder } from './seed';
 import { BareNestServer, BenchServer, readMemoryMb, RssSampler, waitForIdle } from './server';
 import { median, serialBound } from './stats';
@@ -33,6 +34,7 @@ const NEEDS: Record<string, string[]> = {
   'user-by-id': ['baseline', 'db-read-bound'],
   'users-list': ['baseline', 'db-list-bound'],
   refresh: ['baseline', 'db-write-bound'],
+  'mfa-verify': ['baseline', 'db-write-bound'],
   'sign-in': ['bcrypt-bound'],
   'sign-in-limited': ['sign-in', 'bcrypt-bound'],
   'forgot-known': ['forgot-unknown'],
@@ -113,12 +115,15 @@ async function main(): Promise<void> {
   writeFileSync(join(config.workDir, 'jwt-es256-private-key.pem'), privateKey, { mode: 0o600 });
   // forgot-known sends real reset mails: to this sink, over SMTP
   mailSink = await MailSink.start();
+  // known to the seeder too, which stores second factors as the server would
+  const mfaEncryptionKey = randomBytes(32);
   log('starting the production server (node dist/main) on a fresh embedded FerretDB');
   const serverEnv = {
     SMTP_URL: mailSink.url,
     NODE_ENV: 'production',
     JWT_ALGORITHM: 'ES256',
     JWT_PRIVATE_KEY: privateKey,
+    MFA_ENCRYPTION_KEY: mfaEncryptionKey.toString('base64'),
     BCRYPT_COST: String(config.bcryptCost),
     AUTH_RATE_LIMIT: '0',
     AUTH_IP_RATE_LIMIT: '0',
@@ -496,6 +501,34 @@ async function main(): Promise<void> {
     const unknown = rows.get('forgot-unknown');
     if (unknown !== undefined)
       known.detail += `; p50 ${(known.p50 / unknown.p50).toFixed(2)}×, p99 ${(known.p99 / unknown.p99).toFixed(2)}× forgot-unknown's; ${mailSink.received - mailsBefore} mails received`;
+  }
+  if (wanted('mfa-verify')) {
+    // after the sign-in scenarios: the users it turns the second factor on for answer
+    // MFA_REQUIRED from now on. Every request completes a sign-in never completed before, with a
+    // recovery code never used (10 per user).
+    const bound = withDb('db-write-bound')!;
+    const poolSize = Math.min(
+      users.ids.length * RECOVERY_CODE_COUNT,
+      Math.max(2_000, Math.ceil(bound.value * (config.durationS + config.warmupS) * 1.5)),
+    );
+    const mfaUsers = users.ids.slice(0, Math.ceil(poolSize / RECOVERY_CODE_COUNT));
+    log(`mfa-verify: second factor on for ${mfaUsers.length} users, ${poolSize} pending sign-ins`);
+    const pending = await seeder.addMfaSignIns(mfaUsers, mfaEncryptionKey);
+    let used = 0;
+    await http(
+      'mfa-verify',
+      `POST /auth/mfa/verify, a pending sign-in and an unused recovery code per request (${pending.length} seeded over ${mfaUsers.length} users)`,
+      {
+        method: 'POST',
+        next: () => ({
+          path: '/auth/mfa/verify',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(pending[Math.min(used++, pending.length - 1)]),
+        }),
+        exhausted: () => used >= pending.length,
+      },
+      { bound, target: 0.5 },
+    );
   }
 
   const graphql = (query: string, variables?: () => Record<string, unknown>): LoadSpec => ({

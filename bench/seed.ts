@@ -1,6 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Db, MongoClient, ObjectId } from 'mongodb';
+import type { AppConfig } from '../src/config/app-config';
 import { expiringId } from '../src/database/expiring-id';
+import { MfaCrypto } from '../src/mfa/mfa-crypto';
+import { newRecoveryCodes, normalizeRecoveryCode } from '../src/mfa/recovery-codes';
+import { newTotpSecret } from '../src/mfa/totp';
+import { newOpaqueToken } from '../src/tokens/opaque-token';
 
 const BATCH = 1_000;
 const REFRESH_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -63,6 +68,12 @@ export function refreshTokenDocument(userId: ObjectId, now: Date, sessionId = ne
     userAgent: 'bench',
   };
   return { token, document };
+}
+
+/** A sign-in waiting for its second step, and a code that completes it. */
+export interface PendingSecondStep {
+  mfaToken: string;
+  code: string;
 }
 
 /** What the scenarios need to know about the seeded data. */
@@ -189,6 +200,57 @@ export class Seeder {
     }
     await flush();
     return inserted;
+  }
+
+  /**
+   * Turns the second factor on for `userIds`, as src/mfa/store/mfa.schema.ts stores it (the secret
+   * sealed and the recovery codes digested under `mfaEncryptionKey`, the server's key), and opens
+   * one pending sign-in (mfaToken) per recovery code: each pair completes once.
+   */
+  async addMfaSignIns(
+    userIds: readonly string[],
+    mfaEncryptionKey: Buffer,
+  ): Promise<PendingSecondStep[]> {
+    const crypto = new MfaCrypto({ mfaEncryptionKey } as AppConfig);
+    // the seeded sign-ins outlive any run; the server's own live 5 minutes
+    const challengeExpiry = new Date(Date.now() + 3600_000);
+    const pending: PendingSecondStep[] = [];
+    for (let start = 0; start < userIds.length; start += BATCH / 10) {
+      const factors = [];
+      const challenges = [];
+      const batch = userIds.slice(start, start + BATCH / 10);
+      for (const userId of batch) {
+        const codes = newRecoveryCodes();
+        factors.push({
+          _id: new ObjectId(userId),
+          secret: crypto.seal(userId, newTotpSecret()),
+          pending: false,
+          recoverySetId: new ObjectId().toHexString(),
+          recoveryCodeDigests: codes.map((code) =>
+            crypto.recoveryCodeDigest(userId, normalizeRecoveryCode(code)!),
+          ),
+        });
+        for (const code of codes) {
+          const { token, hash } = newOpaqueToken();
+          challenges.push({
+            _id: expiringId(challengeExpiry),
+            tokenHash: hash,
+            userId: new ObjectId(userId),
+            credentialVersion: 0,
+          });
+          pending.push({ mfaToken: token, code });
+        }
+      }
+      await this.db.collection('mfa_factors').insertMany(factors);
+      await this.db.collection('mfa_challenges').insertMany(challenges);
+      await this.db
+        .collection('users')
+        .updateMany(
+          { _id: { $in: batch.map((id) => new ObjectId(id)) } },
+          { $set: { mfaEnabled: true } },
+        );
+    }
+    return pending;
   }
 
   async countRefreshTokens(): Promise<number> {

@@ -13,6 +13,7 @@ import { HealthController } from './health/health.controller';
 import type { AppLogger } from './logging/app-logger';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MfaModule } from './mfa/mfa.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RecoveryModule } from './recovery/recovery.module';
 import { SecurityEventsModule } from './security-events/security-events.module';
@@ -36,6 +37,7 @@ export class AppModule {
         RateLimitModule,
         UsersModule,
         AuthModule,
+        MfaModule,
         SessionsModule,
         TokensModule,
         SecurityEventsModule,

@@ -7,6 +7,8 @@ export interface AccessTokenClaims {
   role: 'user' | 'admin';
   sid: string;
   fresh: boolean;
+  /** `["pwd"]`, or `["pwd", "mfa"]` when the session started with a second factor. */
+  amr: string[];
   iat: number;
   exp: number;
   iss: string;

@@ -3,6 +3,7 @@ import { AppError, ErrorCode } from '../common/app-error';
 import { AuthUser, ClientInfo, Role } from '../common/auth-user';
 import { assertAdmin, assertFreshLogin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MfaService } from '../mfa/mfa.service';
 import { SecurityEventType } from '../security-events/security-event.schema';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { User } from '../users/user.model';
@@ -19,6 +20,7 @@ export class AccountsService {
     private readonly users: UsersService,
     private readonly sessions: SessionStore,
     private readonly events: SecurityEventsService,
+    private readonly mfa: MfaService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -66,14 +68,15 @@ export class AccountsService {
 
   /**
    * An admin deletes any user; a user deletes its own account with a fresh login (an admin too).
-   * Removes the user, its refresh tokens and sessions, and frees the username; its security events
-   * stay. The last active admin cannot be deleted (LAST_ADMIN).
+   * Removes the user, its refresh tokens, sessions and second factor, and frees the username; its
+   * security events stay. The last active admin cannot be deleted (LAST_ADMIN).
    */
   async deleteUser(caller: AuthUser, id: string, client: ClientInfo): Promise<void> {
     if (caller.id === id) assertFreshLogin(caller, this.config.freshLoginMaxAgeSeconds);
     else assertAdmin(caller);
     await this.users.delete(id);
     await this.sessions.deleteAllForUser(id, client);
+    await this.mfa.forget(id);
     await this.events.record({
       type: SecurityEventType.USER_DELETED,
       userId: id,

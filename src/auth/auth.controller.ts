@@ -18,6 +18,7 @@ import { AuthCookies } from '../sessions/auth-cookies';
 import { RevokeTokenArgs } from './revoke-token.args';
 import { SignInInput } from './sign-in.input';
 import { SignUpInput } from './sign-up.input';
+import { VerifyMfaInput } from './verify-mfa.input';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -70,6 +71,7 @@ export class AuthController {
       'Sets the HttpOnly refresh-token cookie (REFRESH_COOKIE_NAME), which refresh-token, revoke-token and logout read. With curl, add `-c cookies.txt` to keep it.',
       'Also sets the device cookie (DEVICE_COOKIE_NAME): with it, this browser signs in while strangers hold the username throttled.',
       'For **Authorize**, copy `data.accessToken` from the answer: the whole quoted value, without the quotes (the copy button at the bottom right of the answer copies all of it).',
+      '**Two steps with a second factor.** When the user has TOTP on, the right password answers 401 `MFA_REQUIRED` with `error.mfaToken` (single use, 5 minutes), and no token and no cookie. Send that `mfaToken` with a code from the authenticator app (or a recovery code) to POST /auth/mfa/verify, which answers as this route does.',
     ].join('\n\n'),
   })
   @ApiEnvelope(200, AuthPayload, 'An access token; the refresh token is in the Set-Cookie header')
@@ -86,6 +88,7 @@ export class AuthController {
   @ApiErrors(
     ErrorCode.VALIDATION_ERROR,
     ErrorCode.INVALID_CREDENTIALS,
+    ErrorCode.MFA_REQUIRED,
     ErrorCode.ACCOUNT_DISABLED,
     ErrorCode.EMAIL_NOT_VERIFIED,
     ErrorCode.PAYLOAD_TOO_LARGE,
@@ -99,6 +102,39 @@ export class AuthController {
     return this.cookie.apply(
       res,
       await this.auth.signIn(input, client, this.cookie.readDevice(req)),
+    );
+  }
+
+  @Public()
+  @AuthRateLimited()
+  @Post('mfa/verify')
+  @CountOutcome()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Second step of sign-in: a TOTP or recovery code',
+    description: [
+      'After POST /auth/sign-in answered 401 `MFA_REQUIRED`: its `error.mfaToken` and a current 6-digit code from the authenticator app, or an unused recovery code. Answers exactly as a sign-in does (the refresh and device cookies, an access token with `fresh: true` and `amr: ["pwd", "mfa"]`).',
+      "A wrong code counts as a failed sign-in in the account throttle (the device's own, with a device cookie) and leaves the mfaToken usable until it expires; a code is accepted once.",
+    ].join('\n\n'),
+  })
+  @ApiEnvelope(200, AuthPayload, 'An access token; the refresh token is in the Set-Cookie header')
+  @ApiErrors(
+    ErrorCode.VALIDATION_ERROR,
+    ErrorCode.INVALID_MFA_TOKEN,
+    ErrorCode.INVALID_MFA_CODE,
+    ErrorCode.ACCOUNT_DISABLED,
+    ErrorCode.TOO_MANY_REQUESTS,
+    ErrorCode.PAYLOAD_TOO_LARGE,
+  )
+  async verifyMfa(
+    @Body() input: VerifyMfaInput,
+    @Client() client: ClientInfo,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<AuthPayload> {
+    return this.cookie.apply(
+      res,
+      await this.auth.verifyMfa(input, client, this.cookie.readDevice(req)),
     );
   }
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { MfaModule } from '../mfa/mfa.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { RecoveryModule } from '../recovery/recovery.module';
 import { SecurityEventsModule } from '../security-events/security-events.module';
@@ -14,7 +15,10 @@ import { DeviceCookies } from './device-cookies';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
 
-/** Sign-up, sign-in, refresh, logout and change-password, and the global guard that checks access tokens. */
+/**
+ * Sign-up, sign-in (with its second step), refresh, logout and change-password, and the global
+ * guard that checks access tokens.
+ */
 @Module({
   imports: [
     UsersModule,
@@ -23,6 +27,7 @@ import { JwtStrategy } from './jwt.strategy';
     RateLimitModule,
     SecurityEventsModule,
     RecoveryModule,
+    MfaModule,
     PassportModule,
   ],
   controllers: [AuthController],

@@ -15,6 +15,7 @@ import { AuthCookies } from '../sessions/auth-cookies';
 import { RevokeTokenArgs } from './revoke-token.args';
 import { SignInInput } from './sign-in.input';
 import { SignUpInput } from './sign-up.input';
+import { VerifyMfaInput } from './verify-mfa.input';
 
 /** The GraphQL face of the auth use cases; the refresh cookie travels on the context's `res`, as in REST. */
 @Resolver()
@@ -37,7 +38,7 @@ export class AuthResolver {
   @CountOutcome()
   @Mutation(() => AuthPayload, {
     description:
-      'Sign in with a password. Sets the HttpOnly refresh-token cookie and the device cookie (DEVICE_COOKIE_NAME), with which this browser can sign in while strangers hold the username throttled.',
+      'Sign in with a password. Sets the HttpOnly refresh-token cookie and the device cookie (DEVICE_COOKIE_NAME), with which this browser can sign in while strangers hold the username throttled. With a second factor on, the right password answers UNAUTHENTICATED with extensions.errorCode MFA_REQUIRED and extensions.mfaToken (single use, 5 minutes), no token and no cookie: complete it with verifyMfa.',
     complexity: PASSWORD_HASHING_COMPLEXITY,
   })
   async signIn(
@@ -49,6 +50,25 @@ export class AuthResolver {
     return this.cookie.apply(
       res,
       await this.auth.signIn(input, client, this.cookie.readDevice(req)),
+    );
+  }
+
+  @Public()
+  @AuthRateLimited()
+  @CountOutcome()
+  @Mutation(() => AuthPayload, {
+    description:
+      'The second step of a signIn that answered MFA_REQUIRED: its mfaToken and a current TOTP code or an unused recovery code. Answers as signIn does (cookies, fresh token, amr ["pwd", "mfa"]). A wrong code (UNAUTHENTICATED, INVALID_MFA_CODE) counts in the account throttle and leaves the mfaToken usable until it expires; INVALID_MFA_TOKEN: sign in again.',
+  })
+  async verifyMfa(
+    @Args('input') input: VerifyMfaInput,
+    @Client() client: ClientInfo,
+    @Context('req') req: Request,
+    @Context('res') res: Response,
+  ): Promise<AuthPayload> {
+    return this.cookie.apply(
+      res,
+      await this.auth.verifyMfa(input, client, this.cookie.readDevice(req)),
     );
   }
 

@@ -1,8 +1,9 @@
 import { JwtService } from '@nestjs/jwt';
 import { Types } from 'mongoose';
-import { AppError, ErrorCode } from '../common/app-error';
+import { AppError, ErrorCode, MfaRequiredError } from '../common/app-error';
 import { AuthUser, Role } from '../common/auth-user';
 import { AppConfig } from '../config/app-config';
+import { MfaService } from '../mfa/mfa.service';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { AccountThrottle } from '../rate-limit/account-throttle.service';
 import { EmailVerificationService } from '../recovery/email-verification.service';
@@ -45,6 +46,12 @@ const SID = new Types.ObjectId().toHexString();
 const claims = { userId: user._id.toHexString(), sessionId: SID, amr: ['pwd'] };
 const issued = { token: 'next', expiresAt: new Date(), maxAgeSeconds: 42 };
 
+const challenge = {
+  id: new Types.ObjectId(),
+  userId: user._id.toHexString(),
+  credentialVersion: 3,
+};
+
 const caller: AuthUser = {
   id: user._id.toHexString(),
   username: 'ada',
@@ -64,6 +71,9 @@ describe(AuthService.name, () => {
   >;
   let users: jest.Mocked<
     Pick<UsersService, 'findRecord' | 'checkPassword' | 'isPasswordOf' | 'setPassword' | 'create'>
+  >;
+  let mfa: jest.Mocked<
+    Pick<MfaService, 'startChallenge' | 'findChallenge' | 'verifyCode' | 'completeChallenge'>
   >;
   const securityEvents = {
     record: jest.fn().mockResolvedValue(undefined),
@@ -89,6 +99,12 @@ describe(AuthService.name, () => {
       isPasswordOf: jest.fn().mockResolvedValue(true),
       setPassword: jest.fn().mockResolvedValue(undefined),
       create: jest.fn(),
+    };
+    mfa = {
+      startChallenge: jest.fn().mockResolvedValue('mfa-token'),
+      findChallenge: jest.fn().mockResolvedValue(challenge),
+      verifyCode: jest.fn().mockResolvedValue(undefined),
+      completeChallenge: jest.fn().mockResolvedValue(true),
     };
     service = new AuthService(
       users as unknown as UsersService,
@@ -116,6 +132,7 @@ describe(AuthService.name, () => {
           },
         } as AppConfig,
       ),
+      mfa as unknown as MfaService,
       config,
     );
   });
@@ -216,6 +233,68 @@ describe(AuthService.name, () => {
           );
         }
       });
+    });
+  });
+
+  describe('two-step sign-in', () => {
+    const mfaUser = { ...user, mfaEnabled: true };
+    /** As findRecord reads it: no credential version. */
+    const publicMfaUser = {
+      _id: user._id,
+      username: user.username,
+      role: user.role,
+      mfaEnabled: true,
+      createdAt: user.createdAt,
+      updatedAt: user.updatedAt,
+    };
+
+    it('answers MFA_REQUIRED with an mfaToken for the right password, opening no session', async () => {
+      users.checkPassword.mockResolvedValue(mfaUser);
+      const error: unknown = await service
+        .signIn({ username: 'ada', password: 'pw' }, client)
+        .catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(MfaRequiredError);
+      expect((error as AppError).publicFields).toEqual({ mfaToken: 'mfa-token' });
+      expect(mfa.startChallenge).toHaveBeenCalledWith(user._id, 3);
+      expect(sessions.open).not.toHaveBeenCalled();
+    });
+
+    it('opens a pwd+mfa session under the credential version of the password check', async () => {
+      users.findRecord.mockResolvedValue(publicMfaUser);
+      const result = await service.verifyMfa({ mfaToken: 'mfa-token', code: '123456' }, client);
+      expect(mfa.verifyCode).toHaveBeenCalledWith(user._id, '123456', { username: 'ada' }, client);
+      expect(sessions.open).toHaveBeenCalledWith(
+        { id: user._id, credentialVersion: 3 },
+        ['pwd', 'mfa'],
+        client,
+      );
+      expect(result.cookie).toEqual({ action: 'set', token: 'next', maxAgeSeconds: 42 });
+      expect(result.device).toBeDefined();
+    });
+
+    it.each([
+      ['an unknown mfaToken', () => mfa.findChallenge.mockResolvedValue(null)],
+      ['a user whose factor was turned off', () => users.findRecord.mockResolvedValue(user)],
+      [
+        'a challenge another request completed',
+        () => mfa.completeChallenge.mockResolvedValue(false),
+      ],
+    ])('refuses %s with INVALID_MFA_TOKEN', async (_case, arrange) => {
+      users.findRecord.mockResolvedValue(publicMfaUser);
+      arrange();
+      expect(await codeOf(service.verifyMfa({ mfaToken: 'x', code: '123456' }, client))).toBe(
+        ErrorCode.INVALID_MFA_TOKEN,
+      );
+      expect(sessions.open).not.toHaveBeenCalled();
+    });
+
+    it('leaves the challenge open after a wrong code', async () => {
+      users.findRecord.mockResolvedValue(publicMfaUser);
+      mfa.verifyCode.mockRejectedValue(new AppError(ErrorCode.INVALID_MFA_CODE));
+      expect(await codeOf(service.verifyMfa({ mfaToken: 'x', code: '000000' }, client))).toBe(
+        ErrorCode.INVALID_MFA_CODE,
+      );
+      expect(mfa.completeChallenge).not.toHaveBeenCalled();
     });
   });
 

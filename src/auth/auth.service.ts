@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '../common/app-error';
+import { AppError, ErrorCode, MfaRequiredError } from '../common/app-error';
 import { AuthMethod, AuthUser, ClientInfo, Role } from '../common/auth-user';
 import { assertFreshLogin, assertOwnerOrAdmin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MfaService } from '../mfa/mfa.service';
 import { AccountThrottle } from '../rate-limit/account-throttle.service';
 import { EmailVerificationService } from '../recovery/email-verification.service';
 import { SecurityEventType } from '../security-events/security-event.schema';
@@ -20,6 +21,7 @@ import { DeviceCookies } from './device-cookies';
 import { LogoutScope } from './logout.input';
 import { SignInInput } from './sign-in.input';
 import { SignUpInput } from './sign-up.input';
+import { VerifyMfaInput } from './verify-mfa.input';
 
 export interface TokenSources {
   bodyToken?: string;
@@ -41,6 +43,7 @@ export class AuthService {
     private readonly throttle: AccountThrottle,
     private readonly devices: DeviceCookies,
     private readonly emailVerification: EmailVerificationService,
+    private readonly mfa: MfaService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -54,7 +57,7 @@ export class AuthService {
 
   /**
    * Checks the password under the account throttle (the device's own, with a valid device cookie
-   * for this username) and opens a session.
+   * for this username) and opens a session; with a second factor on, answers MFA_REQUIRED instead.
    */
   async signIn(
     input: SignInInput,
@@ -64,8 +67,12 @@ export class AuthService {
     const deviceId = this.devices.deviceOf(deviceCookie, input.username);
     // the failure is recorded under the user the name belongs to, when there is one
     let named: UserRecord | null = null;
-    const user = await this.throttle.check({ username: input.username, deviceId }, client.ip, () =>
-      this.users.checkPassword(input.username, input.password, (found) => (named = found)),
+    const user = await this.throttle.check(
+      { username: input.username, deviceId },
+      client.ip,
+      () => this.users.checkPassword(input.username, input.password, (found) => (named = found)),
+      // with a second factor, only the completed second step resets the throttle
+      { completes: (found) => found.mfaEnabled !== true },
     );
     if (user === null) {
       await this.securityEvents.record({
@@ -79,7 +86,41 @@ export class AuthService {
     if (user.disabled === true) throw new AppError(ErrorCode.ACCOUNT_DISABLED);
     // REQUIRE_EMAIL_VERIFICATION: EMAIL_NOT_VERIFIED, again only once the password was right
     this.emailVerification.assertMaySignIn(user);
+    if (user.mfaEnabled === true) {
+      // no session and no cookie yet: the mfaToken stands for this password check
+      throw new MfaRequiredError(
+        await this.mfa.startChallenge(user._id, user.credentialVersion ?? 0),
+      );
+    }
     return this.startSession(user, [AuthMethod.PASSWORD], client, deviceId);
+  }
+
+  /**
+   * The second step of a sign-in that answered MFA_REQUIRED: the mfaToken and a code of the second
+   * factor, checked under the same throttle as the password; then it answers as a sign-in does.
+   * A wrong code leaves the mfaToken usable until it expires or succeeds.
+   */
+  async verifyMfa(
+    input: VerifyMfaInput,
+    client: ClientInfo,
+    deviceCookie?: string,
+  ): Promise<WithCookie<AuthPayload>> {
+    const challenge = await this.mfa.findChallenge(input.mfaToken);
+    const user = challenge === null ? null : await this.users.findRecord(challenge.userId);
+    // a factor turned off meanwhile: the password alone signs in now
+    if (challenge === null || user === null || user.mfaEnabled !== true)
+      throw new AppError(ErrorCode.INVALID_MFA_TOKEN);
+    const deviceId = this.devices.deviceOf(deviceCookie, user.username);
+    await this.mfa.verifyCode(user._id, input.code, { username: user.username, deviceId }, client);
+    if (user.disabled === true) throw new AppError(ErrorCode.ACCOUNT_DISABLED);
+    if (!(await this.mfa.completeChallenge(challenge)))
+      throw new AppError(ErrorCode.INVALID_MFA_TOKEN);
+    return this.startSession(
+      { ...user, credentialVersion: challenge.credentialVersion },
+      [AuthMethod.PASSWORD, AuthMethod.MFA],
+      client,
+      deviceId,
+    );
   }
 
   /**
@@ -209,7 +250,7 @@ export class AuthService {
    * it presented one). A password change that landed meanwhile wins.
    */
   private async startSession(
-    user: UserRecord,
+    user: PublicUserRecord & Pick<UserRecord, 'credentialVersion'>,
     amr: readonly AuthMethod[],
     client: ClientInfo,
     deviceId: string | undefined,

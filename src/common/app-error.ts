@@ -195,6 +195,11 @@ export class AppError extends Error {
     readonly details: FieldError[] = [],
     /** Seconds, for TOO_MANY_REQUESTS. */
     readonly retryAfterSeconds?: number,
+    /**
+     * What the client needs besides the code (say, MFA_REQUIRED's `mfaToken`): REST answers them
+     * beside `error.code`, GraphQL in `extensions`. Never a submitted value.
+     */
+    readonly publicFields: Readonly<Record<string, string>> = {},
   ) {
     super(message ?? ERROR_CODE_MAPPING[code].defaultMessage);
   }
@@ -221,5 +226,12 @@ export class RateLimitedError extends AppError {
     retryAfterSeconds: number,
   ) {
     super(ErrorCode.TOO_MANY_REQUESTS, undefined, [], retryAfterSeconds);
+  }
+}
+
+/** MFA_REQUIRED: the password was right; the second step needs this `mfaToken` and a code. */
+export class MfaRequiredError extends AppError {
+  constructor(mfaToken: string) {
+    super(ErrorCode.MFA_REQUIRED, undefined, [], undefined, { mfaToken });
   }
 }

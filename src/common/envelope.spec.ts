@@ -1,6 +1,8 @@
 import { Logger, StreamableFile } from '@nestjs/common';
 import type { Request } from 'express';
-import { streamedSuccessEnvelope, successEnvelope } from './envelope';
+import { AppError, ErrorCode, MfaRequiredError } from './app-error';
+import { streamedSuccessEnvelope, successEnvelope, errorEnvelope } from './envelope';
+import { errorExtensions } from './graphql-error-body';
 
 const req = { path: '/users', requestId: 'req-1' } as Request;
 
@@ -129,5 +131,30 @@ describe(streamedSuccessEnvelope.name, () => {
     stream.destroy();
     await releasedSource;
     expect(pulled).toBeLessThan(3 * perPiece);
+  });
+});
+
+describe(errorEnvelope.name, () => {
+  it("answers an error's public fields beside its code, on both faces", () => {
+    const error = new MfaRequiredError('the-token');
+    expect(errorEnvelope(req, error).error).toEqual({
+      code: ErrorCode.MFA_REQUIRED,
+      message: error.message,
+      details: [],
+      mfaToken: 'the-token',
+    });
+    expect(errorExtensions(error)).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      errorCode: ErrorCode.MFA_REQUIRED,
+      mfaToken: 'the-token',
+    });
+  });
+
+  it('answers only code, message and details for an error without public fields', () => {
+    expect(Object.keys(errorEnvelope(req, new AppError(ErrorCode.NOT_FOUND)).error)).toEqual([
+      'code',
+      'message',
+      'details',
+    ]);
   });
 });

@@ -17,7 +17,13 @@ export interface SuccessEnvelope<T> extends EnvelopeBase {
 
 export interface ErrorEnvelope extends EnvelopeBase {
   success: false;
-  error: { code: string; message: string; details: AppError['details'] };
+  error: {
+    code: string;
+    message: string;
+    details: AppError['details'];
+    /** An error's public fields (MFA_REQUIRED's `mfaToken`). */
+    [field: string]: unknown;
+  };
 }
 
 function base(req: Request, statusCode: number): EnvelopeBase {
@@ -45,7 +51,12 @@ export function errorEnvelope(req: Request, error: AppError): ErrorEnvelope {
   return {
     success: false,
     ...base(req, error.httpStatus),
-    error: { code: error.code, message: error.message, details: error.details },
+    error: {
+      code: error.code,
+      message: error.message,
+      details: error.details,
+      ...error.publicFields,
+    },
   };
 }
 

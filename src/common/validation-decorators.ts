@@ -64,6 +64,22 @@ export const IsShortString = (
   );
 
 /**
+ * A non-empty string of any length: a one-time code or token, which is refused as wrong (401),
+ * not as malformed, whatever else it is. BODY_LIMIT bounds it.
+ */
+export const IsNonEmptyString = (options?: ValidationOptions): PropertyDecorator =>
+  ValidateBy(
+    {
+      name: 'isNonEmptyString',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && value.length > 0,
+        defaultMessage: () => '$property must be a non-empty string',
+      },
+    },
+    options,
+  );
+
+/**
  * A field that may be left out, but not sent as `null`: unlike IsOptional, only a missing value
  * skips the field's other checks, so `{ "role": null }` is refused instead of stored.
  */

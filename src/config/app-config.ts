@@ -65,6 +65,8 @@ export interface AppConfig {
     readonly passwordResetTtlSeconds: number;
     readonly requireEmailVerification: boolean;
   };
+  /** MFA_ENCRYPTION_KEY: the 32-byte AES-256-GCM key of stored TOTP secrets. */
+  readonly mfaEncryptionKey: Buffer;
   readonly metrics: { readonly enabled: boolean; readonly token: string | undefined };
   /** LOG_FORMAT: `pretty` by default in development, `json` everywhere else. */
   readonly logFormat: LogFormat;

@@ -7,9 +7,9 @@ import {
   KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from './config-error';
+import { readOrCreate } from './generated-secret';
 
 export const JWT_ALGORITHMS = ['ES256', 'HS256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
@@ -213,23 +213,5 @@ function generatedPrivateKey(isProduction: boolean, dataDir: string): KeyObject 
     throw new ConfigError(
       `${join(dataDir, GENERATED_PRIVATE_KEY_FILE)} is not a P-256 private key; delete it to generate a new one`,
     );
-  }
-}
-
-/**
- * The file's content, or `make()` written to it first: mode 0600, created exclusively, so two
- * processes starting at once cannot end up with different keys (the loser reads the winner's).
- */
-function readOrCreate(dataDir: string, name: string, make: () => string): string {
-  const file = join(dataDir, name);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  try {
-    const value = make();
-    writeFileSync(file, value, { mode: 0o600, flag: 'wx' });
-    return value;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return readFileSync(file, 'utf8').trim();
   }
 }

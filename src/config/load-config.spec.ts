@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +7,7 @@ import { ENV_EXAMPLE_SECRET } from './jwt-keys';
 import { ConfigError, Env, loadConfig } from './load-config';
 
 const SECRET = 'a-secret-that-is-at-least-32-characters-long';
+const MFA_KEY = randomBytes(32).toString('base64');
 
 function load(env: Env) {
   const cwd = mkdtempSync(join(tmpdir(), 'config-spec-'));
@@ -67,7 +68,11 @@ describe(loadConfig.name, () => {
   });
 
   it('logs JSON everywhere but development, and takes LOG_FORMAT when set', () => {
-    const production = { NODE_ENV: 'production', JWT_PRIVATE_KEY: ecKeyPem().privatePem };
+    const production = {
+      NODE_ENV: 'production',
+      JWT_PRIVATE_KEY: ecKeyPem().privatePem,
+      MFA_ENCRYPTION_KEY: MFA_KEY,
+    };
     expect(load(production).logFormat).toBe('json');
     expect(load({ NODE_ENV: 'test' }).logFormat).toBe('json');
     expect(load({ NODE_ENV: 'development', LOG_FORMAT: 'json' }).logFormat).toBe('json');
@@ -113,12 +118,16 @@ describe(loadConfig.name, () => {
 
   it('defaults Secure cookies in production', () => {
     expect(
-      load({ NODE_ENV: 'production', JWT_PRIVATE_KEY: ecKeyPem().privatePem }).cookie.secure,
+      load({
+        NODE_ENV: 'production',
+        JWT_PRIVATE_KEY: ecKeyPem().privatePem,
+        MFA_ENCRYPTION_KEY: MFA_KEY,
+      }).cookie.secure,
     ).toBe(true);
   });
 
   describe('signing keys', () => {
-    const production = { NODE_ENV: 'production' };
+    const production = { NODE_ENV: 'production', MFA_ENCRYPTION_KEY: MFA_KEY };
     const oneLine = (message: string) => {
       expect(message).not.toContain('\n');
       expect(message).not.toContain('BEGIN');
@@ -260,12 +269,69 @@ describe(loadConfig.name, () => {
     const cwd = mkdtempSync(join(tmpdir(), 'config-spec-'));
     writeFileSync(join(cwd, '.env'), 'BCRYPT_COST=5\nPORT=4000\n');
     const config = loadConfig(
-      { JWT_PRIVATE_KEY: ecKeyPem().privatePem, JWT_ACCESS_SECRET: SECRET, PORT: '5000' },
+      {
+        JWT_PRIVATE_KEY: ecKeyPem().privatePem,
+        JWT_ACCESS_SECRET: SECRET,
+        MFA_ENCRYPTION_KEY: MFA_KEY,
+        PORT: '5000',
+      },
       cwd,
     );
     expect(config.bcryptCost).toBe(5);
     expect(config.port).toBe(5000);
     expect(existsSync(join(cwd, '.data'))).toBe(false);
+  });
+
+  describe('MFA_ENCRYPTION_KEY', () => {
+    it('generates a 32-byte key once outside production, mode 0600 in DATA_DIR', () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'config-spec-'));
+      const first = loadConfig({ DATA_DIR: 'data' }, cwd).mfaEncryptionKey;
+      const second = loadConfig({ DATA_DIR: 'data' }, cwd).mfaEncryptionKey;
+      expect(first).toHaveLength(32);
+      expect(second).toEqual(first);
+      const file = join(cwd, 'data', 'mfa-encryption-key');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(Buffer.from(readFileSync(file, 'utf8'), 'base64')).toEqual(first);
+    });
+
+    it('takes 32 bytes in hex, base64 or base64url', () => {
+      const key = randomBytes(32);
+      for (const encoded of [
+        key.toString('hex'),
+        key.toString('base64'),
+        key.toString('base64url'),
+        ` ${key.toString('hex').toUpperCase()}\n`,
+      ])
+        expect(load({ MFA_ENCRYPTION_KEY: encoded }).mfaEncryptionKey).toEqual(key);
+    });
+
+    it.each([
+      ['16 bytes', randomBytes(16).toString('base64')],
+      ['33 bytes', randomBytes(33).toString('hex')],
+      ['a passphrase', 'correct horse battery staple, but not a key'],
+    ])('refuses %s in one line naming it, without repeating the value', (_what, value) => {
+      const message = errorOf({ MFA_ENCRYPTION_KEY: value });
+      expect(message).toBe(
+        'MFA_ENCRYPTION_KEY must be 32 bytes, base64 or hex (openssl rand -base64 32)',
+      );
+    });
+
+    it('is required in production', () => {
+      const production = { NODE_ENV: 'production', JWT_PRIVATE_KEY: ecKeyPem().privatePem };
+      expect(errorOf(production)).toMatch(/^MFA_ENCRYPTION_KEY is required in production/);
+      expect(load({ ...production, MFA_ENCRYPTION_KEY: MFA_KEY }).mfaEncryptionKey).toEqual(
+        Buffer.from(MFA_KEY, 'base64'),
+      );
+    });
+
+    it('names a damaged generated key file', () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'config-spec-'));
+      loadConfig({ DATA_DIR: 'data' }, cwd);
+      writeFileSync(join(cwd, 'data', 'mfa-encryption-key'), 'damaged');
+      expect(() => loadConfig({ DATA_DIR: 'data' }, cwd)).toThrow(
+        `${join(cwd, 'data', 'mfa-encryption-key')} must be 32 bytes`,
+      );
+    });
   });
 
   it('needs both admin variables to seed an admin', () => {

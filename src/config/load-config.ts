@@ -6,6 +6,7 @@ import { AppConfig, LogFormat, SameSite, TrustProxy } from './app-config';
 import { ConfigError } from './config-error';
 import { parseByteSize, parseDurationSeconds } from './duration';
 import { JWT_ALGORITHMS, JwtAlgorithm, loadJwtKeys } from './jwt-keys';
+import { loadMfaEncryptionKey } from './mfa-encryption-key';
 import {
   isValidPassword,
   isValidUsername,
@@ -113,6 +114,11 @@ export function loadConfig(processEnv: Env = process.env, cwd = process.cwd()): 
       passwordResetTtlSeconds: read.duration('PASSWORD_RESET_TTL', '30m'),
       requireEmailVerification: read.boolean('REQUIRE_EMAIL_VERIFICATION', false),
     },
+    mfaEncryptionKey: loadMfaEncryptionKey({
+      isProduction,
+      dataDir,
+      value: read.optional('MFA_ENCRYPTION_KEY'),
+    }),
     metrics: {
       enabled: read.boolean('METRICS_ENABLED', false),
       token: read.optional('METRICS_TOKEN'),

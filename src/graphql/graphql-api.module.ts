@@ -5,6 +5,7 @@ import { AccountsModule } from '../accounts/accounts.module';
 import { AuthModule } from '../auth/auth.module';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RecoveryModule } from '../recovery/recovery.module';
+import { MfaModule } from '../mfa/mfa.module';
 import { SecurityEventsModule } from '../security-events/security-events.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -19,6 +20,7 @@ export const GRAPHQL_FEATURE_MODULES = [
   SecurityEventsModule,
   AccountsModule,
   RecoveryModule,
+  MfaModule,
 ];
 
 @Module({

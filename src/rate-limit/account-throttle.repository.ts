@@ -72,6 +72,11 @@ export class AccountThrottleRepository {
     return findOneById(this.failures, failureId(epoch, failure), { claimedAt: 1, failedAt: 1 });
   }
 
+  /** Frees failure number `failure` (its attempt succeeded without completing a sign-in). */
+  async unclaim(epoch: string, failure: number): Promise<void> {
+    await deleteWhere(this.failures, { _id: failureId(epoch, failure) });
+  }
+
   async markFailed(epoch: string, failure: number, failedAt: Date): Promise<void> {
     await updateById(this.failures, failureId(epoch, failure), { $set: { failedAt } });
   }

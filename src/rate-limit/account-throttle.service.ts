@@ -14,6 +14,15 @@ const MEMORY_MS = 24 * 3600_000;
 /** A claimed attempt not marked failed by then died with its instance, and counts as failed. */
 const ABANDONED_ATTEMPT_MS = 60_000;
 
+export interface CheckOptions<T> {
+  /**
+   * Whether a success completes the sign-in, and so resets the failures (every success, unless
+   * said otherwise). The right password of an account with a second factor does not: only the
+   * completed second step does. Such a success counts neither way.
+   */
+  completes?: (result: T) => boolean;
+}
+
 /** Whose attempt it is: a username, or the known device (device cookie) of that username. */
 export interface ThrottleSubject {
   username: string;
@@ -70,11 +79,13 @@ export class AccountThrottle implements OnModuleInit {
     subject: ThrottleSubject,
     ip: string,
     check: () => Promise<T | null>,
+    { completes = () => true }: CheckOptions<T> = {},
   ): Promise<T | null> {
     if (this.threshold === 0) return check();
     const attempt = await this.begin(subject, ip);
     const result = await check();
     if (result === null) await this.failed(attempt);
+    else if (!completes(result)) await this.giveBack(attempt);
     else if (attempt.record !== null) await this.store.reset(attempt.key);
     return result;
   }
@@ -134,6 +145,15 @@ export class AccountThrottle implements OnModuleInit {
       this.lockedUntil(failure, failedAt),
       this.expiry(now),
     );
+  }
+
+  /**
+   * A success that does not complete the sign-in: the failure number it claimed before its check
+   * (the one guess after a lock) is freed for the step that completes it.
+   */
+  private async giveBack(attempt: Attempt): Promise<void> {
+    if (attempt.claimed !== undefined && attempt.record !== null)
+      await this.store.unclaim(attempt.record.epoch, attempt.claimed);
   }
 
   /** Failure number `failure` locks the account from `failedAt` for base·2^(failure−threshold). */

@@ -7,6 +7,7 @@ import { normalizeUsername } from '../common/credential-rules';
 import { clientInfoOf, extractRequest } from '../common/request-context';
 import type { AppConfig } from '../config/app-config';
 import type { RateLimitScope } from '../logging/security-log';
+import { hashOpaqueToken } from '../tokens/opaque-token';
 import { clientNetworkOf } from './client-network';
 
 const AUTH_RATE_LIMITED = 'authRateLimited';
@@ -52,7 +53,7 @@ export function throttlersOf(config: AppConfig): Throttler[] {
       limit: config.authRateLimit,
       ttl: WINDOW_MS,
       skipIf: (context) => !isAuthAttempt(context),
-      getTracker: (req, context) => `${clientIpOf(req)}:${normalizeUsername(usernameOf(context))}`,
+      getTracker: (req, context) => `${clientIpOf(req)}:${attemptOf(context)}`,
     },
     {
       name: 'auth-ip',
@@ -71,15 +72,22 @@ function clientIpOf(req: Record<string, unknown>): string {
 }
 
 /**
- * The account an auth attempt is for: the `username` of the REST body or the GraphQL `input`, or
- * its `email` when it has none (forgot-password by address), trimmed as addresses are stored.
+ * What an auth attempt is for: the username of a sign-in or sign-up (the REST body's, or the
+ * GraphQL `input`'s), or its `email` when it has none (forgot-password by address, trimmed as
+ * addresses are stored), or for a sign-in's second step the pending sign-in its mfaToken stands
+ * for (a digest: the token is a secret, and no username has a colon).
  */
-function usernameOf(context: ExecutionContext): string {
+function attemptOf(context: ExecutionContext): string {
   const source: unknown =
     context.getType<GqlContextType>() === 'graphql'
       ? GqlExecutionContext.create(context).getArgs<{ input?: unknown }>().input
       : extractRequest(context).body;
-  const { username, email } = (source ?? {}) as { username?: unknown; email?: unknown };
-  if (typeof username === 'string') return username.slice(0, 64);
-  return typeof email === 'string' ? email.slice(0, 256).trim() : '';
+  const { username, email, mfaToken } = (source ?? {}) as {
+    username?: unknown;
+    email?: unknown;
+    mfaToken?: unknown;
+  };
+  if (typeof username === 'string') return normalizeUsername(username.slice(0, 64));
+  if (typeof mfaToken === 'string') return `mfa:${hashOpaqueToken(mfaToken)}`;
+  return typeof email === 'string' ? email.slice(0, 256).trim().toLowerCase() : '';
 }

@@ -5,7 +5,14 @@ import { AppError, ErrorCode } from '../common/app-error';
 import { Role } from '../common/auth-user';
 import { normalizeUsername } from '../common/credential-rules';
 import { objectIdOf } from '../common/object-id';
-import { countWhere, cursorOf, findOneById, findPage, isDuplicateKey } from '../database/driver';
+import {
+  countWhere,
+  cursorOf,
+  findOneById,
+  findPage,
+  isDuplicateKey,
+  updateById,
+} from '../database/driver';
 import { AdminsLock } from './admins-lock';
 import {
   isActiveAdmin,
@@ -274,10 +281,7 @@ export class UsersRepository implements OnModuleInit {
   async setMfaEnabled(id: string, enabled: boolean): Promise<boolean> {
     const userId = objectIdOf(id);
     if (userId === undefined) return false;
-    const { matchedCount } = await this.users
-      .updateOne({ _id: userId }, { $set: { mfaEnabled: enabled } })
-      .exec();
-    return matchedCount === 1;
+    return updateById(this.users, userId, { $set: { mfaEnabled: enabled, updatedAt: new Date() } });
   }
 
   findById(id: string): Promise<PublicUserRecord | null> {

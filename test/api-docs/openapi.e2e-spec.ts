@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newSession, PASSWORD, signIn } from '../support/auth-helpers';
+import { enrolMfa } from '../support/mfa-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 import { bearer, expectError, expectSuccess } from '../rest/rest-helpers';
 
@@ -11,6 +12,7 @@ const PUBLIC_OPERATIONS = [
   'GET /health/live',
   'POST /auth/sign-up',
   'POST /auth/sign-in',
+  'POST /auth/mfa/verify',
   'POST /auth/refresh-token',
   'POST /auth/email/verify',
   'POST /auth/password/forgot',
@@ -229,6 +231,22 @@ describe('OpenAPI document', () => {
       ]);
     });
 
+    it('sign-in answers 401 MFA_REQUIRED carrying an mfaToken, shaped as the example says', async () => {
+      const examples = operation('post', '/auth/sign-in').responses['401'].content![
+        'application/json'
+      ]!.examples!;
+      expect(Object.keys(examples)).toEqual(['INVALID_CREDENTIALS', 'MFA_REQUIRED']);
+      const user = await newSession(t.http);
+      await enrolMfa(t.http, user.accessToken);
+      const res = await t.http
+        .post('/auth/sign-in')
+        .send({ username: user.username, password: PASSWORD });
+      const documented = examples.MFA_REQUIRED.value as unknown as { error: object };
+      expect(Object.keys(expectError(res, 401, 'MFA_REQUIRED'))).toEqual(
+        Object.keys(documented.error),
+      );
+    });
+
     it('marks the admin-only routes, which the fuzzer runs as an admin', () => {
       const adminOnly = Object.entries(served.paths).flatMap(([path, operations]) =>
         Object.entries(operations)
@@ -237,7 +255,9 @@ describe('OpenAPI document', () => {
           )
           .map(([method]) => `${method.toUpperCase()} ${path}`),
       );
-      expect(adminOnly).toEqual(['PATCH /users/{id}', 'POST /users/{id}/password-reset']);
+      expect(adminOnly.sort()).toEqual(
+        ['DELETE /users/{id}/mfa', 'PATCH /users/{id}', 'POST /users/{id}/password-reset'].sort(),
+      );
     });
   });
 });

@@ -1,5 +1,6 @@
 import type { Cookie, Page } from 'puppeteer-core';
 import { PASSWORD, uniqueUsername } from '../support/auth-helpers';
+import { Authenticator } from '../support/mfa-helpers';
 import {
   BrowserSession,
   haveBrowser,
@@ -390,6 +391,60 @@ async function textOf(page: Page, selector: string): Promise<string> {
       expect((await execute('AuthController_logout')).status).toBe(200);
       expect(await refreshCookie()).toBeUndefined();
       expect((await execute('AuthController_me')).status).toBe(401);
+    },
+    10 * UI_TIMEOUT_MS,
+  );
+
+  it(
+    'walks turning TOTP on and the two-step sign-in: MFA_REQUIRED with its mfaToken, then verify',
+    async () => {
+      const username = uniqueUsername('swagmfa');
+      await tryItOut('AuthController_signUp');
+      await setBody('AuthController_signUp', JSON.stringify({ username, password: PASSWORD }));
+      expect((await execute('AuthController_signUp')).status).toBe(201);
+      await tryItOut('AuthController_signIn');
+      await setBody('AuthController_signIn', JSON.stringify({ username, password: PASSWORD }));
+      const signIn = await execute('AuthController_signIn');
+      await authorize(accessTokenOf(signIn.body));
+
+      await tryItOut('MfaController_setupTotp');
+      const setup = await execute('MfaController_setupTotp');
+      expect(setup.status).toBe(200);
+      const authenticator = new Authenticator(
+        (setup.body as { data: { secret: string } }).data.secret,
+      );
+      await tryItOut('MfaController_confirmTotp');
+      await setBody(
+        'MfaController_confirmTotp',
+        JSON.stringify({ code: await authenticator.code() }),
+      );
+      const confirmed = await execute('MfaController_confirmTotp');
+      expect(confirmed.status).toBe(200);
+      expect(
+        (confirmed.body as { data: { recoveryCodes: string[] } }).data.recoveryCodes,
+      ).toHaveLength(10);
+
+      const cookieBefore = await refreshCookie();
+      const firstStep = await execute('AuthController_signIn');
+      expect(firstStep.status).toBe(401);
+      const { mfaToken } = (firstStep.body as { error: { code: string; mfaToken: string } }).error;
+      expect(firstStep.body).toMatchObject({ error: { code: 'MFA_REQUIRED' } });
+      expect((await refreshCookie())?.value).toBe(cookieBefore?.value);
+
+      await tryItOut('AuthController_verifyMfa');
+      await setBody(
+        'AuthController_verifyMfa',
+        JSON.stringify({ mfaToken, code: await authenticator.code() }),
+      );
+      const verified = await execute('AuthController_verifyMfa');
+      expect(verified.status).toBe(200);
+      expect(claimsOf(accessTokenOf(verified.body))).toMatchObject({
+        amr: ['pwd', 'mfa'],
+        fresh: true,
+      });
+      const cookieAfter = await refreshCookie();
+      expect(cookieAfter).toMatchObject({ httpOnly: true });
+      expect(cookieAfter!.value).not.toBe(cookieBefore?.value);
     },
     10 * UI_TIMEOUT_MS,
   );

@@ -48,14 +48,22 @@ export type LogoutScope = 'ALL' | 'CURRENT' | 'OTHERS';
 export type Mutation = {
   /** Needs an access token from a password sign-in no older than FRESH_LOGIN_MAX_AGE. Ends every other session. */
   changePassword: Scalars['Boolean']['output'];
+  /** Needs a sign-in no older than FRESH_LOGIN_MAX_AGE. Turns TOTP on with a current code of the pending secret (CONFLICT, MFA_SETUP_REQUIRED without one) and answers 10 recovery codes, shown this once. A wrong code counts as a failed sign-in in the account throttle (UNAUTHENTICATED, INVALID_MFA_CODE); a code is accepted once. */
+  confirmTotp: RecoveryCodes;
   /** Deletes a user: an admin, or the owner with a fresh password sign-in (FRESH_LOGIN_MAX_AGE). Removes its refresh tokens and sessions and frees the username; its security events stay. The last active admin cannot be deleted (CONFLICT, LAST_ADMIN). */
   deleteUser: Scalars['Boolean']['output'];
+  /** Needs a sign-in no older than FRESH_LOGIN_MAX_AGE. With a current TOTP code or an unused recovery code, turns the second factor off (CONFLICT, MFA_NOT_ENABLED while it is off). A wrong code counts as a failed sign-in in the account throttle (UNAUTHENTICATED, INVALID_MFA_CODE); a code is accepted once. */
+  disableMfa: Scalars['Boolean']['output'];
   /** Asks for a password reset mail by `username` or `email` (exactly one). Always true, whether or not the account exists: the mail goes only to a verified address of an enabled account, at most 3 an hour. */
   forgotPassword: Scalars['Boolean']['output'];
   /** Ends the current session (CURRENT, the default), every other session (OTHERS, keeps the cookie) or all of them (ALL). CURRENT and ALL clear the cookie. */
   logout: Scalars['Boolean']['output'];
   /** Rotates the refresh-token cookie (new Set-Cookie) and answers like signIn. A tab that lost a concurrent refresh within the grace window gets an access token without a new cookie. */
   refreshToken: AuthPayload;
+  /** Needs a sign-in no older than FRESH_LOGIN_MAX_AGE. With a current TOTP code or an unused recovery code, replaces the recovery codes (CONFLICT, MFA_NOT_ENABLED while TOTP is off). A wrong code counts as a failed sign-in in the account throttle (UNAUTHENTICATED, INVALID_MFA_CODE); a code is accepted once. */
+  regenerateRecoveryCodes: RecoveryCodes;
+  /** Admin only: turns a user's second factor off (a lost device) and ends all of that user's sessions (CONFLICT, MFA_NOT_ENABLED while it is off). */
+  resetMfa: Scalars['Boolean']['output'];
   /** Sets a new password with the mailed reset token, using it up: ends every session of the user and clears its account throttle. BAD_USER_INPUT (INVALID_TOKEN) when it is unknown, expired or used. */
   resetPassword: Scalars['Boolean']['output'];
   /** Ends one of the user's active sessions like logout. For the owner or an admin; NOT_FOUND when it is not one of them. */
@@ -66,7 +74,9 @@ export type Mutation = {
   sendEmailVerification: Scalars['Boolean']['output'];
   /** Admin only: mails the user a password reset link to its verified address (BAD_USER_INPUT, EMAIL_REQUIRED without one). The admin never sees the token. */
   sendPasswordReset: Scalars['Boolean']['output'];
-  /** Sign in with a password. Sets the HttpOnly refresh-token cookie and the device cookie (DEVICE_COOKIE_NAME), with which this browser can sign in while strangers hold the username throttled. */
+  /** Needs a sign-in no older than FRESH_LOGIN_MAX_AGE. A new TOTP secret and its otpauth:// URI, pending until confirmTotp; a new setup replaces a pending one (CONFLICT, MFA_ALREADY_ENABLED while TOTP is on). */
+  setupTotp: TotpSetup;
+  /** Sign in with a password. Sets the HttpOnly refresh-token cookie and the device cookie (DEVICE_COOKIE_NAME), with which this browser can sign in while strangers hold the username throttled. With a second factor on, the right password answers UNAUTHENTICATED with extensions.errorCode MFA_REQUIRED and extensions.mfaToken (single use, 5 minutes), no token and no cookie: complete it with verifyMfa. */
   signIn: AuthPayload;
   /** Create a user. */
   signUp: User;
@@ -76,14 +86,24 @@ export type Mutation = {
   updateUser: User;
   /** Verifies the email address with the mailed token, using it up. BAD_USER_INPUT (INVALID_TOKEN) when it is unknown, expired, used, or the address changed since. */
   verifyEmail: Scalars['Boolean']['output'];
+  /** The second step of a signIn that answered MFA_REQUIRED: its mfaToken and a current TOTP code or an unused recovery code. Answers as signIn does (cookies, fresh token, amr ["pwd", "mfa"]). A wrong code (UNAUTHENTICATED, INVALID_MFA_CODE) counts in the account throttle and leaves the mfaToken usable until it expires; INVALID_MFA_TOKEN: sign in again. */
+  verifyMfa: AuthPayload;
 };
 
 export type MutationChangePasswordArgs = {
   input: ChangePasswordInput;
 };
 
+export type MutationConfirmTotpArgs = {
+  code: Scalars['String']['input'];
+};
+
 export type MutationDeleteUserArgs = {
   id: Scalars['ID']['input'];
+};
+
+export type MutationDisableMfaArgs = {
+  code: Scalars['String']['input'];
 };
 
 export type MutationForgotPasswordArgs = {
@@ -92,6 +112,14 @@ export type MutationForgotPasswordArgs = {
 
 export type MutationLogoutArgs = {
   scope?: InputMaybe<LogoutScope>;
+};
+
+export type MutationRegenerateRecoveryCodesArgs = {
+  code: Scalars['String']['input'];
+};
+
+export type MutationResetMfaArgs = {
+  userId: Scalars['ID']['input'];
 };
 
 export type MutationResetPasswordArgs = {
@@ -130,6 +158,10 @@ export type MutationUpdateUserArgs = {
 
 export type MutationVerifyEmailArgs = {
   token: Scalars['String']['input'];
+};
+
+export type MutationVerifyMfaArgs = {
+  input: VerifyMfaInput;
 };
 
 export type Query = {
@@ -172,6 +204,11 @@ export type QueryUserArgs = {
 export type QueryUsersArgs = {
   after?: InputMaybe<Scalars['ID']['input']>;
   limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type RecoveryCodes = {
+  /** 10 codes of 60 random bits; any replaces a TOTP code once (sign-in, regenerate, disable). */
+  recoveryCodes: Array<Scalars['String']['output']>;
 };
 
 export type RefreshToken = {
@@ -251,6 +288,16 @@ export type SignUpInput = {
   username: Scalars['String']['input'];
 };
 
+export type TotpSetup = {
+  /**
+   * The same secret as an `otpauth://totp/` URI (issuer JWT_ISSUER, the username, SHA1, 6
+   * digits, 30 s), for a QR code.
+   */
+  otpauthUrl: Scalars['String']['output'];
+  /** The TOTP secret, base32 (160 bits), for typing into an authenticator app. */
+  secret: Scalars['String']['output'];
+};
+
 export type UpdateMeInput = {
   /**
    * The new address, or null to remove it. Stored trimmed and lower-cased, unverified: a
@@ -306,6 +353,16 @@ export type UserSecurityEventsArgs = {
 export type UserSessionsArgs = {
   after?: InputMaybe<Scalars['ID']['input']>;
   limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type VerifyMfaInput = {
+  /**
+   * A current 6-digit TOTP code from the authenticator app, or an unused recovery code. Spaces
+   * and hyphens are ignored.
+   */
+  code: Scalars['String']['input'];
+  /** The `mfaToken` of the MFA_REQUIRED answer: single use, valid 5 minutes. */
+  mfaToken: Scalars['String']['input'];
 };
 
 export type UpdateUserMutationVariables = Exact<{
@@ -510,6 +567,56 @@ export type SecurityEventFieldsFragment = {
   sessionId?: string | null;
   actorId?: string | null;
 };
+
+export type SetupTotpMutationVariables = Exact<{ [key: string]: never }>;
+
+export type SetupTotpMutation = { setupTotp: { secret: string; otpauthUrl: string } };
+
+export type ConfirmTotpMutationVariables = Exact<{
+  code: Scalars['String']['input'];
+}>;
+
+export type ConfirmTotpMutation = { confirmTotp: { recoveryCodes: Array<string> } };
+
+export type VerifyMfaMutationVariables = Exact<{
+  input: VerifyMfaInput;
+}>;
+
+export type VerifyMfaMutation = {
+  verifyMfa: {
+    accessToken: string;
+    tokenType: string;
+    expiresIn: number;
+    user: {
+      id: string;
+      username: string;
+      role: string;
+      disabled: boolean;
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+};
+
+export type RegenerateRecoveryCodesMutationVariables = Exact<{
+  code: Scalars['String']['input'];
+}>;
+
+export type RegenerateRecoveryCodesMutation = {
+  regenerateRecoveryCodes: { recoveryCodes: Array<string> };
+};
+
+export type DisableMfaMutationVariables = Exact<{
+  code: Scalars['String']['input'];
+}>;
+
+export type DisableMfaMutation = { disableMfa: boolean };
+
+export type ResetMfaMutationVariables = Exact<{
+  userId: Scalars['ID']['input'];
+}>;
+
+export type ResetMfaMutation = { resetMfa: boolean };
 
 export type PrivateUserFieldsFragment = {
   id: string;
@@ -1521,6 +1628,266 @@ export const SignInWithTokensDocument = {
     },
   ],
 } as unknown as DocumentNode<SignInWithTokensMutation, SignInWithTokensMutationVariables>;
+export const SetupTotpDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'SetupTotp' },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'setupTotp' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'secret' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'otpauthUrl' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<SetupTotpMutation, SetupTotpMutationVariables>;
+export const ConfirmTotpDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'ConfirmTotp' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'code' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'confirmTotp' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'code' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'code' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'Field', name: { kind: 'Name', value: 'recoveryCodes' } }],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ConfirmTotpMutation, ConfirmTotpMutationVariables>;
+export const VerifyMfaDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'VerifyMfa' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'VerifyMfaInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'verifyMfa' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'FragmentSpread', name: { kind: 'Name', value: 'AuthPayloadFields' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'UserFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'User' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'username' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'role' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'disabled' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'updatedAt' } },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'AuthPayloadFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'AuthPayload' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'accessToken' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'tokenType' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'expiresIn' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'user' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserFields' } }],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<VerifyMfaMutation, VerifyMfaMutationVariables>;
+export const RegenerateRecoveryCodesDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'RegenerateRecoveryCodes' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'code' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'regenerateRecoveryCodes' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'code' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'code' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'Field', name: { kind: 'Name', value: 'recoveryCodes' } }],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<
+  RegenerateRecoveryCodesMutation,
+  RegenerateRecoveryCodesMutationVariables
+>;
+export const DisableMfaDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'DisableMfa' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'code' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'disableMfa' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'code' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'code' } },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<DisableMfaMutation, DisableMfaMutationVariables>;
+export const ResetMfaDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'ResetMfa' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'userId' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'resetMfa' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'userId' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'userId' } },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ResetMfaMutation, ResetMfaMutationVariables>;
 export const UpdateMeDocument = {
   kind: 'Document',
   definitions: [

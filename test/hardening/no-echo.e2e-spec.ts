@@ -53,6 +53,27 @@ describe.each(['development', 'production'])('no submitted value comes back (%s)
       }
     });
 
+    it('an mfaToken or code at the second step or at enrolment, wrong or of the wrong type', async () => {
+      const verifyBodies = [
+        { mfaToken: SECRET, code: SECRET },
+        { mfaToken: SECRET, code: [SECRET] },
+        { mfaToken: [SECRET], code: SECRET, extra: SECRET },
+      ];
+      for (const body of verifyBodies) {
+        const res = await t.http.post('/auth/mfa/verify').send(body);
+        expect([400, 401]).toContain(res.status);
+        expectNoEcho(res);
+      }
+      for (const body of [{ code: SECRET }, { code: { $eq: SECRET } }]) {
+        const res = await t.http
+          .post('/auth/mfa/totp/confirm')
+          .set('Authorization', `Bearer ${token}`)
+          .send(body);
+        expect([400, 409]).toContain(res.status);
+        expectNoEcho(res);
+      }
+    });
+
     it('a password in the URL: ObjectId, query and unknown or undecodable paths', async () => {
       // the envelope's `path` is the request path by contract; the error and the log hold nothing
       for (const url of [

@@ -1,4 +1,4 @@
-import { RefreshTokenDocument, SignInDocument } from '../generated/graphql';
+import { RefreshTokenDocument, SignInDocument, VerifyMfaDocument } from '../generated/graphql';
 import { execute, onlyError } from '../graphql/support/graphql-client';
 import {
   newSession,
@@ -8,6 +8,7 @@ import {
   signUp,
   uniqueUsername,
 } from '../support/auth-helpers';
+import { enrolMfa, startMfaSignIn } from '../support/mfa-helpers';
 import { sampleValue, scrape } from '../support/prometheus';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -118,6 +119,29 @@ describe('GET /metrics', () => {
       expect(await delta('auth_sign_in_total{result="success"}')).toBe(3);
       expect(await delta('auth_sign_in_total{result="invalid_credentials"}')).toBe(1);
       expect(await delta('auth_sign_in_total{result="disabled"}')).toBe(1);
+    });
+
+    it('counts second steps by result on both faces, and MFA_REQUIRED as a sign-in result', async () => {
+      const session = await newSession(t.http);
+      const { authenticator, recoveryCodes } = await enrolMfa(t.http, session.accessToken);
+      const mfaToken = await startMfaSignIn(t.http, session.username);
+      await t.http
+        .post('/auth/mfa/verify')
+        .send({ mfaToken, code: authenticator.wrongCode() })
+        .expect(401);
+      await t.http
+        .post('/auth/mfa/verify')
+        .send({ mfaToken: 'unknown', code: '123456' })
+        .expect(401);
+      const graphql = await execute(t.http, VerifyMfaDocument, {
+        input: { mfaToken, code: recoveryCodes[0] },
+      });
+      expect(graphql.errors).toBeUndefined();
+
+      expect(await delta('auth_sign_in_total{result="mfa_required"}')).toBe(1);
+      expect(await delta('auth_mfa_total{result="success"}')).toBe(1);
+      expect(await delta('auth_mfa_total{result="invalid_code"}')).toBe(1);
+      expect(await delta('auth_mfa_total{result="invalid_token"}')).toBe(1);
     });
 
     it('counts refreshes by result: rotated, grace, reused, invalid', async () => {

@@ -59,8 +59,11 @@ export async function createTestApp(
       // JWT_ALGORITHM defaults to ES256: a key is generated into this app's own DATA_DIR
       BCRYPT_COST: '4',
       ...LIMITS_OFF,
-      // production generates no key: it needs one, as a real deployment does
-      ...(env.NODE_ENV === 'production' && { JWT_PRIVATE_KEY: productionSigningKey() }),
+      // production generates no keys: it needs them, as a real deployment does
+      ...(env.NODE_ENV === 'production' && {
+        JWT_PRIVATE_KEY: productionSigningKey(),
+        MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      }),
       ...env,
     },
     tmpdir(),

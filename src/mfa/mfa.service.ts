@@ -1,0 +1,260 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Types } from 'mongoose';
+import { AppError, ErrorCode } from '../common/app-error';
+import { AuthUser, ClientInfo } from '../common/auth-user';
+import { assertAdmin, assertFreshLogin } from '../common/policies';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Cleanup } from '../database/cleanup';
+import { ThrottleSubject, AccountThrottle } from '../rate-limit/account-throttle.service';
+import { SecurityEventType } from '../security-events/security-event.schema';
+import { SecurityEventsService } from '../security-events/security-events.service';
+import { SessionStore } from '../sessions/store/session-store';
+import { SessionEndReason } from '../sessions/store/session.schema';
+import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token';
+import { PublicUserRecord } from '../users/user.schema';
+import { UsersService } from '../users/users.service';
+import { MfaCrypto } from './mfa-crypto';
+import { RecoveryCodes } from './recovery-codes.model';
+import { newRecoveryCodes, normalizeRecoveryCode } from './recovery-codes';
+import { MfaRepository, RecoverySet } from './store/mfa.repository';
+import { MfaFactorRecord } from './store/mfa.schema';
+import { TotpSetup } from './totp-setup.model';
+import { newTotpSecret, TOTP_PERIOD_SECONDS, totpCandidate, totpStepOf, totpUri } from './totp';
+
+const CHALLENGE_TTL_MS = 5 * 60 * 1000;
+
+/** A sign-in waiting for its second step (an mfaToken presented back). */
+export interface MfaChallenge {
+  id: Types.ObjectId;
+  userId: string;
+  /** The credential version the password was checked under. */
+  credentialVersion: number;
+}
+
+/** Who presents a code: the throttle it counts under, and who acted, for the security log. */
+interface Presenter {
+  subject: ThrottleSubject;
+  client: ClientInfo;
+  /** The signed-in caller (enrolment routes); none in the second step of a sign-in. */
+  caller?: AuthUser;
+}
+
+/**
+ * The second factor (TOTP, RFC 6238, with recovery codes): enrolment and its undoing, and the
+ * pieces of the sign-in's second step (AuthService.verifyMfa). A code is checked under the account
+ * throttle like a password, and accepted at most once however many requests race with it.
+ */
+@Injectable()
+export class MfaService implements OnModuleInit {
+  constructor(
+    private readonly store: MfaRepository,
+    private readonly users: UsersService,
+    private readonly sessions: SessionStore,
+    private readonly securityEvents: SecurityEventsService,
+    private readonly throttle: AccountThrottle,
+    private readonly crypto: MfaCrypto,
+    private readonly cleanup: Cleanup,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.cleanup.register({
+      name: 'second-factor challenges and claims',
+      run: (now) => this.store.deleteExpired(now),
+    });
+  }
+
+  /** Fresh login. A new secret, pending until confirmed; it replaces a pending one. */
+  async setupTotp(caller: AuthUser): Promise<TotpSetup> {
+    assertFreshLogin(caller, this.config.freshLoginMaxAgeSeconds);
+    const user = await this.userOf(caller.id);
+    if (user.mfaEnabled === true) throw new AppError(ErrorCode.MFA_ALREADY_ENABLED);
+    const secret = newTotpSecret();
+    await this.store.savePending(user._id, this.crypto.seal(caller.id, secret));
+    return { secret, otpauthUrl: totpUri(this.config.jwt.issuer, user.username, secret) };
+  }
+
+  /** Fresh login and a current code of the pending secret: turns TOTP on. */
+  async confirmTotp(caller: AuthUser, code: string, client: ClientInfo): Promise<RecoveryCodes> {
+    assertFreshLogin(caller, this.config.freshLoginMaxAgeSeconds);
+    const user = await this.userOf(caller.id);
+    const factor = user.mfaEnabled === true ? null : await this.store.findFactor(user._id);
+    if (factor?.pending !== true) throw new AppError(ErrorCode.MFA_SETUP_REQUIRED);
+    await this.checkCode(factor._id, factor, code, this.signedIn(caller, client));
+    const { recoveryCodes, set } = this.newRecoverySet(caller.id);
+    await this.store.activate(user._id, factor.secret, set);
+    await this.users.setMfaEnabled(caller.id, true);
+    await this.record(SecurityEventType.MFA_ENABLED, caller.id, caller, client);
+    return { recoveryCodes };
+  }
+
+  /** Fresh login and a code: a new set of recovery codes in place of the old. */
+  async regenerateRecoveryCodes(
+    caller: AuthUser,
+    code: string,
+    client: ClientInfo,
+  ): Promise<RecoveryCodes> {
+    assertFreshLogin(caller, this.config.freshLoginMaxAgeSeconds);
+    const factor = await this.activeFactorOf(caller.id);
+    await this.checkCode(factor._id, factor, code, this.signedIn(caller, client));
+    const { recoveryCodes, set } = this.newRecoverySet(caller.id);
+    await this.store.replaceRecoverySet(factor, set);
+    await this.record(SecurityEventType.RECOVERY_CODES_REGENERATED, caller.id, caller, client);
+    return { recoveryCodes };
+  }
+
+  /** Fresh login and a code: turns the second factor off. */
+  async disable(caller: AuthUser, code: string, client: ClientInfo): Promise<void> {
+    assertFreshLogin(caller, this.config.freshLoginMaxAgeSeconds);
+    const factor = await this.activeFactorOf(caller.id);
+    await this.checkCode(factor._id, factor, code, this.signedIn(caller, client));
+    await this.turnOff(factor._id);
+    await this.record(SecurityEventType.MFA_DISABLED, caller.id, caller, client);
+  }
+
+  /** Admin only: turns a user's second factor off (a lost device) and ends all its sessions. */
+  async reset(caller: AuthUser, userId: string, client: ClientInfo): Promise<void> {
+    assertAdmin(caller);
+    const user = await this.userOf(userId);
+    if (user.mfaEnabled !== true) throw new AppError(ErrorCode.MFA_NOT_ENABLED);
+    await this.turnOff(user._id);
+    await this.sessions.endAllForUser(userId, SessionEndReason.REVOKED, client);
+    await this.record(SecurityEventType.MFA_RESET, userId, caller, client);
+  }
+
+  /** The user was deleted: its factor and recovery codes go too. */
+  async forget(userId: string): Promise<void> {
+    await this.store.deleteFactor(new Types.ObjectId(userId));
+  }
+
+  /** The mfaToken of MFA_REQUIRED, for a password checked under `credentialVersion`. */
+  async startChallenge(userId: Types.ObjectId, credentialVersion: number): Promise<string> {
+    const { token, hash } = newOpaqueToken();
+    await this.store.openChallenge(
+      { tokenHash: hash, userId, credentialVersion },
+      new Date(Date.now() + CHALLENGE_TTL_MS),
+    );
+    return token;
+  }
+
+  /** The challenge of an mfaToken, unless it is unknown, expired or completed. */
+  async findChallenge(mfaToken: string): Promise<MfaChallenge | null> {
+    const challenge = await this.store.findChallenge(hashOpaqueToken(mfaToken), new Date());
+    return challenge === null
+      ? null
+      : {
+          id: challenge._id,
+          userId: challenge.userId.toHexString(),
+          credentialVersion: challenge.credentialVersion,
+        };
+  }
+
+  /** Uses the challenge up: true for exactly one caller, however many race. */
+  completeChallenge(challenge: MfaChallenge): Promise<boolean> {
+    return this.store.completeChallenge(challenge.id);
+  }
+
+  /**
+   * A code of the user's second factor, presented in a sign-in's second step: checked under the
+   * account throttle of `subject` (the username's, or its known device's); a wrong one is
+   * INVALID_MFA_CODE and an `mfa-failed` event.
+   */
+  async verifyCode(
+    userId: Types.ObjectId,
+    code: string,
+    subject: ThrottleSubject,
+    client: ClientInfo,
+  ): Promise<void> {
+    const factor = await this.store.findFactor(userId);
+    // a factor disabled or reset meanwhile takes no code
+    const active = factor?.pending === false ? factor : null;
+    await this.checkCode(userId, active, code, { subject, client });
+  }
+
+  /** Accepts `code` for the factor under the throttle, or answers INVALID_MFA_CODE. */
+  private async checkCode(
+    userId: Types.ObjectId,
+    factor: MfaFactorRecord | null,
+    code: string,
+    { subject, client, caller }: Presenter,
+  ): Promise<void> {
+    const accepted = await this.throttle.check(subject, client.ip, async () =>
+      factor !== null && (await this.accepts(factor, code)) ? true : null,
+    );
+    if (accepted !== null) return;
+    await this.securityEvents.record({
+      type: SecurityEventType.MFA_FAILED,
+      userId,
+      sessionId: caller?.sessionId ?? null,
+      actorId: caller?.id ?? null,
+      client,
+    });
+    throw new AppError(ErrorCode.INVALID_MFA_CODE);
+  }
+
+  /**
+   * Whether `code` is a current TOTP code of the factor, or one of its unused recovery codes;
+   * accepting it uses it up.
+   */
+  private async accepts(factor: MfaFactorRecord, code: string): Promise<boolean> {
+    const userId = factor._id.toHexString();
+    const totpCode = totpCandidate(code);
+    if (totpCode !== undefined) {
+      const secret = this.crypto.open(userId, factor.secret);
+      const step = totpStepOf(secret, totpCode, Date.now() / 1000);
+      return (
+        step !== undefined && this.store.claimTotpStep(factor._id, step, stepClaimExpiry(step))
+      );
+    }
+    const recoveryCode = normalizeRecoveryCode(code);
+    if (recoveryCode === undefined || factor.recoverySetId === null) return false;
+    const index = this.crypto.findRecoveryCode(userId, recoveryCode, factor.recoveryCodeDigests);
+    return index >= 0 && this.store.claimRecoveryCode(factor._id, factor.recoverySetId, index);
+  }
+
+  private newRecoverySet(userId: string): { recoveryCodes: string[]; set: RecoverySet } {
+    const recoveryCodes = newRecoveryCodes();
+    const digests = recoveryCodes.map((code) =>
+      this.crypto.recoveryCodeDigest(userId, normalizeRecoveryCode(code)!),
+    );
+    return { recoveryCodes, set: { id: new Types.ObjectId().toHexString(), digests } };
+  }
+
+  /** The flag sign-in reads goes first: a factor left behind by a crash is only replaced later. */
+  private async turnOff(userId: Types.ObjectId): Promise<void> {
+    await this.users.setMfaEnabled(userId.toHexString(), false);
+    await this.store.deleteFactor(userId);
+  }
+
+  private async activeFactorOf(userId: string): Promise<MfaFactorRecord> {
+    const user = await this.userOf(userId);
+    const factor = user.mfaEnabled === true ? await this.store.findFactor(user._id) : null;
+    if (factor === null || factor.pending) throw new AppError(ErrorCode.MFA_NOT_ENABLED);
+    return factor;
+  }
+
+  private async userOf(userId: string): Promise<PublicUserRecord> {
+    const user = await this.users.findRecord(userId);
+    if (user === null) throw new AppError(ErrorCode.NOT_FOUND, 'User not found');
+    return user;
+  }
+
+  private signedIn(caller: AuthUser, client: ClientInfo): Presenter {
+    return { subject: { username: caller.username }, client, caller };
+  }
+
+  private record(type: SecurityEventType, userId: string, actor: AuthUser, client: ClientInfo) {
+    return this.securityEvents.record({
+      type,
+      userId,
+      sessionId: actor.id === userId ? actor.sessionId : null,
+      actorId: actor.id,
+      client,
+    });
+  }
+}
+
+/** A step can be accepted until one step after its own ends; one step more for clocks that disagree. */
+function stepClaimExpiry(step: number): Date {
+  return new Date((step + 3) * TOTP_PERIOD_SECONDS * 1000);
+}

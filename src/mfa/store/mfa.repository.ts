@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, Types } from 'mongoose';
+import {
+  deleteWhere,
+  findOneById,
+  findOneWhere,
+  insertOnce,
+  updateById,
+} from '../../database/driver';
+import { expiredBefore, expiringId, expiryOf } from '../../database/expiring-id';
+import {
+  MfaChallengeDocument,
+  MfaChallengeRecord,
+  MfaClaimDocument,
+  MfaFactorDocument,
+  MfaFactorRecord,
+  RecoveryCodeUseDocument,
+} from './mfa.schema';
+import { RECOVERY_CODE_COUNT } from '../recovery-codes';
+
+/** A new recovery-code set: its id and the digests of its codes. */
+export interface RecoverySet {
+  id: string;
+  digests: string[];
+}
+
+/**
+ * The only code that touches mfa_factors, mfa_challenges, mfa_claims and mfa_recovery_code_uses.
+ * Whatever may happen only once (a TOTP step accepted, a challenge completed, a recovery code
+ * used) is decided by inserting its `_id`, which FerretDB and MongoDB both make atomic; every
+ * read is by `_id` or an indexed equality, and the clean-up deletes `_id` ranges.
+ */
+@Injectable()
+export class MfaRepository {
+  constructor(
+    @InjectModel(MfaFactorDocument.name) private readonly factors: Model<MfaFactorDocument>,
+    @InjectModel(MfaChallengeDocument.name)
+    private readonly challenges: Model<MfaChallengeDocument>,
+    @InjectModel(MfaClaimDocument.name) private readonly claims: Model<MfaClaimDocument>,
+    @InjectModel(RecoveryCodeUseDocument.name)
+    private readonly recoveryCodeUses: Model<RecoveryCodeUseDocument>,
+  ) {}
+
+  findFactor(userId: Types.ObjectId): Promise<MfaFactorRecord | null> {
+    return findOneById(this.factors, userId);
+  }
+
+  /** A pending factor with this sealed secret, in place of whatever the user had. */
+  async savePending(userId: Types.ObjectId, secret: string): Promise<void> {
+    const previous = await this.findFactor(userId);
+    const fields = { secret, pending: true, recoverySetId: null, recoveryCodeDigests: [] };
+    if (!(await insertOnce(this.factors, { _id: userId, ...fields })))
+      await updateById(this.factors, userId, { $set: fields });
+    await this.forgetRecoverySet(previous?.recoverySetId);
+  }
+
+  /** Turns the factor on with the secret its confirming code was checked against. */
+  async activate(userId: Types.ObjectId, secret: string, set: RecoverySet): Promise<void> {
+    await updateById(this.factors, userId, {
+      $set: { secret, pending: false, recoverySetId: set.id, recoveryCodeDigests: set.digests },
+    });
+  }
+
+  /** Puts `set` in place of the factor's recovery codes; the old set's uses go with it. */
+  async replaceRecoverySet(factor: MfaFactorRecord, set: RecoverySet): Promise<void> {
+    await updateById(this.factors, factor._id, {
+      $set: { recoverySetId: set.id, recoveryCodeDigests: set.digests },
+    });
+    await this.forgetRecoverySet(factor.recoverySetId);
+  }
+
+  async deleteFactor(userId: Types.ObjectId): Promise<void> {
+    const factor = await this.findFactor(userId);
+    if (factor === null) return;
+    await deleteWhere(this.factors, { _id: userId });
+    await this.forgetRecoverySet(factor.recoverySetId);
+  }
+
+  /** Accepts TOTP step `step` of the user once; false when it was accepted before. */
+  claimTotpStep(userId: Types.ObjectId, step: number, expiresAt: Date): Promise<boolean> {
+    return insertOnce(this.claims, {
+      _id: expiringId(expiresAt, `totp:${userId.toHexString()}:${step}`),
+    });
+  }
+
+  /**
+   * Uses recovery code `index` of the set once; false when it was used before, or the set was
+   * replaced meanwhile (whose uses are deleted with it, so this one is taken back).
+   */
+  async claimRecoveryCode(userId: Types.ObjectId, setId: string, index: number): Promise<boolean> {
+    const useId = recoveryCodeUseId(setId, index);
+    if (!(await insertOnce(this.recoveryCodeUses, { _id: useId }))) return false;
+    const factor = await findOneById<Pick<MfaFactorRecord, 'recoverySetId'>>(this.factors, userId, {
+      recoverySetId: 1,
+    });
+    if (factor?.recoverySetId === setId) return true;
+    await deleteWhere(this.recoveryCodeUses, { _id: useId });
+    return false;
+  }
+
+  async openChallenge(challenge: Omit<MfaChallengeRecord, '_id'>, expiresAt: Date): Promise<void> {
+    await insertOnce(this.challenges, { _id: expiringId(expiresAt), ...challenge });
+  }
+
+  /** The challenge whose token hashes to `tokenHash`, unless it has expired or was completed. */
+  async findChallenge(tokenHash: string, now: Date): Promise<MfaChallengeRecord | null> {
+    const challenge = await findOneWhere<MfaChallengeRecord>(this.challenges, { tokenHash });
+    return challenge !== null && expiryOf(challenge._id) > now ? challenge : null;
+  }
+
+  /** Completes the challenge once (its own expiring id is the claim); false for the others. */
+  async completeChallenge(challengeId: Types.ObjectId): Promise<boolean> {
+    if (!(await insertOnce(this.claims, { _id: challengeId }))) return false;
+    await deleteWhere(this.challenges, { _id: challengeId });
+    return true;
+  }
+
+  /** Deletes expired challenges and the claims that can no longer matter: two `_id` ranges. */
+  async deleteExpired(now: Date): Promise<void> {
+    await deleteWhere(this.challenges, { _id: expiredBefore(now) });
+    await deleteWhere(this.claims, { _id: expiredBefore(now) });
+  }
+
+  private async forgetRecoverySet(setId: string | null | undefined): Promise<void> {
+    if (setId === null || setId === undefined) return;
+    const useIds = Array.from({ length: RECOVERY_CODE_COUNT }, (_, index) =>
+      recoveryCodeUseId(setId, index),
+    );
+    await deleteWhere(this.recoveryCodeUses, { _id: { $in: useIds } });
+  }
+}
+
+function recoveryCodeUseId(setId: string, index: number): string {
+  return `${setId}:${index}`;
+}
