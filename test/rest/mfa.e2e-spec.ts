@@ -62,6 +62,20 @@ describe('second factor (TOTP): REST', () => {
   }
 
   describe('enrolment', () => {
+    it('shows mfaEnabled to the user itself and to admins, and null to anyone else', async () => {
+      const { session } = await enrolledUser('shown');
+      const stranger = await newSession(t.http, uniqueUsername('stranger'));
+      const read = async (viewer: SignedIn) =>
+        expectSuccess<{ mfaEnabled: boolean | null }>(
+          await t.http
+            .get(`/users/${session.userId}`)
+            .set('Authorization', bearer(viewer.accessToken)),
+        ).mfaEnabled;
+      expect(await read(session)).toBe(true);
+      expect(await read(admin)).toBe(true);
+      expect(await read(stranger)).toBeNull();
+    });
+
     it('sets up a pending secret, confirms it with a current code and answers 10 recovery codes', async () => {
       const session = await newSession(t.http, uniqueUsername('enrol'));
       const pending = expectSuccess<{ secret: string; otpauthUrl: string }>(
