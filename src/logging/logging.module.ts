@@ -1,17 +1,16 @@
-import { DynamicModule, Global, Module, RequestMethod } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { Logger, LoggerModule, Params, PinoLogger } from 'nestjs-pino';
 import type { AppLogger } from './app-logger';
-import { EVERY_PATH } from './request-serializers';
 import { SecurityLog } from './security-log';
 
 function loggerParams(logger: AppLogger): Params {
   return {
-    // createApp mounts the request log (pino-http) itself, ahead of the body parser, so that
-    // requests refused while parsing are logged too; nestjs-pino only binds `req.log` to the
-    // request's async context, for Nest's Logger
     pinoHttp: { logger },
     useExisting: true,
-    forRoutes: [{ path: EVERY_PATH, method: RequestMethod.ALL }],
+    // createApp mounts the request log itself, ahead of the body parser, so that requests refused
+    // while parsing are logged too; it binds `req.log` to the request's async context as
+    // nestjs-pino's own middleware would, without a Nest route matched on every request
+    forRoutes: [],
   };
 }
 

@@ -2,12 +2,6 @@ import type { Request, Response } from 'express';
 import { GRAPHQL_PATH } from '../common/graphql-error-body';
 import { clientInfoOf } from '../common/request-context';
 
-/**
- * nestjs-pino's middleware runs for every path. Nest mounts it as an Express route, so this is the
- * `req.route` of a request no later route matched.
- */
-export const EVERY_PATH = '/{*splat}';
-
 /** The `route` of requests no route matched (unknown paths, undecodable ones). */
 export const UNMATCHED_ROUTE = '(unmatched)';
 
@@ -18,7 +12,7 @@ export const UNMATCHED_ROUTE = '(unmatched)';
  */
 export function routeOf(req: Request): string {
   const template = (req.route as { path?: string } | undefined)?.path;
-  if (template !== undefined && template !== '/' && template !== EVERY_PATH) return template;
+  if (template !== undefined && template !== '/') return template;
   return req.originalUrl.split('?')[0] === GRAPHQL_PATH ? GRAPHQL_PATH : UNMATCHED_ROUTE;
 }
 
