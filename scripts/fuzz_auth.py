@@ -18,8 +18,12 @@ that pass's identity and keeps it alive.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
+import struct
 import re
 import sys
 import time
@@ -246,7 +250,48 @@ class MailedTokens:
         return self.verified_user
 
 
-# The routes whose success needs what only a mail carries: where it goes, and how to get it. Every
+def totp(secret: str, at: float) -> str:
+    """The RFC 6238 code of a base32 secret (SHA-1, 6 digits, 30 s), as an authenticator app shows."""
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", int(at // 30)), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+class EnrolledUsers:
+    """Accounts with the second factor on, for an admin's reset (DELETE /users/{id}/mfa), which
+    succeeds only for such a user and turns the factor off: each case takes a new one. The hooks
+    enrol them as a person would, with the code their authenticator app would show."""
+
+    PASSWORD = "fuzz-mfa password"
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.accounts = 0
+
+    def _post(self, path: str, body: dict[str, Any], token: str | None = None) -> requests.Response:
+        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+        return requests.post(f"{self.base_url}{path}", json=body, headers=headers, timeout=30)
+
+    def enrolled(self) -> str | None:
+        self.accounts += 1
+        credentials = {"username": f"fuzz-mfa-{os.getpid()}-{self.accounts}", "password": self.PASSWORD}
+        if not self._post("/auth/sign-up", credentials).ok:
+            return None
+        signed_in = self._post("/auth/sign-in", credentials)
+        if not signed_in.ok:
+            return None
+        user = signed_in.json()["data"]
+        setup = self._post("/auth/mfa/totp/setup", {}, user["accessToken"])
+        if not setup.ok:
+            return None
+        code = totp(setup.json()["data"]["secret"], time.time())
+        confirmed = self._post("/auth/mfa/totp/confirm", {"code": code}, user["accessToken"])
+        return user["user"]["id"] if confirmed.ok else None
+
+
+# The routes whose success needs what a random value never is (a token only a mail carries, a user
+# with a verified address or with the second factor on): where it goes, and how to get it. Every
 # positive case gets the real thing (Schemathesis judges each scenario, some of a single case, by
 # whether any valid input was served); the refusals are fuzzed by the negative cases, and tokens
 # that look right but are not are covered by the e2e tests.
@@ -254,6 +299,7 @@ MAILED = {
     "POST /auth/email/verify": ("body.token", "verification"),
     "POST /auth/password/reset": ("body.token", "reset"),
     "POST /users/{id}/password-reset": ("path.id", "user_with_verified_address"),
+    "DELETE /users/{id}/mfa": ("path.id", "enrolled_user"),
 }
 
 
@@ -271,13 +317,15 @@ def install_hooks() -> None:
     pass_name = os.environ["FUZZ_PASS"]
     me = identity_for(pass_name, os.environ["FUZZ_BASE_URL"])
     mailed = MailedTokens(os.environ["FUZZ_BASE_URL"], os.environ.get("FUZZ_SERVER_LOG"))
+    enrolled = EnrolledUsers(os.environ["FUZZ_BASE_URL"])
+    sources = {"enrolled_user": enrolled.enrolled}
 
     def with_mailed_value(case: Any) -> None:
         label = f"{case.operation.method.upper()} {case.operation.path}"
         if label not in MAILED or case.meta is None or case.meta.generation.mode.name != "POSITIVE":
             return
         where, source = MAILED[label]
-        value = getattr(mailed, source)()
+        value = sources[source]() if source in sources else getattr(mailed, source)()
         if value is None:
             return
         if where == "path.id":
