@@ -130,6 +130,12 @@ class Identity:
         self.issued_cookies.update(self.cookies.values())
         return self.token
 
+    def spare_refresh_token(self, cookie_name: str) -> str | None:
+        """The refresh token of a new session of this account, the one in use left alone: a token
+        the caller owns, for revoke-token, whose random tokens are all refused (400 INVALID_TOKEN)."""
+        answer = self._post("/auth/sign-in", {"username": self.username, "password": self.password})
+        return answer.cookies.get(cookie_name) if answer.ok else None
+
     def ensure_signed_in(self) -> None:
         if self.token is None:
             self.sign_in()
@@ -295,12 +301,19 @@ class EnrolledUsers:
 # positive case gets the real thing (Schemathesis judges each scenario, some of a single case, by
 # whether any valid input was served); the refusals are fuzzed by the negative cases, and tokens
 # that look right but are not are covered by the e2e tests.
-MAILED = {
+REAL_VALUES = {
     "POST /auth/email/verify": ("body.token", "verification"),
     "POST /auth/password/reset": ("body.token", "reset"),
     "POST /users/{id}/password-reset": ("path.id", "user_with_verified_address"),
     "DELETE /users/{id}/mfa": ("path.id", "enrolled_user"),
+    "POST /auth/revoke-token": ("body.token", "spare_refresh_token"),
 }
+
+
+def refresh_cookie_of(case: Any) -> str:
+    """The name of the refresh cookie, as the operation documents its cookie parameter."""
+    parameters = case.operation.definition.raw.get("parameters", [])
+    return next((p["name"] for p in parameters if p["in"] == "cookie"), "refreshToken")
 
 
 def identity_for(pass_name: str, base_url: str) -> Identity:
@@ -318,14 +331,17 @@ def install_hooks() -> None:
     me = identity_for(pass_name, os.environ["FUZZ_BASE_URL"])
     mailed = MailedTokens(os.environ["FUZZ_BASE_URL"], os.environ.get("FUZZ_SERVER_LOG"))
     enrolled = EnrolledUsers(os.environ["FUZZ_BASE_URL"])
-    sources = {"enrolled_user": enrolled.enrolled}
+    sources = {
+        "enrolled_user": lambda case: enrolled.enrolled(),
+        "spare_refresh_token": lambda case: me.spare_refresh_token(refresh_cookie_of(case)),
+    }
 
-    def with_mailed_value(case: Any) -> None:
+    def with_real_value(case: Any) -> None:
         label = f"{case.operation.method.upper()} {case.operation.path}"
-        if label not in MAILED or case.meta is None or case.meta.generation.mode.name != "POSITIVE":
+        if label not in REAL_VALUES or case.meta is None or case.meta.generation.mode.name != "POSITIVE":
             return
-        where, source = MAILED[label]
-        value = sources[source]() if source in sources else getattr(mailed, source)()
+        where, source = REAL_VALUES[label]
+        value = sources[source](case) if source in sources else getattr(mailed, source)()
         if value is None:
             return
         if where == "path.id":
@@ -358,7 +374,7 @@ def install_hooks() -> None:
         examples phase) become the caller's own, and half the current passwords become its
         password: a real client mostly acts on its own account, which a random value never hits.
         The other half keeps the refusals fuzzed. The routes that need a mailed token get one."""
-        with_mailed_value(case)
+        with_real_value(case)
         if pass_name == "admin":
             return case
         me.ensure_signed_in()
@@ -379,11 +395,11 @@ def install_hooks() -> None:
 
     @schemathesis.hook
     def before_add_examples(context: Any, examples: list[Any]) -> None:
-        """The examples phase does not pass through map_case: its cases get their mailed values here.
+        """The examples phase does not pass through map_case: its cases get their real values here.
         (A before_call hook would reach every phase, but with one registered the runs of 4.32.5 saw
         only 401/403 from DELETE /users/{id}/sessions/{sessionId} and failed; not looked into.)"""
         for case in examples:
-            with_mailed_value(case)
+            with_real_value(case)
 
     @schemathesis.hook
     def filter_case(context: Any, case: Any) -> bool:
