@@ -45,6 +45,7 @@ const NEEDS: Record<string, string[]> = {
   'sessions-of-user': ['user-by-id', 'baseline', 'db-read-bound'],
   'revoke-session': ['baseline', 'db-write-bound'],
   'events-of-user': ['user-by-id', 'baseline', 'db-read-bound'],
+  'user-by-id-metrics-on': ['user-by-id-metrics-off'],
 };
 const HS256_SECRET = 'bench-only-secret-0123456789-abcdefghijklmnop';
 
@@ -68,6 +69,8 @@ let limitedServer: BenchServer | undefined;
 let bareNest: BareNestServer | undefined;
 /** The HS256 twin of the server, up only for its scenario. */
 let hsServer: BenchServer | undefined;
+/** The twin with METRICS_ENABLED=true, up only for its scenario. */
+let metricsServer: BenchServer | undefined;
 let mailSink: MailSink | undefined;
 
 function log(message: string): void {
@@ -170,7 +173,7 @@ async function main(): Promise<void> {
   const random = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
 
   const settle = async (): Promise<void> => {
-    const twins = [limitedServer, hsServer].flatMap((twin) =>
+    const twins = [limitedServer, hsServer, metricsServer].flatMap((twin) =>
       twin === undefined ? [] : [twin.pid],
     );
     const waited = await waitForIdle([live.pid, live.ferretPid, ...twins]);
@@ -308,6 +311,46 @@ async function main(): Promise<void> {
     { method: 'GET', next: () => ({ path: `/users/${random(users.ids)}`, headers: bearer }) },
     { bound: { value: rate('user-by-id-hs256'), label: 'user-by-id-hs256' }, target: 0.9 },
   );
+  if (config.metrics && wanted('user-by-id-metrics-on')) {
+    log('user-by-id-metrics-off/-on: skipped, BENCH_METRICS=1 runs every row with metrics on');
+  } else if (!config.metrics) {
+    await http(
+      'user-by-id-metrics-off',
+      'GET /users/{id} as user-by-id (metrics off, the default), right before user-by-id-metrics-on',
+      { method: 'GET', next: () => ({ path: `/users/${random(users.ids)}`, headers: bearer }) },
+    );
+  }
+  if (!config.metrics && wanted('user-by-id-metrics-on')) {
+    // the same request against a twin with METRICS_ENABLED=true on the same FerretDB
+    log('starting the metrics-on twin of the server on the same FerretDB');
+    const metricsDataDir = join(config.workDir, 'data-metrics');
+    mkdirSync(metricsDataDir, { recursive: true });
+    metricsServer = await BenchServer.start({
+      projectRoot: config.projectRoot,
+      dataDir: metricsDataDir,
+      logFile: join(config.workDir, 'server-metrics.log'),
+      sharedDatabaseOf: live,
+      env: { ...serverEnv, METRICS_ENABLED: 'true' },
+    });
+    const twin = metricsServer;
+    const twinRss = new RssSampler(twin.pid).start();
+    const twinBearer = {
+      authorization: `Bearer ${await signIn(twin.baseUrl, ADMIN.username, ADMIN.password)}`,
+    };
+    await http(
+      'user-by-id-metrics-on',
+      'GET /users/{id} as user-by-id, on a twin server with METRICS_ENABLED=true',
+      { method: 'GET', next: () => ({ path: `/users/${random(users.ids)}`, headers: twinBearer }) },
+      {
+        bound: { value: rate('user-by-id-metrics-off'), label: 'user-by-id-metrics-off' },
+        target: 0.95,
+      },
+      { baseUrl: twin.baseUrl, rss: twinRss, pid: twin.pid },
+    );
+    twinRss.stop();
+    await twin.stop();
+    metricsServer = undefined;
+  }
   if (wanted('token-cost')) {
     const seconds = Math.max(1, Math.min(3, config.durationS));
     for (const algorithm of ['ES256', 'HS256'] as const) {
@@ -792,6 +835,7 @@ function cleanUp(): void {
   limitedServer?.killNow();
   bareNest?.killNow();
   hsServer?.killNow();
+  metricsServer?.killNow();
   server?.killNow();
 }
 

@@ -40,7 +40,7 @@ export class MailService implements OnApplicationShutdown {
     this.transport =
       smtpUrl === undefined
         ? undefined
-        : createTransport({ url: smtpUrl, ...SMTP_TIMEOUTS }, { from });
+        : createTransport({ url: smtpUrl, pool: true, ...SMTP_TIMEOUTS }, { from });
   }
 
   /** Whether mail goes anywhere: over SMTP, or to the log outside production. */
