@@ -5,7 +5,7 @@ import { expiringId } from '../src/database/expiring-id';
 import { MfaCrypto } from '../src/mfa/mfa-crypto';
 import { newRecoveryCodes, normalizeRecoveryCode } from '../src/mfa/recovery-codes';
 import { newTotpSecret } from '../src/mfa/totp';
-import { newOpaqueToken } from '../src/tokens/opaque-token';
+import { newSplitToken } from '../src/tokens/opaque-token';
 
 const BATCH = 1_000;
 const REFRESH_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -231,9 +231,10 @@ export class Seeder {
           ),
         });
         for (const code of codes) {
-          const { token, hash } = newOpaqueToken();
+          const _id = expiringId(challengeExpiry);
+          const { token, hash } = newSplitToken(_id);
           challenges.push({
-            _id: expiringId(challengeExpiry),
+            _id,
             tokenHash: hash,
             userId: new ObjectId(userId),
             credentialVersion: 0,

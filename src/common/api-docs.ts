@@ -98,7 +98,11 @@ export const EXAMPLE = {
     }),
     createHash('sha512').update('an example signature').digest('base64url'),
   ].join('.'),
-  mfaToken: createHash('sha256').update('an example MFA token').digest('base64url'),
+  // a split token: the pending sign-in's id, then 256 random bits
+  mfaToken: Buffer.concat([
+    Buffer.from('6752d1a4c3b84e0012f09a3b', 'hex'),
+    createHash('sha256').update('an example MFA token').digest(),
+  ]).toString('base64url'),
 } as const;
 
 /**

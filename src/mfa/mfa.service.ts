@@ -10,7 +10,6 @@ import { SecurityEventType } from '../security-events/security-event.schema';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { SessionStore } from '../sessions/store/session-store';
 import { SessionEndReason } from '../sessions/store/session.schema';
-import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token';
 import { PublicUserRecord } from '../users/user.schema';
 import { UsersService } from '../users/users.service';
 import { MfaCrypto } from './mfa-crypto';
@@ -128,18 +127,16 @@ export class MfaService implements OnModuleInit {
   }
 
   /** The mfaToken of MFA_REQUIRED, for a password checked under `credentialVersion`. */
-  async startChallenge(userId: Types.ObjectId, credentialVersion: number): Promise<string> {
-    const { token, hash } = newOpaqueToken();
-    await this.store.openChallenge(
-      { tokenHash: hash, userId, credentialVersion },
+  startChallenge(userId: Types.ObjectId, credentialVersion: number): Promise<string> {
+    return this.store.openChallenge(
+      { userId, credentialVersion },
       new Date(Date.now() + CHALLENGE_TTL_MS),
     );
-    return token;
   }
 
   /** The challenge of an mfaToken, unless it is unknown, expired or completed. */
   async findChallenge(mfaToken: string): Promise<MfaChallenge | null> {
-    const challenge = await this.store.findChallenge(hashOpaqueToken(mfaToken), new Date());
+    const challenge = await this.store.findChallenge(mfaToken, new Date());
     return challenge === null
       ? null
       : {

@@ -7,7 +7,7 @@ const SELECTOR_BYTES = 12;
 /**
  * A token a client holds and the server only checks: 256 random bits, base64url, of which only
  * the SHA-256 hash is stored (a database dump yields nothing usable). Mailed verification and
- * reset tokens and MFA tokens are made here, and refresh tokens by {@link newSplitToken}.
+ * reset tokens are made here, refresh tokens and mfaTokens by {@link newSplitToken}.
  */
 export function newOpaqueToken(): { token: string; hash: string } {
   return tokenOf(Buffer.alloc(0));

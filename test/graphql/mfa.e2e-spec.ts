@@ -63,7 +63,7 @@ describe('second factor (TOTP): GraphQL', () => {
     expect(error.extensions).toMatchObject({
       code: 'UNAUTHENTICATED',
       errorCode: 'MFA_REQUIRED',
-      mfaToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      mfaToken: expect.stringMatching(/^[A-Za-z0-9_-]{59}$/),
     });
     expect(result.data).toBeNull();
     expect(setCookies(result.response)).toEqual([]);

@@ -207,7 +207,8 @@ describe('second factor (TOTP): REST', () => {
         .send({ username: session.username, password: PASSWORD });
       const error = expectError(res, 401, 'MFA_REQUIRED');
       expect(Object.keys(error).sort()).toEqual(['code', 'details', 'message', 'mfaToken']);
-      expect(mfaTokenOf(res)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      // a split token: the pending sign-in's 12-byte id, then 256 random bits (44 bytes, base64url)
+      expect(mfaTokenOf(res)).toMatch(/^[A-Za-z0-9_-]{59}$/);
       expect(setCookies(res)).toEqual([]);
       expect(JSON.stringify(res.body)).not.toContain('accessToken');
       // a wrong password stays INVALID_CREDENTIALS

@@ -1,13 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
-import {
-  deleteWhere,
-  findOneById,
-  findOneWhere,
-  insertOnce,
-  updateById,
-} from '../../database/driver';
+import { deleteWhere, findOneById, insertOnce, updateById } from '../../database/driver';
 import { expiredBefore, expiringId, expiryOf } from '../../database/expiring-id';
 import {
   MfaChallengeDocument,
@@ -17,6 +11,7 @@ import {
   MfaFactorRecord,
   RecoveryCodeUseDocument,
 } from './mfa.schema';
+import { matchesHash, newSplitToken, selectorOf } from '../../tokens/opaque-token';
 import { RECOVERY_CODE_COUNT } from '../recovery-codes';
 
 /** A new recovery-code set: its id and the digests of its codes. */
@@ -99,14 +94,26 @@ export class MfaRepository {
     return false;
   }
 
-  async openChallenge(challenge: Omit<MfaChallengeRecord, '_id'>, expiresAt: Date): Promise<void> {
-    await insertOnce(this.challenges, { _id: expiringId(expiresAt), ...challenge });
+  /**
+   * Opens a pending second step and answers its mfaToken: a split token whose selector is the
+   * challenge's expiring `_id`, so that a presented token is found by primary key on every backend.
+   */
+  async openChallenge(
+    challenge: Omit<MfaChallengeRecord, '_id' | 'tokenHash'>,
+    expiresAt: Date,
+  ): Promise<string> {
+    const _id = expiringId(expiresAt);
+    const { token, hash } = newSplitToken(_id);
+    await insertOnce(this.challenges, { _id, tokenHash: hash, ...challenge });
+    return token;
   }
 
-  /** The challenge whose token hashes to `tokenHash`, unless it has expired or was completed. */
-  async findChallenge(tokenHash: string, now: Date): Promise<MfaChallengeRecord | null> {
-    const challenge = await findOneWhere<MfaChallengeRecord>(this.challenges, { tokenHash });
-    return challenge !== null && expiryOf(challenge._id) > now ? challenge : null;
+  /** The challenge of `mfaToken`, unless it is unknown, has expired or was completed. */
+  async findChallenge(mfaToken: string, now: Date): Promise<MfaChallengeRecord | null> {
+    const id = selectorOf(mfaToken);
+    if (id === undefined || expiryOf(id) <= now) return null;
+    const challenge = await findOneById<MfaChallengeRecord>(this.challenges, id);
+    return challenge !== null && matchesHash(mfaToken, challenge.tokenHash) ? challenge : null;
   }
 
   /** Completes the challenge once (its own expiring id is the claim); false for the others. */

@@ -36,7 +36,8 @@ export type MfaFactorRecord = MfaFactorDocument;
 
 /**
  * A sign-in waiting for its second step: the mfaToken handed out with MFA_REQUIRED, stored as
- * its SHA-256 only. The `_id` is an expiring id at the token's expiry (database/expiring-id.ts).
+ * its SHA-256 only. The `_id` is an expiring id at the token's expiry (database/expiring-id.ts)
+ * and the mfaToken's selector (tokens/opaque-token.ts, newSplitToken): found by primary key.
  */
 @Schema({ collection: 'mfa_challenges', versionKey: false })
 export class MfaChallengeDocument {
@@ -55,8 +56,6 @@ export class MfaChallengeDocument {
 }
 
 export const MfaChallengeSchema = SchemaFactory.createForClass(MfaChallengeDocument);
-// a presented token is found by an indexed equality, which the embedded FerretDB pushes down
-MfaChallengeSchema.index({ tokenHash: 1 }, { unique: true });
 
 export type MfaChallengeRecord = MfaChallengeDocument;
 

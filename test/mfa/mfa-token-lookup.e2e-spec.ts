@@ -1,0 +1,44 @@
+import { commandsDuring, monitoredDatabaseUri, withFilterKeys } from '../support/database-commands';
+import { newSession } from '../support/auth-helpers';
+import { enrolMfa, startMfaSignIn } from '../support/mfa-helpers';
+import { createTestApp, TestApp } from '../support/test-app';
+
+/**
+ * An mfaToken is a split token: the pending sign-in is found by `_id` (its selector), never by a
+ * filter on its hash, which the embedded FerretDB would answer by reading every pending sign-in.
+ */
+describe('mfaToken lookup', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ MONGODB_URI: monitoredDatabaseUri() });
+  });
+  afterAll(() => t.close());
+
+  const challengeReads = (run: () => Promise<unknown>): Promise<string[]> =>
+    commandsDuring(t, run, (event) =>
+      event.command[event.commandName] === 'mfa_challenges' && event.commandName === 'find'
+        ? withFilterKeys(event)
+        : undefined,
+    );
+
+  it('finds the pending sign-in by primary key, for a real token and for a forged one', async () => {
+    const session = await newSession(t.http);
+    const { recoveryCodes } = await enrolMfa(t.http, session.accessToken);
+    const mfaToken = await startMfaSignIn(t.http, session.username);
+
+    // the same selector with another verifier: found by `_id`, refused by its hash
+    const forged = mfaToken.slice(0, 16) + (mfaToken[16] === 'A' ? 'B' : 'A') + mfaToken.slice(17);
+    const refused = await challengeReads(() =>
+      t.http
+        .post('/auth/mfa/verify')
+        .send({ mfaToken: forged, code: recoveryCodes[0] })
+        .expect(401),
+    );
+    expect(refused).toEqual(['mfa_challenges.find _id']);
+
+    const completed = await challengeReads(() =>
+      t.http.post('/auth/mfa/verify').send({ mfaToken, code: recoveryCodes[0] }).expect(200),
+    );
+    expect(completed).toEqual(['mfa_challenges.find _id']);
+  });
+});
