@@ -136,6 +136,18 @@ class Identity:
         answer = self._post("/auth/sign-in", {"username": self.username, "password": self.password})
         return answer.cookies.get(cookie_name) if answer.ok else None
 
+    def spare_session(self) -> tuple[str, str] | None:
+        """(user id, session id) of a new session of this account, the one in use left alone: a
+        session the caller may end, for DELETE /users/{id}/sessions/{sessionId}, whose random ids
+        name no session (404) or another user's (403)."""
+        answer = self._post("/auth/sign-in", {"username": self.username, "password": self.password})
+        if not answer.ok:
+            return None
+        data = answer.json()["data"]
+        claims = data["accessToken"].split(".")[1]
+        session_id = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))["sid"]
+        return data["user"]["id"], session_id
+
     def ensure_signed_in(self) -> None:
         if self.token is None:
             self.sign_in()
@@ -307,6 +319,7 @@ REAL_VALUES = {
     "POST /users/{id}/password-reset": ("path.id", "user_with_verified_address"),
     "DELETE /users/{id}/mfa": ("path.id", "enrolled_user"),
     "POST /auth/revoke-token": ("body.token", "spare_refresh_token"),
+    "DELETE /users/{id}/sessions/{sessionId}": ("path.session", "spare_session"),
 }
 
 
@@ -334,6 +347,7 @@ def install_hooks() -> None:
     sources = {
         "enrolled_user": lambda case: enrolled.enrolled(),
         "spare_refresh_token": lambda case: me.spare_refresh_token(refresh_cookie_of(case)),
+        "spare_session": lambda case: me.spare_session(),
     }
 
     def with_real_value(case: Any) -> None:
@@ -346,6 +360,8 @@ def install_hooks() -> None:
             return
         if where == "path.id":
             case.path_parameters["id"] = value
+        elif where == "path.session":
+            case.path_parameters["id"], case.path_parameters["sessionId"] = value
         elif isinstance(case.body, dict):
             case.body["token"] = value
 
