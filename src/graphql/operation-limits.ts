@@ -28,7 +28,6 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/page.args';
  * standard introspection query 15, and a few more levels of `ofType` are left for other clients.
  */
 export const MAX_QUERY_DEPTH = 20;
-export { MAX_QUERY_COMPLEXITY, PASSWORD_HASHING_COMPLEXITY } from '../common/graphql-limits';
 
 /** Introspection is answered from memory: it is bounded by the depth limit, not by complexity. */
 const introspectionIsFree: ComplexityEstimator = ({ type, field }) =>

@@ -2,7 +2,7 @@ import { Args, ID, Mutation, Resolver } from '@nestjs/graphql';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
-import { PASSWORD_HASHING_COMPLEXITY } from '../graphql/operation-limits';
+import { PASSWORD_HASHING_COMPLEXITY } from '../common/graphql-limits';
 import { AuthRateLimited } from '../rate-limit/throttlers';
 import { User } from '../users/user.model';
 import { EmailVerificationService } from './email-verification.service';
