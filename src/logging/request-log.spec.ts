@@ -3,7 +3,7 @@ import express, { Request } from 'express';
 import { request as httpRequest, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { captureLogs } from '../../test/support/log-capture';
-import { requestIdMiddleware } from '../common/request-id.middleware';
+import { requestIdMiddleware } from '../http/request-id.middleware';
 import { nestLoggerOf } from './logging.module';
 import { requestLogMiddleware } from './request-log';
 

@@ -2,7 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../common/decorators';
-import { Unenveloped } from '../common/envelope';
+import { Unenveloped } from '../http/envelope';
 import { Jwk, JwkSet } from './jwk-set';
 import { TokenService } from './token.service';
 

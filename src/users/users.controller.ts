@@ -5,7 +5,7 @@ import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-doc
 import { ErrorCode } from '../common/app-error';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
-import { streamedSuccessEnvelope } from '../common/envelope';
+import { streamedSuccessEnvelope } from '../http/envelope';
 import { PageArgs } from '../common/page.args';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
 import { User } from './user.model';

@@ -1,4 +1,4 @@
-import { MAX_JSON_DEPTH } from '../../src/common/json-body';
+import { MAX_JSON_DEPTH } from '../../src/http/json-body';
 import { newSession, PASSWORD, uniqueUsername } from '../support/auth-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Request, Response } from 'express';
 import { RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH } from '../recovery-mails';
 
-/** The one script of both pages: the CSP (common/security-headers.ts) runs scripts from files only. */
+/** The one script of both pages: the CSP (http/security-headers.ts) runs scripts from files only. */
 const SCRIPT_PATH = '/recovery-pages/page.js';
 
 /**
