@@ -24,6 +24,7 @@ import {
 } from './common/api-docs-extensions';
 import { ERROR_CODE_MAPPING, ErrorCode } from './common/app-error';
 import { AppConfig } from './config/app-config';
+import { spokenDuration } from './config/duration';
 import { GRAPHIQL_PATH } from './graphql/graphiql';
 
 /** Answers every route may give, documented once here instead of on each route. */
@@ -238,21 +239,6 @@ function giveExamplesTheirRoute(operation: OperationObject, path: string): void 
       };
     }
   }
-}
-
-/** Seconds as a person says them, in the largest unit that divides them: "10 minutes". */
-function spokenDuration(seconds: number): string {
-  const units: [name: string, seconds: number][] = [
-    ['day', 86_400],
-    ['hour', 3_600],
-    ['minute', 60],
-  ];
-  const [unit, size] = units.find(([, each]) => seconds >= each && seconds % each === 0) ?? [
-    'second',
-    1,
-  ];
-  const count = seconds / size;
-  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
 /** The settings a description may name, each with the value this server runs with. */

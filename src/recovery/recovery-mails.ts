@@ -1,4 +1,5 @@
 import type { ClientInfo } from '../common/auth-user';
+import { spokenDuration } from '../config/duration';
 import type { Mail } from '../mail/mail.service';
 import { deviceOf } from '../sessions/device';
 
@@ -22,7 +23,7 @@ export function verificationMail(
   token: string,
   ttlSeconds: number,
 ): Mail {
-  const lifetime = describeDuration(ttlSeconds);
+  const lifetime = spokenDuration(ttlSeconds);
   return compose(to, 'Verify your email address', token, [
     `Hello ${username},`,
     `please confirm that ${to} is your email address by opening this link (it works once, for ${lifetime}):`,
@@ -40,7 +41,7 @@ export function passwordResetMail(
   requestedBy: ClientInfo,
   byAdmin: boolean,
 ): Mail {
-  const lifetime = describeDuration(ttlSeconds);
+  const lifetime = spokenDuration(ttlSeconds);
   return compose(to, 'Reset your password', token, [
     `Hello ${username},`,
     `${byAdmin ? 'an administrator' : 'someone'} asked to reset your password, ${requestedFrom(requestedBy)}. Choose a new password here (the link works once, for ${lifetime}):`,
@@ -105,19 +106,4 @@ const HTML_ESCAPES: Record<string, string> = {
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character]);
-}
-
-function describeDuration(seconds: number): string {
-  const units: [number, string][] = [
-    [86_400, 'day'],
-    [3_600, 'hour'],
-    [60, 'minute'],
-  ];
-  for (const [size, unit] of units) {
-    if (seconds >= size && seconds % size === 0) {
-      const count = seconds / size;
-      return `${count} ${unit}${count === 1 ? '' : 's'}`;
-    }
-  }
-  return `${seconds} second${seconds === 1 ? '' : 's'}`;
 }
