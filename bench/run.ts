@@ -67,10 +67,8 @@ let server: BenchServer | undefined;
 /** The second server of `sign-in-limited`, on the first one's FerretDB. */
 let limitedServer: BenchServer | undefined;
 let bareNest: BareNestServer | undefined;
-/** The HS256 twin of the server, up only for its scenario. */
-let hsServer: BenchServer | undefined;
-/** The twin with METRICS_ENABLED=true, up only for its scenario. */
-let metricsServer: BenchServer | undefined;
+/** A twin of the server with other settings (HS256, metrics on), up only for its scenario. */
+let twinServer: BenchServer | undefined;
 let mailSink: MailSink | undefined;
 
 function log(message: string): void {
@@ -173,7 +171,7 @@ async function main(): Promise<void> {
   const random = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
 
   const settle = async (): Promise<void> => {
-    const twins = [limitedServer, hsServer, metricsServer].flatMap((twin) =>
+    const twins = [limitedServer, twinServer].flatMap((twin) =>
       twin === undefined ? [] : [twin.pid],
     );
     const waited = await waitForIdle([live.pid, live.ferretPid, ...twins]);
@@ -276,34 +274,51 @@ async function main(): Promise<void> {
     { method: 'GET', next: () => ({ path: `/users/${random(users.ids)}`, headers: bearer }) },
     { bound: withDb('db-read-bound'), target: 0.75 },
   );
-  if (wanted('user-by-id-hs256')) {
-    // the same request against a twin server on the same FerretDB, signing and verifying HS256
-    log('starting the HS256 twin of the server on the same FerretDB');
-    const hsDataDir = join(config.workDir, 'data-hs256');
-    mkdirSync(hsDataDir, { recursive: true });
-    hsServer = await BenchServer.start({
+  /** `user-by-id` on a twin of the server on the same FerretDB, with `env` over its own. */
+  const userByIdOnTwin = async (
+    name: string,
+    detail: string,
+    env: Record<string, string>,
+    extra: Partial<Row> = {},
+  ): Promise<void> => {
+    if (!wanted(name)) return;
+    log(`starting the twin of the server for ${name} on the same FerretDB`);
+    const dataDir = join(config.workDir, `data-${name}`);
+    mkdirSync(dataDir, { recursive: true });
+    twinServer = await BenchServer.start({
       projectRoot: config.projectRoot,
-      dataDir: hsDataDir,
-      logFile: join(config.workDir, 'server-hs256.log'),
+      dataDir,
+      logFile: join(config.workDir, `server-${name}.log`),
       sharedDatabaseOf: live,
-      env: { ...serverEnv, JWT_ALGORITHM: 'HS256', JWT_ACCESS_SECRET: HS256_SECRET },
+      env: { ...serverEnv, ...env },
     });
-    const hs = hsServer;
-    const hsRss = new RssSampler(hs.pid).start();
-    const hsBearer = {
-      authorization: `Bearer ${await signIn(hs.baseUrl, ADMIN.username, ADMIN.password)}`,
-    };
-    await http(
-      'user-by-id-hs256',
-      `GET /users/{id} as user-by-id, on a twin server with JWT_ALGORITHM=HS256`,
-      { method: 'GET', next: () => ({ path: `/users/${random(users.ids)}`, headers: hsBearer }) },
-      {},
-      { baseUrl: hs.baseUrl, rss: hsRss, pid: hs.pid },
-    );
-    hsRss.stop();
-    await hs.stop();
-    hsServer = undefined;
-  }
+    const twin = twinServer;
+    const twinRss = new RssSampler(twin.pid).start();
+    try {
+      const twinBearer = {
+        authorization: `Bearer ${await signIn(twin.baseUrl, ADMIN.username, ADMIN.password)}`,
+      };
+      await http(
+        name,
+        detail,
+        {
+          method: 'GET',
+          next: () => ({ path: `/users/${random(users.ids)}`, headers: twinBearer }),
+        },
+        extra,
+        { baseUrl: twin.baseUrl, rss: twinRss, pid: twin.pid },
+      );
+    } finally {
+      twinRss.stop();
+      await twin.stop();
+      twinServer = undefined;
+    }
+  };
+  await userByIdOnTwin(
+    'user-by-id-hs256',
+    'GET /users/{id} as user-by-id, on a twin server with JWT_ALGORITHM=HS256',
+    { JWT_ALGORITHM: 'HS256', JWT_ACCESS_SECRET: HS256_SECRET },
+  );
   // right after its HS256 twin, so both see the same machine
   await http(
     'user-by-id-es256',
@@ -320,36 +335,16 @@ async function main(): Promise<void> {
       { method: 'GET', next: () => ({ path: `/users/${random(users.ids)}`, headers: bearer }) },
     );
   }
-  if (!config.metrics && wanted('user-by-id-metrics-on')) {
-    // the same request against a twin with METRICS_ENABLED=true on the same FerretDB
-    log('starting the metrics-on twin of the server on the same FerretDB');
-    const metricsDataDir = join(config.workDir, 'data-metrics');
-    mkdirSync(metricsDataDir, { recursive: true });
-    metricsServer = await BenchServer.start({
-      projectRoot: config.projectRoot,
-      dataDir: metricsDataDir,
-      logFile: join(config.workDir, 'server-metrics.log'),
-      sharedDatabaseOf: live,
-      env: { ...serverEnv, METRICS_ENABLED: 'true' },
-    });
-    const twin = metricsServer;
-    const twinRss = new RssSampler(twin.pid).start();
-    const twinBearer = {
-      authorization: `Bearer ${await signIn(twin.baseUrl, ADMIN.username, ADMIN.password)}`,
-    };
-    await http(
+  if (!config.metrics) {
+    await userByIdOnTwin(
       'user-by-id-metrics-on',
       'GET /users/{id} as user-by-id, on a twin server with METRICS_ENABLED=true',
-      { method: 'GET', next: () => ({ path: `/users/${random(users.ids)}`, headers: twinBearer }) },
+      { METRICS_ENABLED: 'true' },
       {
         bound: { value: rate('user-by-id-metrics-off'), label: 'user-by-id-metrics-off' },
         target: 0.95,
       },
-      { baseUrl: twin.baseUrl, rss: twinRss, pid: twin.pid },
     );
-    twinRss.stop();
-    await twin.stop();
-    metricsServer = undefined;
   }
   if (wanted('token-cost')) {
     const seconds = Math.max(1, Math.min(3, config.durationS));
@@ -834,8 +829,7 @@ function cleanUp(): void {
   killBoundWorkers();
   limitedServer?.killNow();
   bareNest?.killNow();
-  hsServer?.killNow();
-  metricsServer?.killNow();
+  twinServer?.killNow();
   server?.killNow();
 }
 
