@@ -5,7 +5,7 @@ import { expiringId } from '../src/database/expiring-id';
 import { MfaCrypto } from '../src/mfa/mfa-crypto';
 import { newRecoveryCodes, normalizeRecoveryCode } from '../src/mfa/recovery-codes';
 import { newTotpSecret } from '../src/mfa/totp';
-import { newSplitToken } from '../src/tokens/opaque-token';
+import { newSplitToken } from '../src/tokens/token.service';
 
 const BATCH = 1_000;
 const REFRESH_TTL_MS = 7 * 24 * 3600 * 1000;

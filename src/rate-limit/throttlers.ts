@@ -7,7 +7,7 @@ import { normalizeUsername } from '../common/credential-rules';
 import { clientInfoOf, extractRequest } from '../common/request-context';
 import type { AppConfig } from '../config/app-config';
 import type { RateLimitScope } from '../logging/security-log';
-import { hashOpaqueToken } from '../tokens/opaque-token';
+import { hashOpaqueToken } from '../tokens/token.service';
 import { clientNetworkOf } from './client-network';
 
 const AUTH_RATE_LIMITED = 'authRateLimited';

@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { Cleanup } from '../database/cleanup';
 import { expiringId, expiryOf } from '../database/expiring-id';
-import { matchesHash, newSplitToken, selectorOf } from '../tokens/opaque-token';
+import { matchesHash, newSplitToken, selectorOf } from '../tokens/token.service';
 import { OneTimeTokenPurpose, OneTimeTokenRecord } from './one-time-token.schema';
 import { OneTimeTokensRepository } from './one-time-tokens.repository';
 

@@ -11,7 +11,7 @@ import {
   MfaFactorRecord,
   RecoveryCodeUseDocument,
 } from './mfa.schema';
-import { matchesHash, newSplitToken, selectorOf } from '../../tokens/opaque-token';
+import { matchesHash, newSplitToken, selectorOf } from '../../tokens/token.service';
 import { RECOVERY_CODE_COUNT } from '../recovery-codes';
 
 /** A new recovery-code set: its id and the digests of its codes. */

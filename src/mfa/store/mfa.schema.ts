@@ -37,7 +37,7 @@ export type MfaFactorRecord = MfaFactorDocument;
 /**
  * A sign-in waiting for its second step: the mfaToken handed out with MFA_REQUIRED, stored as
  * its SHA-256 only. The `_id` is an expiring id at the token's expiry (database/expiring-id.ts)
- * and the mfaToken's selector (tokens/opaque-token.ts, newSplitToken): found by primary key.
+ * and the mfaToken's selector (tokens/token.service.ts, newSplitToken): found by primary key.
  */
 @Schema({ collection: 'mfa_challenges', versionKey: false })
 export class MfaChallengeDocument {
