@@ -9,7 +9,7 @@ import { EmailVerificationService } from '../recovery/email-verification.service
 import { SecurityEventType } from '../security-events/security-event.schema';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { CLEAR_COOKIE, CookieInstruction, KEEP_COOKIE, WithCookie } from '../sessions/auth-cookies';
-import { IssuedRefreshToken, SessionClaims, SessionStore } from '../sessions/store/session-store';
+import { IssuedRefreshToken, SessionStore } from '../sessions/store/session-store';
 import { SessionEndReason } from '../sessions/store/session.schema';
 import { TokenService } from '../tokens/token.service';
 import { User } from '../users/user.model';
@@ -27,6 +27,13 @@ export interface TokenSources {
   bodyToken?: string;
   cookieToken?: string;
 }
+
+/** Why a refresh token that rotated nothing is refused. */
+const REFUSED_REFRESH = {
+  invalid: ErrorCode.INVALID_REFRESH_TOKEN,
+  expired: ErrorCode.SESSION_EXPIRED,
+  reused: ErrorCode.REFRESH_TOKEN_REUSED,
+} as const;
 
 function setCookie(token: IssuedRefreshToken): CookieInstruction {
   return { action: 'set', token: token.token, maxAgeSeconds: token.maxAgeSeconds };
@@ -130,21 +137,13 @@ export class AuthService {
   async refresh(token: string | undefined, client: ClientInfo): Promise<WithCookie<AuthPayload>> {
     if (token === undefined) throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
     const outcome = await this.sessions.rotate(token, client);
-    switch (outcome.kind) {
-      case 'invalid':
-        throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
-      case 'expired':
-        throw new AppError(ErrorCode.SESSION_EXPIRED);
-      case 'reused':
-        throw new AppError(ErrorCode.REFRESH_TOKEN_REUSED);
-      case 'grace':
-        return { value: await this.refreshedPayload(outcome.session), cookie: KEEP_COOKIE };
-      case 'rotated':
-        return {
-          value: await this.refreshedPayload(outcome.session),
-          cookie: setCookie(outcome.refreshToken),
-        };
-    }
+    if (outcome.kind !== 'rotated' && outcome.kind !== 'grace')
+      throw new AppError(REFUSED_REFRESH[outcome.kind]);
+    const access = this.tokens.issueAccessToken(outcome.holder, outcome.session, false);
+    return {
+      value: { ...access, user: User.ofSelf(outcome.holder) },
+      cookie: outcome.kind === 'rotated' ? setCookie(outcome.refreshToken) : KEEP_COOKIE,
+    };
   }
 
   /** Revokes a refresh token of the caller (or any, for an admin); its session ends with it. */
@@ -269,29 +268,9 @@ export class AuthService {
       client,
     });
     return {
-      value: this.authPayload(user, session, true),
+      value: { ...this.tokens.issueAccessToken(user, session, true), user: User.ofSelf(user) },
       cookie: setCookie(session.refreshToken),
       device: this.devices.issue(user.username, deviceId),
     };
-  }
-
-  /** A refresh answers with the user as it is now: a disabled or deleted user gets nothing. */
-  private async refreshedPayload(session: SessionClaims): Promise<AuthPayload> {
-    const user = await this.users.findRecord(session.userId);
-    if (user === null || user.disabled === true)
-      throw new AppError(ErrorCode.INVALID_REFRESH_TOKEN);
-    return this.authPayload(user, session, false);
-  }
-
-  private authPayload(user: PublicUserRecord, session: SessionClaims, fresh: boolean): AuthPayload {
-    const { accessToken, expiresIn } = this.tokens.signAccessToken({
-      sub: user._id.toHexString(),
-      username: user.username,
-      role: user.role,
-      sid: session.sessionId,
-      fresh,
-      amr: session.amr,
-    });
-    return { accessToken, tokenType: 'Bearer', expiresIn, user: User.ofSelf(user) };
   }
 }

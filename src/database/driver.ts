@@ -83,17 +83,6 @@ export function findOneById<T>(
 }
 
 /**
- * The first document matching `filter`, which should be answered from an index on both backends:
- * `_id`, or equality on an indexed field (the project's FerretDB patch pushes that down).
- */
-export function findOneWhere<T>(
-  model: ModelCollection,
-  filter: Filter<Document>,
-): Promise<T | null> {
-  return model.collection.findOne<T>(filter);
-}
-
-/**
  * A driver cursor over `filter` in `sort` order, for reads that stop once they have enough (or
  * stream a collection of any size in batches).
  */

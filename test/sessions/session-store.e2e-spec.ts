@@ -1,5 +1,5 @@
 import { getConnectionToken } from '@nestjs/mongoose';
-import type { Connection } from 'mongoose';
+import { Types, type Collection, type Connection } from 'mongoose';
 import { Cleanup } from '../../src/database/cleanup';
 import {
   newSession,
@@ -22,19 +22,32 @@ describe('session store', () => {
 
   const refresh = (cookie: string) => refreshWith(t.http, cookie);
 
-  it('rotates a refresh token in four database commands: read it, insert its successor, move the activity, read the user', async () => {
+  it('rotates a refresh token in four database commands: read it, insert its successor while reading its holder, move the activity', async () => {
     const session = await newSession(t.http);
     let res: Awaited<ReturnType<typeof refresh>> | undefined;
     const commands = await commandsDuring(t, async () => {
       res = await refresh(session.cookie);
     });
     expectSuccess(res!);
-    expect(commands).toEqual([
-      'refresh_tokens.find',
-      'refresh_tokens.insert',
-      'session_activity.update',
-      'users.find',
-    ]);
+    expect(commands[0]).toBe('refresh_tokens.find');
+    // the insert and the holder's read run side by side: either may start first
+    expect(commands.slice(1, 3).sort()).toEqual(['refresh_tokens.insert', 'users.find']);
+    expect(commands.slice(3)).toEqual(['session_activity.update']);
+  });
+
+  // disabling or deleting a user ends its sessions first; a refresh racing that must still lose
+  it.each([
+    [
+      'disabled',
+      (users: Collection, _id: Types.ObjectId) =>
+        users.updateOne({ _id }, { $set: { disabled: true } }),
+    ],
+    ['deleted', (users: Collection, _id: Types.ObjectId) => users.deleteOne({ _id })],
+  ])('refreshes nothing for a holder %s while its session is still open', async (_, change) => {
+    const session = await newSession(t.http);
+    const db = t.app.get<Connection>(getConnectionToken());
+    await change(db.collection('users'), new Types.ObjectId(session.userId));
+    expectError(await refresh(session.cookie), 401, 'INVALID_REFRESH_TOKEN');
   });
 
   it('lists what became of each token from the link that follows it', async () => {

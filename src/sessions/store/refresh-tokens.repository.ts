@@ -1,14 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
-import {
-  cursorOf,
-  deleteWhere,
-  findOneById,
-  findOneWhere,
-  findPage,
-  insertOnce,
-} from '../../database/driver';
+import { cursorOf, deleteWhere, findOneById, findPage, insertOnce } from '../../database/driver';
 import { expiredBefore } from '../../database/expiring-id';
 import {
   EndLinkRecord,
@@ -58,9 +51,9 @@ export class RefreshTokensRepository implements OnModuleInit {
     return findOneById(this.links, id);
   }
 
-  /** The link that follows `parent`, if any. */
+  /** The link that follows `parent`, if any: an equality on the unique `parent` index. */
   findSuccessor(parent: Types.ObjectId): Promise<LinkRecord | null> {
-    return findOneWhere(this.links, { parent });
+    return this.links.findOne({ parent }).lean<LinkRecord>().exec();
   }
 
   /** The links that follow each of `parents` (one read), by parent id. */

@@ -8,7 +8,8 @@ import { Clock } from '../../database/clock';
 import { expiringId } from '../../database/expiring-id';
 import { SecurityEventType } from '../../security-events/security-event.schema';
 import { SecurityEventsService } from '../../security-events/security-events.service';
-import { matchesHash, newSplitToken, selectorOf } from '../../tokens/opaque-token';
+import { matchesHash, newSplitToken, selectorOf } from '../../tokens/token.service';
+import type { PublicUserRecord } from '../../users/user.schema';
 import { UsersService } from '../../users/users.service';
 import {
   EndLinkRecord,
@@ -47,11 +48,20 @@ export interface OpenedSession extends SessionClaims {
   refreshToken: IssuedRefreshToken;
 }
 
-/** What presenting a refresh token came to; nothing is left for the caller to do but answer. */
+/**
+ * What presenting a refresh token came to; nothing is left for the caller to do but answer. A
+ * session answers with its holder as the user is now: one disabled or deleted meanwhile gets
+ * `invalid`.
+ */
 export type RotationOutcome =
-  | { kind: 'rotated'; session: SessionClaims; refreshToken: IssuedRefreshToken }
+  | {
+      kind: 'rotated';
+      session: SessionClaims;
+      holder: PublicUserRecord;
+      refreshToken: IssuedRefreshToken;
+    }
   /** The token just rotated, within the grace window: same session, no new token. */
-  | { kind: 'grace'; session: SessionClaims }
+  | { kind: 'grace'; session: SessionClaims; holder: PublicUserRecord }
   /** A rotated token presented again: theft. The session has been ended and the event recorded. */
   | { kind: 'reused' }
   | { kind: 'expired' }
@@ -120,7 +130,7 @@ const TOKEN_REASON: Record<SessionEndReason, RevokedReason | null> = {
  *
  * A refresh token is a split token (selector = the `_id` of its link, verifier checked against the
  * stored hash). It carries its session's claims and absolute expiry, so a refresh reads one link,
- * inserts one, moves the session's activity and reads the user: four commands.
+ * inserts one while reading its holder, and moves the session's activity: four commands.
  */
 @Injectable()
 export class SessionStore implements OnModuleInit {
@@ -200,17 +210,24 @@ export class SessionStore implements OnModuleInit {
       amr: token.amr,
     };
     const successor = this.newToken(claims, token.absoluteExpiresAt, token._id, client, now);
-    if (await this.links.insert(successor.record)) {
+    // the holder is read beside the insert that decides the race: a loser wasted one read
+    const [rotated, holder] = await Promise.all([
+      this.links.insert(successor.record),
+      this.users.findRecord(claims.userId),
+    ]);
+    if (holder === null || holder.disabled === true) return { kind: 'invalid' };
+    if (rotated) {
       await this.sessions.setActivity(this.activity(successor.record, client, now));
-      return { kind: 'rotated', session: claims, refreshToken: successor.issued };
+      return { kind: 'rotated', session: claims, holder, refreshToken: successor.issued };
     }
-    return this.presentedAgain(token, claims, client, now);
+    return this.presentedAgain(token, claims, holder, client, now);
   }
 
   /** A token that something already followed: the grace window, an ended session, or theft. */
   private async presentedAgain(
     token: RefreshTokenRecord,
     claims: SessionClaims,
+    holder: PublicUserRecord,
     client: ClientInfo,
     now: Date,
   ): Promise<RotationOutcome> {
@@ -224,7 +241,7 @@ export class SessionStore implements OnModuleInit {
       sinceRotationMs <= this.config.refresh.reuseGraceSeconds * 1000 &&
       next.expiresAt > now
     ) {
-      return { kind: 'grace', session: claims };
+      return { kind: 'grace', session: claims, holder };
     }
     const ended = await this.end(claims.sessionId, SessionEndReason.REUSE_DETECTED, client, now);
     if (ended?.reason !== SessionEndReason.REUSE_DETECTED) return { kind: 'invalid' };
