@@ -81,7 +81,8 @@ export class TokenService {
       fresh,
       amr: session.amr,
     };
-    return { ...this.signAccessToken(claims), tokenType: 'Bearer' };
+    const { accessToken, expiresIn } = this.signAccessToken(claims);
+    return { accessToken, tokenType: 'Bearer', expiresIn };
   }
 
   signAccessToken(claims: AccessTokenClaims): IssuedAccessToken {
