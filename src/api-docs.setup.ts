@@ -15,14 +15,14 @@ import {
   PATH_PARAMETER_EXAMPLES,
   REFRESH_COOKIE_EXTENSION,
   SuccessEnvelopeDoc,
-} from './common/api-docs';
+} from './common/api-docs/api-docs';
 import {
   ApiLink,
   bodyKeywordsOf,
   LINKS_EXTENSION,
   REFRESH_TOKEN_SET_BY_ANSWER,
-} from './common/api-docs-extensions';
-import { ERROR_CODE_MAPPING, ErrorCode } from './common/app-error';
+} from './common/api-docs/api-docs-extensions';
+import { ERROR_CODE_MAPPING, ErrorCode } from './common/errors/app-error';
 import { AppConfig } from './config/app-config';
 import { spokenDuration } from './config/duration';
 import { GRAPHIQL_PATH } from './graphql/graphiql';

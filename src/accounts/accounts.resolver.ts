@@ -1,7 +1,7 @@
 import { Args, ID, Mutation, Resolver } from '@nestjs/graphql';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser } from '../common/decorators';
-import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
+import { ParseObjectIdPipe } from '../common/validation/parse-object-id.pipe';
 import { User } from '../users/user.model';
 import { AccountsService } from './accounts.service';
 import { UpdateUserInput } from './update-user.input';

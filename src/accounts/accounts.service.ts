@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '../common/app-error';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AuthUser, ClientInfo, Role } from '../common/auth-user';
 import { assertAdmin, assertFreshLogin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppError, ErrorCode } from '../common/app-error';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { Role } from '../common/auth-user';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ConfigError } from '../config/load-config';

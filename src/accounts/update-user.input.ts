@@ -1,9 +1,9 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsBoolean, IsIn } from 'class-validator';
-import { ApiBodyKeywords } from '../common/api-docs-extensions';
+import { ApiBodyKeywords } from '../common/api-docs/api-docs-extensions';
 import { Role } from '../common/auth-user';
-import { IsOptionalNotNull } from '../common/validation-decorators';
+import { IsOptionalNotNull } from '../common/validation/validation-decorators';
 
 /** An admin's changes to a user: `role`, `disabled`, or both (at least one). */
 @InputType()

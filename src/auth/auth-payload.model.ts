@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import { EXAMPLE } from '../common/api-docs';
+import { EXAMPLE } from '../common/api-docs/api-docs';
 import { User } from '../users/user.model';
 
 @ObjectType('AuthPayload')

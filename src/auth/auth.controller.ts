@@ -1,9 +1,18 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiAuthenticated, ApiEnvelope, ApiErrors, ApiRefreshCookie } from '../common/api-docs';
-import { ApiLinks, REVOKE_TOKEN_SET_LINK, userIdLinks } from '../common/api-docs-extensions';
-import { ErrorCode } from '../common/app-error';
+import {
+  ApiAuthenticated,
+  ApiEnvelope,
+  ApiErrors,
+  ApiRefreshCookie,
+} from '../common/api-docs/api-docs';
+import {
+  ApiLinks,
+  REVOKE_TOKEN_SET_LINK,
+  userIdLinks,
+} from '../common/api-docs/api-docs-extensions';
+import { ErrorCode } from '../common/errors/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
 import { CountOutcome } from '../metrics/count-outcome.interceptor';

@@ -2,7 +2,7 @@ import { Args, Context, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { Request, Response } from 'express';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
-import { PASSWORD_HASHING_COMPLEXITY } from '../common/graphql-limits';
+import { PASSWORD_HASHING_COMPLEXITY } from '../common/graphql/graphql-limits';
 import { CountOutcome } from '../metrics/count-outcome.interceptor';
 import { AuthRateLimited } from '../rate-limit/throttlers';
 import { User } from '../users/user.model';

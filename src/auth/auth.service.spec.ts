@@ -1,6 +1,6 @@
 import { JwtService } from '@nestjs/jwt';
 import { Types } from 'mongoose';
-import { AppError, ErrorCode, MfaRequiredError } from '../common/app-error';
+import { AppError, ErrorCode, MfaRequiredError } from '../common/errors/app-error';
 import { AuthUser, Role } from '../common/auth-user';
 import { AppConfig } from '../config/app-config';
 import { MfaService } from '../mfa/mfa.service';

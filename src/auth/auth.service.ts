@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppError, ErrorCode, MfaRequiredError } from '../common/app-error';
+import { AppError, ErrorCode, MfaRequiredError } from '../common/errors/app-error';
 import { AuthMethod, AuthUser, ClientInfo, Role } from '../common/auth-user';
 import { assertFreshLogin, assertOwnerOrAdmin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';

@@ -1,7 +1,7 @@
 import { InputType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import { CANDIDATE_PASSWORD_DOC, PASSWORD_DOC } from '../common/api-docs';
-import { IsPassword, IsShortString } from '../common/validation-decorators';
+import { CANDIDATE_PASSWORD_DOC, PASSWORD_DOC } from '../common/api-docs/api-docs';
+import { IsPassword, IsShortString } from '../common/validation/validation-decorators';
 
 @InputType()
 export class ChangePasswordInput {

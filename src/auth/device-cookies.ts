@@ -1,6 +1,6 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { normalizeUsername } from '../common/credential-rules';
+import { normalizeUsername } from '../common/validation/credential-rules';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 const DEVICE_ID_BYTES = 16;

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Algorithm, Jwt, JwtPayload } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { AppError, ErrorCode } from '../common/app-error';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AuthUser, Role } from '../common/auth-user';
-import { isObjectIdString } from '../common/object-id';
+import { isObjectIdString } from '../common/validation/object-id';
 import { SessionStore } from '../sessions/store/session-store';
 import { ACCESS_TOKEN_TYPE, TokenService } from '../tokens/token.service';
 

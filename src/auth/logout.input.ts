@@ -1,7 +1,7 @@
 import { registerEnumType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEnum } from 'class-validator';
-import { IsOptionalNotNull } from '../common/validation-decorators';
+import { IsOptionalNotNull } from '../common/validation/validation-decorators';
 
 /** Which sessions a logout ends. */
 export enum LogoutScope {

@@ -1,7 +1,7 @@
 import { ArgsType, Field } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
-import { IsShortString } from '../common/validation-decorators';
+import { IsShortString } from '../common/validation/validation-decorators';
 
 @ArgsType()
 export class RevokeTokenArgs {

@@ -1,7 +1,7 @@
 import { InputType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import { CANDIDATE_PASSWORD_DOC } from '../common/api-docs';
-import { IsShortString } from '../common/validation-decorators';
+import { CANDIDATE_PASSWORD_DOC } from '../common/api-docs/api-docs';
+import { IsShortString } from '../common/validation/validation-decorators';
 
 /** Only shape is checked here: a wrong username and a wrong password get the same 401. */
 @InputType()

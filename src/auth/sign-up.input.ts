@@ -1,12 +1,12 @@
 import { InputType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import { EMAIL_DOC, PASSWORD_DOC, USERNAME_DOC } from '../common/api-docs';
+import { EMAIL_DOC, PASSWORD_DOC, USERNAME_DOC } from '../common/api-docs/api-docs';
 import {
   IsEmailAddress,
   IsOptionalNotNull,
   IsPassword,
   IsUsername,
-} from '../common/validation-decorators';
+} from '../common/validation/validation-decorators';
 
 @InputType()
 export class SignUpInput {

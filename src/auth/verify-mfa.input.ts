@@ -1,7 +1,7 @@
 import { InputType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import { EXAMPLE } from '../common/api-docs';
-import { IsNonEmptyString } from '../common/validation-decorators';
+import { EXAMPLE } from '../common/api-docs/api-docs';
+import { IsNonEmptyString } from '../common/validation/validation-decorators';
 
 /** The second step of a sign-in that answered MFA_REQUIRED. */
 @InputType()

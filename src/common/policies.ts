@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from './app-error';
+import { AppError, ErrorCode } from './errors/app-error';
 import { AuthUser, Role } from './auth-user';
 
 /**

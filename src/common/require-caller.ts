@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { AppError, ErrorCode } from './app-error';
+import { AppError, ErrorCode } from './errors/app-error';
 import type { AuthUser } from './auth-user';
 
 /**

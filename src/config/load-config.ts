@@ -12,7 +12,7 @@ import {
   isValidUsername,
   PASSWORD_RULE,
   USERNAME_RULE,
-} from '../common/credential-rules';
+} from '../common/validation/credential-rules';
 
 export type Env = Record<string, string | undefined>;
 

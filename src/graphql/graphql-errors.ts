@@ -2,10 +2,10 @@ import type { ApolloServerPlugin, GraphQLRequestContextDidEncounterErrors } from
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { Logger } from '@nestjs/common';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
-import { ErrorCode } from '../common/app-error';
-import { errorExtensions } from '../common/graphql-error-body';
-import { logUnexpected } from '../common/log-unexpected';
-import { toAppError } from '../common/to-app-error';
+import { ErrorCode } from '../common/errors/app-error';
+import { errorExtensions } from '../common/errors/graphql-error-body';
+import { logUnexpected } from '../common/errors/log-unexpected';
+import { toAppError } from '../common/errors/to-app-error';
 import type { AppGraphqlContext } from './graphql-context';
 import { describeCoercionError, withoutSubmittedValues } from './request-error-messages';
 

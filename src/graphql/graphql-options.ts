@@ -1,7 +1,7 @@
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloDriverConfig } from '@nestjs/apollo';
 import { AppConfig } from '../config/app-config';
-import { GRAPHQL_PATH } from '../common/graphql-error-body';
+import { GRAPHQL_PATH } from '../common/errors/graphql-error-body';
 import { AppGraphqlContext, ExpressContextArgs } from './graphql-context';
 import { sandboxLandingPage } from './graphiql';
 import { errorReportingPlugin, createFormatError } from './graphql-errors';

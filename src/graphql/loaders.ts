@@ -5,7 +5,7 @@ import type { ActiveSession } from '../sessions/store/session-store';
 import { SessionsService } from '../sessions/sessions.service';
 import type { SecurityEventView } from '../security-events/security-event.model';
 import { SecurityEventsService } from '../security-events/security-events.service';
-import type { UserPagesLoader } from '../common/graphql-loaders';
+import type { UserPagesLoader } from '../common/graphql/graphql-loaders';
 import { createUserPagesLoader } from './user-pages.loader';
 
 /** One GraphQL request's DataLoaders: batching and caching last as long as the request. */

@@ -19,9 +19,9 @@ import {
   getComplexity,
   simpleEstimator,
 } from 'graphql-query-complexity';
-import { AppError, ErrorCode } from '../common/app-error';
-import { MAX_QUERY_COMPLEXITY } from '../common/graphql-limits';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/page.args';
+import { AppError, ErrorCode } from '../common/errors/app-error';
+import { MAX_QUERY_COMPLEXITY } from '../common/graphql/graphql-limits';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/validation/page.args';
 
 /**
  * Deepest field nesting accepted, introspection included: our own operations need 4, graphql-js's

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
-import type { UserPageKey, UserPagesLoader } from '../common/graphql-loaders';
-import type { Page } from '../common/page.args';
+import type { UserPageKey, UserPagesLoader } from '../common/graphql/graphql-loaders';
+import type { Page } from '../common/validation/page.args';
 
 /** The page of a key, as text: keys asking for the same page share a batch call. */
 const pageText = ({ limit, after = '' }: Page): string => `${limit}:${after}`;

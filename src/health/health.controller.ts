@@ -2,8 +2,8 @@ import { Controller, Get } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Connection } from 'mongoose';
-import { ApiEnvelope, ApiErrors } from '../common/api-docs';
-import { AppError, ErrorCode } from '../common/app-error';
+import { ApiEnvelope, ApiErrors } from '../common/api-docs/api-docs';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { Public } from '../common/decorators';
 
 export class HealthStatus {

@@ -1,11 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { errorEnvelope } from './envelope';
-import { GRAPHQL_PATH, graphqlErrorBody } from '../common/graphql-error-body';
-import { logUnexpected } from '../common/log-unexpected';
+import { GRAPHQL_PATH, graphqlErrorBody } from '../common/errors/graphql-error-body';
+import { logUnexpected } from '../common/errors/log-unexpected';
 import { requestIdMiddleware } from './request-id.middleware';
-import { toAppError } from '../common/to-app-error';
-import { RefusalObserver } from '../common/refusal-observer';
+import { toAppError } from '../common/errors/to-app-error';
+import { RefusalObserver } from '../common/errors/refusal-observer';
 
 /**
  * The one error path for REST: everything thrown (validation, domain errors, body-parser errors,

@@ -1,8 +1,8 @@
 import { Logger, StreamableFile } from '@nestjs/common';
 import type { Request } from 'express';
-import { AppError, ErrorCode, MfaRequiredError } from '../common/app-error';
+import { AppError, ErrorCode, MfaRequiredError } from '../common/errors/app-error';
 import { streamedSuccessEnvelope, successEnvelope, errorEnvelope } from './envelope';
-import { errorExtensions } from '../common/graphql-error-body';
+import { errorExtensions } from '../common/errors/graphql-error-body';
 
 const req = { path: '/users', requestId: 'req-1' } as Request;
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { HttpStatus, Logger, StreamableFile } from '@nestjs/common';
 import type { Request } from 'express';
-import type { AppError } from '../common/app-error';
+import type { AppError } from '../common/errors/app-error';
 
 interface EnvelopeBase {
   statusCode: number;

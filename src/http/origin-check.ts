@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { AppError, ErrorCode } from '../common/app-error';
-import { GRAPHQL_PATH } from '../common/graphql-error-body';
+import { AppError, ErrorCode } from '../common/errors/app-error';
+import { GRAPHQL_PATH } from '../common/errors/graphql-error-body';
 
 /** The REST routes that read the refresh cookie (revoke-token only when its body names no token). */
 const COOKIE_ROUTES = new Set(['/auth/refresh-token', '/auth/logout', GRAPHQL_PATH]);

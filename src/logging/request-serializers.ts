@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { GRAPHQL_PATH } from '../common/graphql-error-body';
+import { GRAPHQL_PATH } from '../common/errors/graphql-error-body';
 import { clientInfoOf } from '../common/request-context';
 
 /** The `route` of requests no route matched (unknown paths, undecodable ones). */

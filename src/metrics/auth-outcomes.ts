@@ -2,7 +2,7 @@ import { ArgumentsHost } from '@nestjs/common';
 import { GqlArgumentsHost, GqlContextType } from '@nestjs/graphql';
 import type { Request } from 'express';
 import type { GraphQLResolveInfo } from 'graphql';
-import { ErrorCode } from '../common/app-error';
+import { ErrorCode } from '../common/errors/app-error';
 
 /** The auth operations whose outcomes are counted, each with its counter and result labels. */
 export const AUTH_OUTCOMES = {

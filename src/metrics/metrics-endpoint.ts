@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { AppError, ErrorCode } from '../common/app-error';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { errorEnvelope } from '../http/envelope';
 import { routeOf } from '../logging/request-serializers';
 import { MetricsService } from './metrics.service';

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { RefusalObserver } from '../common/refusal-observer';
+import { RefusalObserver } from '../common/errors/refusal-observer';
 import { CountOutcomeInterceptor } from './count-outcome.interceptor';
 import { MetricsService } from './metrics.service';
 

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { ArgumentsHost, Inject, Injectable } from '@nestjs/common';
-import { AppError, RateLimitedError, RateLimitLayer } from '../common/app-error';
-import { RefusalObserver } from '../common/refusal-observer';
+import { AppError, RateLimitedError, RateLimitLayer } from '../common/errors/app-error';
+import { RefusalObserver } from '../common/errors/refusal-observer';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AUTH_OUTCOMES, AuthOperation, authOperationOf, resultsOf } from './auth-outcomes';
 

@@ -1,6 +1,6 @@
 import { ArgsType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsNonEmptyString } from '../common/validation-decorators';
+import { IsNonEmptyString } from '../common/validation/validation-decorators';
 
 /** A code of the second factor, for the routes that need one besides a fresh login. */
 @ArgsType()

@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-docs';
-import { ApiAdminOnly } from '../common/api-docs-extensions';
-import { ErrorCode } from '../common/app-error';
+import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-docs/api-docs';
+import { ApiAdminOnly } from '../common/api-docs/api-docs-extensions';
+import { ErrorCode } from '../common/errors/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser } from '../common/decorators';
-import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
+import { ParseObjectIdPipe } from '../common/validation/parse-object-id.pipe';
 import { MfaCodeArgs } from './mfa-code.args';
 import { MfaService } from './mfa.service';
 import { RecoveryCodes } from './recovery-codes.model';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Types } from 'mongoose';
-import { AppError, ErrorCode } from '../common/app-error';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AuthUser, ClientInfo } from '../common/auth-user';
 import { assertAdmin, assertFreshLogin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';

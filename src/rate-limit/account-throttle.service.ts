@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { RateLimitedError, RateLimitLayer } from '../common/app-error';
-import { normalizeUsername } from '../common/credential-rules';
+import { RateLimitedError, RateLimitLayer } from '../common/errors/app-error';
+import { normalizeUsername } from '../common/validation/credential-rules';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Cleanup } from '../database/cleanup';
 import { SecurityLog } from '../logging/security-log';

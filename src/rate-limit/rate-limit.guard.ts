@@ -10,7 +10,7 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { RateLimitedError, RateLimitLayer } from '../common/app-error';
+import { RateLimitedError, RateLimitLayer } from '../common/errors/app-error';
 import { clientInfoOf, extractRequest, extractResponse } from '../common/request-context';
 import { RateLimitScope, SecurityLog } from '../logging/security-log';
 

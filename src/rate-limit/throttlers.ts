@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { GqlContextType, GqlExecutionContext } from '@nestjs/graphql';
 import type { ThrottlerOptions } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { normalizeUsername } from '../common/credential-rules';
+import { normalizeUsername } from '../common/validation/credential-rules';
 import { clientInfoOf, extractRequest } from '../common/request-context';
 import type { AppConfig } from '../config/app-config';
 import type { RateLimitScope } from '../logging/security-log';

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
-import { AppError, ErrorCode } from '../common/app-error';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AuthUser, ClientInfo, Role } from '../common/auth-user';
-import { normalizeUsername } from '../common/credential-rules';
-import { normalizeEmail } from '../common/email-address';
+import { normalizeUsername } from '../common/validation/credential-rules';
+import { normalizeEmail } from '../common/validation/email-address';
 import { assertFreshLogin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MailService } from '../mail/mail.service';

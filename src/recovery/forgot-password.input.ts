@@ -1,9 +1,9 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { ValidateBy, ValidationArguments } from 'class-validator';
-import { EMAIL_DOC } from '../common/api-docs';
-import { ApiBodyKeywords } from '../common/api-docs-extensions';
-import { IsEmailAddress, IsOptionalNotNull } from '../common/validation-decorators';
+import { EMAIL_DOC } from '../common/api-docs/api-docs';
+import { ApiBodyKeywords } from '../common/api-docs/api-docs-extensions';
+import { IsEmailAddress, IsOptionalNotNull } from '../common/validation/validation-decorators';
 
 const USERNAME_MAX_LENGTH = 64;
 

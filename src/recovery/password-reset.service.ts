@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '../common/app-error';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AuthUser, ClientInfo } from '../common/auth-user';
-import { normalizeUsername } from '../common/credential-rules';
-import { normalizeEmail } from '../common/email-address';
+import { normalizeUsername } from '../common/validation/credential-rules';
+import { normalizeEmail } from '../common/validation/email-address';
 import { assertAdmin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MailService } from '../mail/mail.service';

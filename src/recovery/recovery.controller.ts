@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiAuthenticated, ApiEnvelope, ApiErrors } from '../common/api-docs';
-import { ErrorCode } from '../common/app-error';
+import { ApiAuthenticated, ApiEnvelope, ApiErrors } from '../common/api-docs/api-docs';
+import { ErrorCode } from '../common/errors/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
 import { AuthRateLimited } from '../rate-limit/throttlers';

@@ -1,8 +1,8 @@
 import { Args, ID, Mutation, Resolver } from '@nestjs/graphql';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
-import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
-import { PASSWORD_HASHING_COMPLEXITY } from '../common/graphql-limits';
+import { ParseObjectIdPipe } from '../common/validation/parse-object-id.pipe';
+import { PASSWORD_HASHING_COMPLEXITY } from '../common/graphql/graphql-limits';
 import { AuthRateLimited } from '../rate-limit/throttlers';
 import { User } from '../users/user.model';
 import { EmailVerificationService } from './email-verification.service';

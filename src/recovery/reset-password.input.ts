@@ -1,7 +1,7 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import { PASSWORD_DOC } from '../common/api-docs';
-import { IsPassword, IsShortString } from '../common/validation-decorators';
+import { PASSWORD_DOC } from '../common/api-docs/api-docs';
+import { IsPassword, IsShortString } from '../common/validation/validation-decorators';
 import { ONE_TIME_TOKEN_DOC, ONE_TIME_TOKEN_MAX_LENGTH } from './verify-email.args';
 
 @InputType()

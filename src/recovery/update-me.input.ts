@@ -1,9 +1,9 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { ValidateIf } from 'class-validator';
-import { EMAIL_DOC } from '../common/api-docs';
-import { ApiBodyKeywords } from '../common/api-docs-extensions';
-import { IsEmailAddress } from '../common/validation-decorators';
+import { EMAIL_DOC } from '../common/api-docs/api-docs';
+import { ApiBodyKeywords } from '../common/api-docs/api-docs-extensions';
+import { IsEmailAddress } from '../common/validation/validation-decorators';
 
 /** The caller's own changes: its email address, set, changed or removed (null). */
 @InputType()

@@ -1,6 +1,6 @@
 import { ArgsType, Field } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsShortString } from '../common/validation-decorators';
+import { IsShortString } from '../common/validation/validation-decorators';
 
 /** Mailed tokens are 59 characters; anything much longer is no token of ours. */
 export const ONE_TIME_TOKEN_MAX_LENGTH = 512;

@@ -1,11 +1,11 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-docs';
-import { ErrorCode } from '../common/app-error';
+import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-docs/api-docs';
+import { ErrorCode } from '../common/errors/app-error';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
-import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
-import { PageArgs, pageOf } from '../common/page.args';
+import { ParseObjectIdPipe } from '../common/validation/parse-object-id.pipe';
+import { PageArgs, pageOf } from '../common/validation/page.args';
 import { SecurityEventView } from './security-event.model';
 import { SecurityEventsService } from './security-events.service';
 

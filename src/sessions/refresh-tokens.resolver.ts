@@ -2,8 +2,8 @@ import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/gr
 import { assertOwnerOrAdmin } from '../common/policies';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
-import type { WithLoader } from '../common/graphql-loaders';
-import { PageArgs, pageOf, UserPageArgs } from '../common/page.args';
+import type { WithLoader } from '../common/graphql/graphql-loaders';
+import { PageArgs, pageOf, UserPageArgs } from '../common/validation/page.args';
 import { requireCaller } from '../common/require-caller';
 import { User } from '../users/user.model';
 import { RefreshTokenView } from './refresh-token.model';

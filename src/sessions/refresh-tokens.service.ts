@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '../common/app-error';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AuthUser } from '../common/auth-user';
-import { Page } from '../common/page.args';
+import { Page } from '../common/validation/page.args';
 import { assertOwnerOrAdmin } from '../common/policies';
 import { UsersService } from '../users/users.service';
 import { RefreshTokenView } from './refresh-token.model';

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import { EXAMPLE } from '../common/api-docs';
+import { EXAMPLE } from '../common/api-docs/api-docs';
 import { JsonView } from '../common/json-view';
 import { deviceOf } from './device';
 import { ActiveSession } from './store/session-store';

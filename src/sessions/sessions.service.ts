@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { assertOwnerOrAdmin } from '../common/policies';
-import { AppError, ErrorCode } from '../common/app-error';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AuthUser, ClientInfo } from '../common/auth-user';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { UsersService } from '../users/users.service';
 import { CLEAR_COOKIE, KEEP_COOKIE, WithCookie } from './auth-cookies';
-import { Page } from '../common/page.args';
+import { Page } from '../common/validation/page.args';
 import { ActiveSession, SessionStore } from './store/session-store';
 import { SessionView } from './session.model';
 import { SessionEndReason } from './store/session.schema';

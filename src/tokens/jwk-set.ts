@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { EXAMPLE } from '../common/api-docs';
+import { EXAMPLE } from '../common/api-docs/api-docs';
 import type { PublicJwk } from '../config/jwt-keys';
 
 /** OpenAPI shape of one published key (the values are `PublicJwk`s). */

@@ -1,9 +1,9 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { Role } from '../common/auth-user';
-import { EXAMPLE } from '../common/api-docs';
+import { EXAMPLE } from '../common/api-docs/api-docs';
 import { JsonView } from '../common/json-view';
-import { OBJECT_ID_PATTERN } from '../common/object-id';
+import { OBJECT_ID_PATTERN } from '../common/validation/object-id';
 import { isOwnerOrAdmin, Viewer } from '../common/policies';
 import type { PublicUserRecord } from './user.schema';
 

@@ -30,7 +30,7 @@ export class UserDocument {
   disabled!: boolean;
 
   /**
-   * Trimmed and lower-cased (common/email-address.ts); null when the user has none. Unique across
+   * Trimmed and lower-cased (common/validation/email-address.ts); null when the user has none. Unique across
    * users through the email_addresses collection (see EmailAddressDocument), not an index.
    */
   @Prop({ type: String, default: null })

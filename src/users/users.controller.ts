@@ -1,13 +1,13 @@
 import { Controller, Get, Param, Query, Req, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-docs';
-import { ErrorCode } from '../common/app-error';
+import { ApiAuthenticated, ApiEnvelope, ApiUserIdParam } from '../common/api-docs/api-docs';
+import { ErrorCode } from '../common/errors/app-error';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
 import { streamedSuccessEnvelope } from '../http/envelope';
-import { PageArgs } from '../common/page.args';
-import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
+import { PageArgs } from '../common/validation/page.args';
+import { ParseObjectIdPipe } from '../common/validation/parse-object-id.pipe';
 import { User } from './user.model';
 import { UsersService } from './users.service';
 

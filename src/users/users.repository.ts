@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
-import { AppError, ErrorCode } from '../common/app-error';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { Role } from '../common/auth-user';
-import { normalizeUsername } from '../common/credential-rules';
-import { objectIdOf } from '../common/object-id';
+import { normalizeUsername } from '../common/validation/credential-rules';
+import { objectIdOf } from '../common/validation/object-id';
 import {
   countWhere,
   cursorOf,

@@ -1,8 +1,8 @@
 import { Args, ID, Query, Resolver } from '@nestjs/graphql';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators';
-import { ParseObjectIdPipe } from '../common/parse-object-id.pipe';
-import { PageArgs, pageOf } from '../common/page.args';
+import { ParseObjectIdPipe } from '../common/validation/parse-object-id.pipe';
+import { PageArgs, pageOf } from '../common/validation/page.args';
 import { User } from './user.model';
 import { UsersService } from './users.service';
 

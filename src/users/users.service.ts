@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
-import { AppError, ErrorCode } from '../common/app-error';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { Role } from '../common/auth-user';
 import type { Viewer } from '../common/policies';
 import { PasswordHasher } from './password-hasher.service';

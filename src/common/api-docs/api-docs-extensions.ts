@@ -1,6 +1,6 @@
 import { ApiExtension } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { Role } from './auth-user';
+import { Role } from '../auth-user';
 
 /**
  * What the Swagger decorators cannot say by themselves: the role a route needs, the next

@@ -9,10 +9,14 @@ import {
   ApiResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { ERROR_CODE_MAPPING, ErrorCode } from './app-error';
-import { EMAIL_MAX_LENGTH, EMAIL_PATTERN } from './email-address';
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, USERNAME_PATTERN } from './credential-rules';
-import { OBJECT_ID_PATTERN } from './object-id';
+import { ERROR_CODE_MAPPING, ErrorCode } from '../errors/app-error';
+import { EMAIL_MAX_LENGTH, EMAIL_PATTERN } from '../validation/email-address';
+import {
+  PASSWORD_MAX_BYTES,
+  PASSWORD_MIN_BYTES,
+  USERNAME_PATTERN,
+} from '../validation/credential-rules';
+import { OBJECT_ID_PATTERN } from '../validation/object-id';
 
 export const BEARER_AUTH = 'bearer';
 

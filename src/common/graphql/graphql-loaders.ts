@@ -1,6 +1,6 @@
 import type DataLoader from 'dataloader';
-import type { Page } from './page.args';
-import type { GraphqlContext } from './request-context';
+import type { Page } from '../validation/page.args';
+import type { GraphqlContext } from '../request-context';
 
 /** One user's page of a list field, as a DataLoader key. */
 export interface UserPageKey extends Page {

@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
-import { AppError, ErrorCode } from './app-error';
+import { AppError, ErrorCode } from '../errors/app-error';
 import { isObjectIdString } from './object-id';
 
 /** A well-formed 24-hex ObjectId string, else VALIDATION_ERROR naming the parameter. */

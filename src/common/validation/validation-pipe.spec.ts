@@ -1,7 +1,7 @@
 import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import { IsInt, IsString, Max } from 'class-validator';
 import { PageArgs } from './page.args';
-import { AppError } from './app-error';
+import { AppError } from '../errors/app-error';
 import { createValidationPipe } from './validation-pipe';
 
 class Credentials {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Types } from 'mongoose';
 import type { ClientInfo } from '../../common/auth-user';
-import { objectIdOf } from '../../common/object-id';
+import { objectIdOf } from '../../common/validation/object-id';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { Cleanup } from '../../database/cleanup';
 import { Clock } from '../../database/clock';
