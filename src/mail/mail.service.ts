@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, Transporter } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type MimeNode from 'nodemailer/lib/mime-node';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { writeShowing } from '../logging/redaction';
@@ -13,6 +16,13 @@ export interface Mail {
   html: string;
   /** The one-time tokens its links carry: the development log line shows them, no other line. */
   tokens: readonly string[];
+}
+
+/** A mail as SMTP carries it: the envelope, and the MIME message built to its bytes. */
+interface ComposedMail {
+  envelope: MimeNode.Envelope;
+  raw: Buffer;
+  messageId: string;
 }
 
 /** A failed send is tried once more after this. */
@@ -28,19 +38,25 @@ const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, sock
  * Sending never holds up, or fails, the request that caused it: it runs after the answer, and a
  * failure is logged (within the request's logging context, so with its request id) and tried once
  * more. Only a route whose whole job is to send mail asks {@link assertCanSend} first.
+ *
+ * A mail is composed to its bytes before the SMTP pool takes it, so that {@link composeOnly} can
+ * do that same work for a mail that must not go out.
  */
 @Injectable()
 export class MailService implements OnApplicationShutdown {
   private readonly logger = new Logger('Mail');
   private readonly transport: Transporter | undefined;
   private readonly sending = new Set<Promise<void>>();
+  /** The domain of MAIL_FROM (validated at start-up: `…@domain` or `… <…@domain>`). */
+  private readonly fromDomain: string;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     const { smtpUrl, from } = config.mail;
+    this.fromDomain = from.slice(from.lastIndexOf('@') + 1).replace(/>$/, '');
     this.transport =
       smtpUrl === undefined
         ? undefined
-        : createTransport({ url: smtpUrl, pool: true, ...SMTP_TIMEOUTS }, { from });
+        : createTransport({ url: smtpUrl, pool: true, ...SMTP_TIMEOUTS });
   }
 
   /** Whether mail goes anywhere: over SMTP, or to the log outside production. */
@@ -59,8 +75,49 @@ export class MailService implements OnApplicationShutdown {
       this.writeToLog(mail);
       return;
     }
-    const sending = this.deliver(this.transport, mail).finally(() => this.sending.delete(sending));
-    this.sending.add(sending);
+    this.track(this.deliver(this.transport, this.compose(mail), mail));
+  }
+
+  /**
+   * Composes `mail` as {@link send} does, and drops it: nothing goes out. For a flow whose every
+   * case must cost the same whether a mail is due or not (forgot-password).
+   */
+  composeOnly(mail: Mail): void {
+    if (this.transport === undefined) return;
+    this.track(
+      this.compose(mail).then(
+        () => undefined,
+        (error: unknown) =>
+          this.logger.error(`Could not compose "${mail.subject}": ${reasonOf(error)}`),
+      ),
+    );
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.finally(() => this.sending.delete(tracked));
+    this.sending.add(tracked);
+  }
+
+  /**
+   * The Message-ID and the MIME boundaries come from one `randomUUID()` (drawn from a pooled
+   * buffer): nodemailer would read the system's randomness eight times, a system call each, and
+   * five more for another Message-ID when the pool takes the bytes (the one passed along spares
+   * those, and is the one the message carries).
+   */
+  private async compose(mail: Mail): Promise<ComposedMail> {
+    const { to, subject, text, html } = mail;
+    const unique = randomUUID();
+    const messageId = `<${unique}@${this.fromDomain}>`;
+    const message = new MailComposer({
+      from: this.config.mail.from,
+      to,
+      subject,
+      text,
+      html,
+      messageId,
+      baseBoundary: unique,
+    }).compile();
+    return { envelope: message.getEnvelope(), raw: await message.build(), messageId };
   }
 
   private writeToLog(mail: Mail): void {
@@ -73,14 +130,17 @@ export class MailService implements OnApplicationShutdown {
     );
   }
 
-  private async deliver(transport: Transporter, mail: Mail): Promise<void> {
-    const message = { to: mail.to, subject: mail.subject, text: mail.text, html: mail.html };
+  private async deliver(
+    transport: Transporter,
+    composed: Promise<ComposedMail>,
+    mail: Mail,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await transport.sendMail(message);
+        await transport.sendMail(await composed);
         return;
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = reasonOf(error);
         if (attempt === 2) {
           this.logger.error(`Could not send "${mail.subject}" to ${mail.to}: ${reason}`);
           return;
@@ -103,4 +163,8 @@ export class MailService implements OnApplicationShutdown {
     await this.settled();
     this.transport?.close();
   }
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

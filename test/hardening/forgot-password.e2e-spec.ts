@@ -1,6 +1,7 @@
+import { Mail, MailService } from '../../src/mail/mail.service';
 import { PASSWORD, uniqueUsername } from '../support/auth-helpers';
 import { commandsDuring, monitoredDatabaseUri, withFilterKeys } from '../support/database-commands';
-import { createMailTestApp, MailTestApp, settledMails } from '../support/mail-server';
+import { createMailTestApp, linkIn, MailTestApp, settledMails } from '../support/mail-server';
 import { createTestApp, TestApp } from '../support/test-app';
 import { accountsInEveryState, uniqueEmail, verifiedUser } from '../recovery/recovery-helpers';
 
@@ -57,6 +58,42 @@ describe('forgot-password against enumeration', () => {
     expect(
       t.mail.to(mailed.email).filter((sent) => sent.subject === 'Reset your password'),
     ).toHaveLength(2);
+  });
+
+  it('composes the reset mail in every case, and sends only the one to a verified address', async () => {
+    const { mailed, unverified, disabled, withoutAddress } = await accountsInEveryState(
+      t,
+      'enum-admin',
+    );
+    const mail = t.app.get(MailService);
+    const sent = jest.spyOn(mail, 'send');
+    const composedOnly = jest.spyOn(mail, 'composeOnly');
+    const mailsOf = (spy: jest.SpyInstance<void, [Mail]>) => spy.mock.calls.map(([each]) => each);
+    try {
+      for (const [body, mailedTo] of [
+        [{ username: mailed.username }, mailed.email],
+        [{ email: mailed.email }, mailed.email],
+        [{ username: uniqueUsername('nobody') }, undefined],
+        [{ email: uniqueEmail('nobody') }, undefined],
+        [{ username: unverified.username }, undefined],
+        [{ username: disabled.username }, undefined],
+        [{ username: withoutAddress }, undefined],
+      ] as const) {
+        sent.mockClear();
+        composedOnly.mockClear();
+        await t.http.post('/auth/password/forgot').send(body).expect(202);
+        const [composed, ...more] = [...mailsOf(sent), ...mailsOf(composedOnly)];
+        expect(more).toHaveLength(0);
+        expect(composed.subject).toBe('Reset your password');
+        linkIn(composed, '/reset-password');
+        expect(mailsOf(sent).map((each) => each.to)).toEqual(
+          mailedTo === undefined ? [] : [mailedTo],
+        );
+      }
+    } finally {
+      sent.mockRestore();
+      composedOnly.mockRestore();
+    }
   });
 
   it('sends the same commands once an account, or a name nobody has, is past its 3 mails an hour', async () => {
