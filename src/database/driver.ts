@@ -9,7 +9,8 @@ import { AppError, ErrorCode } from '../common/errors/app-error';
  * What the embedded FerretDB 1.24 lacks, and what covers it here:
  * - Guarded updates are not atomic and `$inc` loses concurrent updates: a race is decided by an
  *   insert under a chosen `_id` (or a unique index), which every backend makes atomic
- *   ({@link insertOnce}).
+ *   ({@link insertOnce}), or, for a document that exists to be used up once, by deleting it
+ *   ({@link deleteOnce}).
  * - Filters and sorts on other fields scan the collection (the project's patch pushes down `_id`
  *   lookups, `_id` ranges and equality on indexed fields): state is keyed so that reads are by
  *   `_id` ({@link findOneById}) or a page of an `_id` range ({@link findPage}), and what expires
@@ -24,6 +25,25 @@ import { AppError, ErrorCode } from '../common/errors/app-error';
  */
 
 type ModelCollection = Pick<Model<unknown>, 'db' | 'collection'>;
+
+const driverCollections = new WeakMap<mongo.Db, Map<string, mongo.Collection>>();
+
+/**
+ * The driver's own collection behind a model. Mongoose's wrapper around it draws an ObjectId,
+ * emits two events and adds a promise on every call, for its buffering and debug output, which
+ * this service turns off (`bufferCommands: false`); every helper here goes straight to the driver.
+ */
+function collectionOf(model: ModelCollection): mongo.Collection {
+  const db = model.db.db;
+  if (db === undefined) throw new AppError(ErrorCode.SERVICE_UNAVAILABLE);
+  let collections = driverCollections.get(db);
+  if (collections === undefined)
+    driverCollections.set(db, (collections = new Map<string, mongo.Collection>()));
+  const name = model.collection.collectionName;
+  let collection = collections.get(name);
+  if (collection === undefined) collections.set(name, (collection = db.collection(name)));
+  return collection;
+}
 
 const DUPLICATE_KEY = 11000;
 
@@ -43,7 +63,7 @@ export async function insertOnce(
   document: Record<string, unknown> | object,
 ): Promise<boolean> {
   try {
-    await model.collection.insertOne(document);
+    await collectionOf(model).insertOne(document);
     return true;
   } catch (error) {
     if (isDuplicateKey(error)) return false;
@@ -63,7 +83,7 @@ export async function insertEachOnce<T extends Document>(
   if (documents.length === 1) return [await insertOnce(model, documents[0])];
   const stored = documents.map(() => true);
   try {
-    await model.collection.insertMany([...documents] as Document[], { ordered: false });
+    await collectionOf(model).insertMany([...documents] as Document[], { ordered: false });
   } catch (error) {
     if (!(error instanceof mongo.MongoBulkWriteError) || !isDuplicateKey(error)) throw error;
     for (const writeError of [error.writeErrors].flat()) stored[writeError.index] = false;
@@ -79,7 +99,7 @@ export function findOneById<T>(
 ): Promise<T | null> {
   // the driver types `_id` as an ObjectId; some collections are keyed by name
   const filter = { _id: id } as Filter<Document>;
-  return model.collection.findOne<T>(filter, projection === undefined ? {} : { projection });
+  return collectionOf(model).findOne<T>(filter, projection === undefined ? {} : { projection });
 }
 
 /**
@@ -92,7 +112,7 @@ export function cursorOf<T extends Document>(
   sort: Record<string, 1 | -1>,
   options: { projection?: Record<string, 0 | 1>; batchSize?: number } = {},
 ) {
-  return model.collection.find<T>(filter, { sort, ...options });
+  return collectionOf(model).find<T>(filter, { sort, ...options });
 }
 
 /** How many documents match `filter` (a scan on FerretDB unless it is an `_id` range: rare uses only). */
@@ -100,7 +120,19 @@ export function countWhere(
   model: ModelCollection,
   filter: Record<string, unknown>,
 ): Promise<number> {
-  return model.collection.countDocuments(filter);
+  return collectionOf(model).countDocuments(filter);
+}
+
+/**
+ * Deletes the document stored under `id`: true for the one call that removed it, however many
+ * race, so a document can be used up by deleting it. MongoDB removes a document once; FerretDB's
+ * SQLite backend answers the rows its `DELETE` removed, and SQLite runs one write at a time.
+ */
+export async function deleteOnce(
+  model: ModelCollection,
+  id: Types.ObjectId | string,
+): Promise<boolean> {
+  return (await deleteWhere(model, { _id: id })) === 1;
 }
 
 /** Deletes every document matching `filter` (idempotent); answers how many went. */
@@ -108,7 +140,7 @@ export async function deleteWhere(
   model: ModelCollection,
   filter: Record<string, unknown>,
 ): Promise<number> {
-  return (await model.collection.deleteMany(filter)).deletedCount;
+  return (await collectionOf(model).deleteMany(filter)).deletedCount;
 }
 
 /** Sets fields of the document stored under `id` (and matching `guard`); true when one matched. */
@@ -118,7 +150,7 @@ export async function updateById(
   update: UpdateFilter<Document>,
   guard: Filter<Document> = {},
 ): Promise<boolean> {
-  const result = await model.collection.updateOne(
+  const result = await collectionOf(model).updateOne(
     { ...guard, _id: id } as Filter<Document>,
     update,
   );

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
-import { deleteWhere, findOneById, insertOnce, updateById } from '../../database/driver';
+import {
+  deleteOnce,
+  deleteWhere,
+  findOneById,
+  insertOnce,
+  updateById,
+} from '../../database/driver';
 import { expiredBefore, expiringId, expiryOf } from '../../database/expiring-id';
 import {
   MfaChallengeDocument,
@@ -22,9 +28,10 @@ export interface RecoverySet {
 
 /**
  * The only code that touches mfa_factors, mfa_challenges, mfa_claims and mfa_recovery_code_uses.
- * Whatever may happen only once (a TOTP step accepted, a challenge completed, a recovery code
- * used) is decided by inserting its `_id`, which FerretDB and MongoDB both make atomic; every
- * read is by `_id` or an indexed equality, and the clean-up deletes `_id` ranges.
+ * Whatever may happen only once is decided by one write that FerretDB and MongoDB both make
+ * atomic: a TOTP step accepted or a recovery code used by inserting its `_id`, a challenge
+ * completed by deleting it. Every read is by `_id` or an indexed equality, and the clean-up
+ * deletes `_id` ranges.
  */
 @Injectable()
 export class MfaRepository {
@@ -116,11 +123,9 @@ export class MfaRepository {
     return challenge !== null && matchesHash(mfaToken, challenge.tokenHash) ? challenge : null;
   }
 
-  /** Completes the challenge once (its own expiring id is the claim); false for the others. */
-  async completeChallenge(challengeId: Types.ObjectId): Promise<boolean> {
-    if (!(await insertOnce(this.claims, { _id: challengeId }))) return false;
-    await deleteWhere(this.challenges, { _id: challengeId });
-    return true;
+  /** Completes the challenge once, by deleting it; false for the others. */
+  completeChallenge(challengeId: Types.ObjectId): Promise<boolean> {
+    return deleteOnce(this.challenges, challengeId);
   }
 
   /** Deletes expired challenges and the claims that can no longer matter: two `_id` ranges. */

@@ -61,10 +61,9 @@ export type MfaChallengeRecord = MfaChallengeDocument;
 
 /**
  * Something that may happen once, claimed by inserting its `_id` (database/driver.ts,
- * insertOnce): a TOTP time step of a user, accepted once, and a challenge, completed once. The
- * `_id` is an expiring id at the moment the claim stops mattering (the step can no longer be
- * accepted, the challenge has expired) with a digest of what it claims as its tail, so racing
- * requests compute the same `_id` and exactly one insert wins.
+ * insertOnce): a TOTP time step of a user, accepted once. The `_id` is an expiring id at the
+ * moment the claim stops mattering (the step can no longer be accepted) with a digest of what it
+ * claims as its tail, so racing requests compute the same `_id` and exactly one insert wins.
  */
 @Schema({ collection: 'mfa_claims', versionKey: false })
 export class MfaClaimDocument {
