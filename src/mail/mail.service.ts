@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { createTransport, Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type MimeNode from 'nodemailer/lib/mime-node';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { writeShowing } from '../logging/redaction';
+import { SmtpPool } from './smtp-pool';
 
 /** One mail, in a text and an HTML part. */
 export interface Mail {
@@ -22,7 +22,6 @@ export interface Mail {
 interface ComposedMail {
   envelope: MimeNode.Envelope;
   raw: Buffer;
-  messageId: string;
 }
 
 /** A failed send is tried once more after this. */
@@ -40,12 +39,13 @@ const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, sock
  * more. Only a route whose whole job is to send mail asks {@link assertCanSend} first.
  *
  * A mail is composed to its bytes before the SMTP pool takes it, so that {@link composeOnly} can
- * do that same work for a mail that must not go out.
+ * do that same work for a mail that must not go out; the pool sends those bytes as they are
+ * (see SmtpPool).
  */
 @Injectable()
 export class MailService implements OnApplicationShutdown {
   private readonly logger = new Logger('Mail');
-  private readonly transport: Transporter | undefined;
+  private readonly transport: SmtpPool | undefined;
   private readonly sending = new Set<Promise<void>>();
   /** The domain of MAIL_FROM (validated at start-up: `…@domain` or `… <…@domain>`). */
   private readonly fromDomain: string;
@@ -53,10 +53,7 @@ export class MailService implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     const { smtpUrl, from } = config.mail;
     this.fromDomain = from.slice(from.lastIndexOf('@') + 1).replace(/>$/, '');
-    this.transport =
-      smtpUrl === undefined
-        ? undefined
-        : createTransport({ url: smtpUrl, pool: true, ...SMTP_TIMEOUTS });
+    this.transport = smtpUrl === undefined ? undefined : SmtpPool.fromUrl(smtpUrl, SMTP_TIMEOUTS);
   }
 
   /** Whether mail goes anywhere: over SMTP, or to the log outside production. */
@@ -100,9 +97,7 @@ export class MailService implements OnApplicationShutdown {
 
   /**
    * The Message-ID and the MIME boundaries come from one `randomUUID()` (drawn from a pooled
-   * buffer): nodemailer would read the system's randomness eight times, a system call each, and
-   * five more for another Message-ID when the pool takes the bytes (the one passed along spares
-   * those, and is the one the message carries).
+   * buffer): nodemailer would read the system's randomness eight times, a system call each.
    */
   private async compose(mail: Mail): Promise<ComposedMail> {
     const { to, subject, text, html } = mail;
@@ -117,7 +112,7 @@ export class MailService implements OnApplicationShutdown {
       messageId,
       baseBoundary: unique,
     }).compile();
-    return { envelope: message.getEnvelope(), raw: await message.build(), messageId };
+    return { envelope: message.getEnvelope(), raw: await message.build() };
   }
 
   private writeToLog(mail: Mail): void {
@@ -131,13 +126,14 @@ export class MailService implements OnApplicationShutdown {
   }
 
   private async deliver(
-    transport: Transporter,
+    transport: SmtpPool,
     composed: Promise<ComposedMail>,
     mail: Mail,
   ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await transport.sendMail(await composed);
+        const { envelope, raw } = await composed;
+        await transport.send(envelope, raw);
         return;
       } catch (error) {
         const reason = reasonOf(error);
