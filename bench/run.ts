@@ -847,12 +847,17 @@ function measureStorage(mongoUri: string, cleanup: boolean): Promise<StorageFigu
   return Promise.resolve(JSON.parse(worker.stdout.trim().split('\n').pop()!) as StorageFigure);
 }
 
-function cleanUp(): void {
+/** Everything the bench started besides the server under test, which may be stopped gently. */
+function killHelpers(): void {
   killBoundWorkers();
   mailSink?.killNow();
   limitedServer?.killNow();
   bareNest?.killNow();
   twinServer?.killNow();
+}
+
+function cleanUp(): void {
+  killHelpers();
   server?.killNow();
 }
 
@@ -862,10 +867,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
     interrupted = true;
     log(`${signal}: stopping the server and FerretDB`);
-    killBoundWorkers();
-    mailSink?.killNow();
-    limitedServer?.killNow();
-    bareNest?.killNow();
+    killHelpers();
     void (server?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   });
 }
@@ -873,10 +875,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 main().catch(async (error: unknown) => {
   if (interrupted) return; // the signal handler is stopping everything
   log(`failed: ${error instanceof Error ? error.message : String(error)}`);
-  killBoundWorkers();
-  mailSink?.killNow();
-  limitedServer?.killNow();
-  bareNest?.killNow();
+  killHelpers();
   await server?.stop().catch(() => server?.killNow());
   process.exit(1);
 });
