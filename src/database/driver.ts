@@ -1,6 +1,10 @@
 import type { Document, Filter, UpdateFilter } from 'mongodb';
 import { mongo, type Model, type Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { InsertBatches, isDuplicateKey } from './insert-batches';
+import { ReadBatches } from './read-batches';
+
+export { isDuplicateKey } from './insert-batches';
 
 /**
  * The database's tricks, on one floor. Repositories call these helpers and speak the domain; no
@@ -45,30 +49,22 @@ function collectionOf(model: ModelCollection): mongo.Collection {
   return collection;
 }
 
-const DUPLICATE_KEY = 11000;
-
-/** The server refused an insert because the `_id` or a unique index already holds its value. */
-export function isDuplicateKey(error: unknown): boolean {
-  if (error instanceof mongo.MongoBulkWriteError)
-    return [error.writeErrors].flat().every((writeError) => writeError.code === DUPLICATE_KEY);
-  return (error as { code?: number } | null)?.code === DUPLICATE_KEY;
-}
+const insertBatches = new WeakMap<mongo.Collection, InsertBatches>();
 
 /**
  * Inserts the document unless its `_id` (or a unique index) is taken: true when this call stored
- * it, false when another did first. The way to decide a race on every backend.
+ * it, false when another did first. The way to decide a race on every backend. Concurrent inserts
+ * into one collection share a command (./insert-batches.ts).
  */
-export async function insertOnce(
+export function insertOnce(
   model: ModelCollection,
   document: Record<string, unknown> | object,
 ): Promise<boolean> {
-  try {
-    await collectionOf(model).insertOne(document);
-    return true;
-  } catch (error) {
-    if (isDuplicateKey(error)) return false;
-    throw error;
-  }
+  const collection = collectionOf(model);
+  let batches = insertBatches.get(collection);
+  if (batches === undefined)
+    insertBatches.set(collection, (batches = new InsertBatches(collection)));
+  return batches.insert(document);
 }
 
 /**
@@ -91,15 +87,28 @@ export async function insertEachOnce<T extends Document>(
   return stored;
 }
 
-/** The document stored under `id`, or null; `projection` as in `find`. */
+const readBatches = new WeakMap<mongo.Db, Map<string, ReadBatches>>();
+
+/**
+ * The document stored under `id`, or null; `projection` as in `find`. Concurrent reads of one
+ * collection with one projection share a command (./read-batches.ts).
+ */
 export function findOneById<T>(
   model: ModelCollection,
   id: Types.ObjectId | string,
   projection?: Record<string, 0 | 1>,
 ): Promise<T | null> {
-  // the driver types `_id` as an ObjectId; some collections are keyed by name
-  const filter = { _id: id } as Filter<Document>;
-  return collectionOf(model).findOne<T>(filter, projection === undefined ? {} : { projection });
+  const db = model.db.db;
+  if (db === undefined) throw new AppError(ErrorCode.SERVICE_UNAVAILABLE);
+  let batchesOfDb = readBatches.get(db);
+  if (batchesOfDb === undefined)
+    readBatches.set(db, (batchesOfDb = new Map<string, ReadBatches>()));
+  const name = model.collection.collectionName;
+  const key = `${name} ${JSON.stringify(projection ?? null)}`;
+  let batches = batchesOfDb.get(key);
+  if (batches === undefined)
+    batchesOfDb.set(key, (batches = new ReadBatches(db, name, projection)));
+  return batches.find<T>(id);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { CommandSucceededEvent } from 'mongodb';
 import mongoose, { Schema, Types } from 'mongoose';
-import { findOneById, findPage } from '../../src/database/driver';
+import { findOneById, findPage, insertOnce } from '../../src/database/driver';
 import { monitoredDatabaseUri } from '../support/database-commands';
 
 describe('driver reads', () => {
@@ -60,6 +60,32 @@ describe('driver reads', () => {
     },
   );
 
+  it('coalesces concurrent reads by _id into few commands, each caller getting its own document', async () => {
+    const named = connection.collection<{ _id: string; n: number }>('named-many');
+    await named.insertOne({ _id: ids[3].toHexString(), n: -3 });
+    const namedModel = connection.model(
+      'NamedMany',
+      new Schema({ _id: String, n: Number }),
+      'named-many',
+    );
+    const wanted = [...ids.slice(0, 60), ids[5], ids[5], new Types.ObjectId()];
+    replies.length = 0;
+    const [found, byName] = await Promise.all([
+      Promise.all(wanted.map((id) => findOneById<{ _id: Types.ObjectId; n: number }>(items, id))),
+      findOneById<{ _id: string; n: number }>(namedModel, ids[3].toHexString()),
+    ]);
+    expect(found.slice(0, 60)).toEqual(ids.slice(0, 60).map((_id, n) => ({ _id, n, hidden: 'x' })));
+    expect(found[60]).toEqual({ _id: ids[5], n: 5, hidden: 'x' });
+    expect(found[61]).toEqual(found[60]);
+    // the same id asked twice: two documents, so that one caller's changes stay its own
+    expect(found[61]).not.toBe(found[60]);
+    expect(found[62]).toBeNull();
+    // an ObjectId and the string of its hex are different ids
+    expect(byName).toEqual({ _id: ids[3].toHexString(), n: -3 });
+    const finds = replies.filter((reply) => reply.commandName === 'find');
+    expect(finds.length).toBeLessThanOrEqual(4);
+  });
+
   it('reads one document by _id, ObjectId or string, with or without a projection', async () => {
     const named = connection.collection<{ _id: string; n: number }>('named');
     await named.insertOne({ _id: 'ada', n: 1 });
@@ -69,5 +95,62 @@ describe('driver reads', () => {
     const namedModel = connection.model('Named', new Schema({ _id: String, n: Number }), 'named');
     expect(await findOneById(namedModel, 'ada')).toEqual({ _id: 'ada', n: 1 });
     expect(await findOneById(namedModel, 'ADA')).toBeNull();
+  });
+});
+
+describe('driver inserts', () => {
+  let connection: mongoose.Connection;
+  let claims: mongoose.Model<{ _id: string }>;
+  const inserts: number[] = [];
+
+  beforeAll(async () => {
+    connection = await mongoose.createConnection(monitoredDatabaseUri()).asPromise();
+    claims = connection.model(
+      'Claim',
+      new Schema<{ _id: string }>({ _id: String }, { collection: 'claims' }),
+    );
+    await connection.createCollection('claims');
+    connection.getClient().on('commandStarted', (event) => {
+      if (event.commandName === 'insert')
+        inserts.push((event.command.documents as unknown[]).length);
+    });
+  });
+  afterAll(async () => {
+    await connection.dropDatabase();
+    await connection.close();
+  });
+  beforeEach(() => (inserts.length = 0));
+
+  it('batches concurrent inserts, and each _id is stored by exactly one of its racers', async () => {
+    const ids = Array.from({ length: 40 }, (_, n) => `race-${n}`);
+    const racers = [...ids, ...ids, ...ids].map((_id) => ({ _id }));
+    const stored = await Promise.all(racers.map((doc) => insertOnce(claims, { ...doc })));
+    for (const _id of ids)
+      expect(stored.filter((won, index) => won && racers[index]._id === _id)).toHaveLength(1);
+    expect(await claims.countDocuments()).toBe(ids.length);
+    // the first goes alone, the ones that came while it was in flight together
+    expect(inserts[0]).toBe(1);
+    expect(inserts.length).toBeLessThan(racers.length / 4);
+    expect(inserts.reduce((sum, n) => sum + n, 0)).toBe(racers.length);
+  });
+
+  it('sends an insert alone when nothing else is in flight', async () => {
+    expect(await insertOnce(claims, { _id: 'alone' })).toBe(true);
+    expect(await insertOnce(claims, { _id: 'alone' })).toBe(false);
+    expect(inserts).toEqual([1, 1]);
+  });
+
+  it('gives a document the server refuses its own error, and stores the rest of its batch', async () => {
+    const first = insertOnce(claims, { _id: 'before-the-batch' });
+    const refused = insertOnce(claims, { _id: ['an array is no _id'] });
+    const others = ['ok-1', 'ok-2'].map((_id) => insertOnce(claims, { _id }));
+    await expect(refused).rejects.toThrow();
+    expect(await Promise.all([first, ...others])).toEqual([true, true, true]);
+    expect(
+      await connection
+        .collection<{ _id: string }>('claims')
+        .countDocuments({ _id: { $in: ['ok-1', 'ok-2'] } }),
+    ).toBe(2);
+    expect(inserts).toEqual([1, 3]);
   });
 });
