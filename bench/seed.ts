@@ -219,6 +219,17 @@ export class Seeder {
       const factors = [];
       const challenges = [];
       const batch = userIds.slice(start, start + BATCH / 10);
+      const usernames = new Map(
+        (
+          await this.db
+            .collection<{ username: string }>('users')
+            .find(
+              { _id: { $in: batch.map((id) => new ObjectId(id)) } },
+              { projection: { username: 1 } },
+            )
+            .toArray()
+        ).map((user) => [user._id.toHexString(), user.username]),
+      );
       for (const userId of batch) {
         const codes = newRecoveryCodes();
         factors.push({
@@ -237,6 +248,7 @@ export class Seeder {
             _id,
             tokenHash: hash,
             userId: new ObjectId(userId),
+            username: usernames.get(userId),
             credentialVersion: 0,
           });
           pending.push({ mfaToken: token, code });

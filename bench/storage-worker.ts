@@ -67,8 +67,11 @@ async function run(task: StorageTask): Promise<StorageResult> {
       .get(UsersService)
       .create('storage.user', 'storage-password', Role.USER);
     const user = { id: new Types.ObjectId(created.id), credentialVersion: 0 };
-    const open = async () =>
-      (await store.open(user, [AuthMethod.PASSWORD], client))!.refreshToken.token;
+    const open = async () => {
+      const opened = await store.open(user, [AuthMethod.PASSWORD], client);
+      if (opened.kind !== 'opened') throw new Error(`the session was refused: ${opened.kind}`);
+      return opened.session.refreshToken.token;
+    };
     let token = await open();
     let signIns = 1;
     let refreshes = 0;

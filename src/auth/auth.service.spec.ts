@@ -48,7 +48,8 @@ const issued = { token: 'next', expiresAt: new Date(), maxAgeSeconds: 42 };
 
 const challenge = {
   id: new Types.ObjectId(),
-  userId: user._id.toHexString(),
+  userId: user._id,
+  username: 'ada',
   credentialVersion: 3,
 };
 
@@ -85,7 +86,11 @@ describe(AuthService.name, () => {
   beforeEach(() => {
     requireEmailVerification = false;
     sessions = {
-      open: jest.fn().mockResolvedValue({ ...claims, refreshToken: issued }),
+      open: jest.fn().mockResolvedValue({
+        kind: 'opened',
+        session: { ...claims, refreshToken: issued },
+        holder: user,
+      }),
       rotate: jest.fn(),
       end: jest.fn().mockResolvedValue(undefined),
       endOthers: jest.fn().mockResolvedValue([]),
@@ -171,12 +176,21 @@ describe(AuthService.name, () => {
       expect(result.cookie).toEqual({ action: 'set', token: 'next', maxAgeSeconds: 42 });
     });
 
-    it('refuses the sign-in when the password changed while the session opened', async () => {
-      sessions.open.mockResolvedValue(null);
-      expect(await codeOf(service.signIn({ username: 'ada', password: 'pw' }, client))).toBe(
-        ErrorCode.INVALID_CREDENTIALS,
-      );
-    });
+    it.each([
+      [SessionEndReason.PASSWORD_CHANGED, ErrorCode.INVALID_CREDENTIALS],
+      [SessionEndReason.USER_DELETED, ErrorCode.INVALID_CREDENTIALS],
+      [SessionEndReason.USER_DISABLED, ErrorCode.ACCOUNT_DISABLED],
+    ] as const)(
+      'refuses the sign-in when the session opened was ended again (%s) with %s',
+      async (reason, code) => {
+        sessions.open.mockResolvedValue({ kind: reason });
+        securityEvents.record.mockClear();
+        expect(await codeOf(service.signIn({ username: 'ada', password: 'pw' }, client))).toBe(
+          code,
+        );
+        expect(securityEvents.record).not.toHaveBeenCalled();
+      },
+    );
 
     it('tells a disabled account only to the right password', async () => {
       users.checkPassword.mockResolvedValue({ ...user, disabled: true });
@@ -238,16 +252,6 @@ describe(AuthService.name, () => {
 
   describe('two-step sign-in', () => {
     const mfaUser = { ...user, mfaEnabled: true };
-    /** As findRecord reads it: no credential version. */
-    const publicMfaUser = {
-      _id: user._id,
-      username: user.username,
-      role: user.role,
-      mfaEnabled: true,
-      createdAt: user.createdAt,
-      updatedAt: user.updatedAt,
-    };
-
     it('answers MFA_REQUIRED with an mfaToken for the right password, opening no session', async () => {
       users.checkPassword.mockResolvedValue(mfaUser);
       const error: unknown = await service
@@ -255,14 +259,13 @@ describe(AuthService.name, () => {
         .catch((thrown: unknown) => thrown);
       expect(error).toBeInstanceOf(MfaRequiredError);
       expect((error as AppError).publicFields).toEqual({ mfaToken: 'mfa-token' });
-      expect(mfa.startChallenge).toHaveBeenCalledWith(user._id, 3);
+      expect(mfa.startChallenge).toHaveBeenCalledWith(mfaUser, 3);
       expect(sessions.open).not.toHaveBeenCalled();
     });
 
     it('opens a pwd+mfa session under the credential version of the password check', async () => {
-      users.findRecord.mockResolvedValue(publicMfaUser);
       const result = await service.verifyMfa({ mfaToken: 'mfa-token', code: '123456' }, client);
-      expect(mfa.verifyCode).toHaveBeenCalledWith(user._id, '123456', { username: 'ada' }, client);
+      expect(mfa.verifyCode).toHaveBeenCalledWith(challenge, '123456', client, undefined);
       expect(sessions.open).toHaveBeenCalledWith(
         { id: user._id, credentialVersion: 3 },
         ['pwd', 'mfa'],
@@ -274,13 +277,15 @@ describe(AuthService.name, () => {
 
     it.each([
       ['an unknown mfaToken', () => mfa.findChallenge.mockResolvedValue(null)],
-      ['a user whose factor was turned off', () => users.findRecord.mockResolvedValue(user)],
+      [
+        'a user whose factor was turned off',
+        () => mfa.verifyCode.mockRejectedValue(new AppError(ErrorCode.INVALID_MFA_TOKEN)),
+      ],
       [
         'a challenge another request completed',
         () => mfa.completeChallenge.mockResolvedValue(false),
       ],
     ])('refuses %s with INVALID_MFA_TOKEN', async (_case, arrange) => {
-      users.findRecord.mockResolvedValue(publicMfaUser);
       arrange();
       expect(await codeOf(service.verifyMfa({ mfaToken: 'x', code: '123456' }, client))).toBe(
         ErrorCode.INVALID_MFA_TOKEN,
@@ -288,8 +293,15 @@ describe(AuthService.name, () => {
       expect(sessions.open).not.toHaveBeenCalled();
     });
 
+    it('refuses an account disabled since the password step, once the code is right', async () => {
+      sessions.open.mockResolvedValue({ kind: SessionEndReason.USER_DISABLED });
+      expect(await codeOf(service.verifyMfa({ mfaToken: 'x', code: '123456' }, client))).toBe(
+        ErrorCode.ACCOUNT_DISABLED,
+      );
+      expect(mfa.verifyCode).toHaveBeenCalled();
+    });
+
     it('leaves the challenge open after a wrong code', async () => {
-      users.findRecord.mockResolvedValue(publicMfaUser);
       mfa.verifyCode.mockRejectedValue(new AppError(ErrorCode.INVALID_MFA_CODE));
       expect(await codeOf(service.verifyMfa({ mfaToken: 'x', code: '000000' }, client))).toBe(
         ErrorCode.INVALID_MFA_CODE,

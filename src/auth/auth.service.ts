@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Types } from 'mongoose';
 import { AppError, ErrorCode, MfaRequiredError } from '../common/errors/app-error';
 import { AuthMethod, AuthUser, ClientInfo, Role } from '../common/auth-user';
 import { assertFreshLogin, assertOwnerOrAdmin } from '../common/policies';
@@ -13,7 +14,7 @@ import { IssuedRefreshToken, SessionStore } from '../sessions/store/session-stor
 import { SessionEndReason } from '../sessions/store/session.schema';
 import { TokenService } from '../tokens/token.service';
 import { User } from '../users/user.model';
-import { PublicUserRecord, UserRecord } from '../users/user.schema';
+import { UserRecord } from '../users/user.schema';
 import { UsersService } from '../users/users.service';
 import { AuthPayload } from './auth-payload.model';
 import { ChangePasswordInput } from './change-password.input';
@@ -95,11 +96,14 @@ export class AuthService {
     this.emailVerification.assertMaySignIn(user);
     if (user.mfaEnabled === true) {
       // no session and no cookie yet: the mfaToken stands for this password check
-      throw new MfaRequiredError(
-        await this.mfa.startChallenge(user._id, user.credentialVersion ?? 0),
-      );
+      throw new MfaRequiredError(await this.mfa.startChallenge(user, user.credentialVersion ?? 0));
     }
-    return this.startSession(user, [AuthMethod.PASSWORD], client, deviceId);
+    return this.startSession(
+      { id: user._id, credentialVersion: user.credentialVersion ?? 0 },
+      [AuthMethod.PASSWORD],
+      client,
+      deviceId,
+    );
   }
 
   /**
@@ -113,17 +117,14 @@ export class AuthService {
     deviceCookie?: string,
   ): Promise<WithCookie<AuthPayload>> {
     const challenge = await this.mfa.findChallenge(input.mfaToken);
-    const user = challenge === null ? null : await this.users.findRecord(challenge.userId);
-    // a factor turned off meanwhile: the password alone signs in now
-    if (challenge === null || user === null || user.mfaEnabled !== true)
-      throw new AppError(ErrorCode.INVALID_MFA_TOKEN);
-    const deviceId = this.devices.deviceOf(deviceCookie, user.username);
-    await this.mfa.verifyCode(user._id, input.code, { username: user.username, deviceId }, client);
-    if (user.disabled === true) throw new AppError(ErrorCode.ACCOUNT_DISABLED);
+    if (challenge === null) throw new AppError(ErrorCode.INVALID_MFA_TOKEN);
+    const deviceId = this.devices.deviceOf(deviceCookie, challenge.username);
+    await this.mfa.verifyCode(challenge, input.code, client, deviceId);
     if (!(await this.mfa.completeChallenge(challenge)))
       throw new AppError(ErrorCode.INVALID_MFA_TOKEN);
+    // an account disabled since the password step is refused by the session's opening
     return this.startSession(
-      { ...user, credentialVersion: challenge.credentialVersion },
+      { id: challenge.userId, credentialVersion: challenge.credentialVersion },
       [AuthMethod.PASSWORD, AuthMethod.MFA],
       client,
       deviceId,
@@ -249,28 +250,27 @@ export class AuthService {
    * it presented one). A password change that landed meanwhile wins.
    */
   private async startSession(
-    user: PublicUserRecord & Pick<UserRecord, 'credentialVersion'>,
+    user: { id: Types.ObjectId; credentialVersion: number },
     amr: readonly AuthMethod[],
     client: ClientInfo,
     deviceId: string | undefined,
   ): Promise<WithCookie<AuthPayload>> {
-    const session = await this.sessions.open(
-      { id: user._id, credentialVersion: user.credentialVersion ?? 0 },
-      amr,
-      client,
-    );
-    if (session === null) throw new AppError(ErrorCode.INVALID_CREDENTIALS);
+    const opened = await this.sessions.open(user, amr, client);
+    if (opened.kind === SessionEndReason.USER_DISABLED)
+      throw new AppError(ErrorCode.ACCOUNT_DISABLED);
+    if (opened.kind !== 'opened') throw new AppError(ErrorCode.INVALID_CREDENTIALS);
+    const { session, holder } = opened;
     await this.securityEvents.record({
       type: SecurityEventType.SIGN_IN,
-      userId: user._id,
+      userId: holder._id,
       sessionId: session.sessionId,
-      actorId: user._id.toHexString(),
+      actorId: holder._id.toHexString(),
       client,
     });
     return {
-      value: { ...this.tokens.issueAccessToken(user, session, true), user: User.ofSelf(user) },
+      value: { ...this.tokens.issueAccessToken(holder, session, true), user: User.ofSelf(holder) },
       cookie: setCookie(session.refreshToken),
-      device: this.devices.issue(user.username, deviceId),
+      device: this.devices.issue(holder.username, deviceId),
     };
   }
 }

@@ -25,7 +25,9 @@ const CHALLENGE_TTL_MS = 5 * 60 * 1000;
 /** A sign-in waiting for its second step (an mfaToken presented back). */
 export interface MfaChallenge {
   id: Types.ObjectId;
-  userId: string;
+  userId: Types.ObjectId;
+  /** The name the password was checked under: its account throttle counts the codes. */
+  username: string;
   /** The credential version the password was checked under. */
   credentialVersion: number;
 }
@@ -126,10 +128,13 @@ export class MfaService implements OnModuleInit {
     await this.store.deleteFactor(new Types.ObjectId(userId));
   }
 
-  /** The mfaToken of MFA_REQUIRED, for a password checked under `credentialVersion`. */
-  startChallenge(userId: Types.ObjectId, credentialVersion: number): Promise<string> {
+  /** The mfaToken of MFA_REQUIRED, for a password of `user` checked under `credentialVersion`. */
+  startChallenge(
+    user: Pick<PublicUserRecord, '_id' | 'username'>,
+    credentialVersion: number,
+  ): Promise<string> {
     return this.store.openChallenge(
-      { userId, credentialVersion },
+      { userId: user._id, username: user.username, credentialVersion },
       new Date(Date.now() + CHALLENGE_TTL_MS),
     );
   }
@@ -137,11 +142,13 @@ export class MfaService implements OnModuleInit {
   /** The challenge of an mfaToken, unless it is unknown, expired or completed. */
   async findChallenge(mfaToken: string): Promise<MfaChallenge | null> {
     const challenge = await this.store.findChallenge(mfaToken, new Date());
-    return challenge === null
+    // challenges stored before they carried the username (5 minutes at most) are signed in again
+    return challenge === null || challenge.username === undefined
       ? null
       : {
           id: challenge._id,
-          userId: challenge.userId.toHexString(),
+          userId: challenge.userId,
+          username: challenge.username,
           credentialVersion: challenge.credentialVersion,
         };
   }
@@ -153,19 +160,20 @@ export class MfaService implements OnModuleInit {
 
   /**
    * A code of the user's second factor, presented in a sign-in's second step: checked under the
-   * account throttle of `subject` (the username's, or its known device's); a wrong one is
-   * INVALID_MFA_CODE and an `mfa-failed` event.
+   * account throttle of the username the password was checked under (or of its known device,
+   * `deviceId`); a wrong one is INVALID_MFA_CODE and an `mfa-failed` event. A factor turned off
+   * since the password step makes the mfaToken INVALID_MFA_TOKEN: the password alone signs in now.
    */
   async verifyCode(
-    userId: Types.ObjectId,
+    challenge: MfaChallenge,
     code: string,
-    subject: ThrottleSubject,
     client: ClientInfo,
+    deviceId: string | undefined,
   ): Promise<void> {
-    const factor = await this.store.findFactor(userId);
-    // a factor disabled or reset meanwhile takes no code
-    const active = factor?.pending === false ? factor : null;
-    await this.checkCode(userId, active, code, { subject, client });
+    const factor = await this.store.findFactor(challenge.userId);
+    if (factor === null || factor.pending) throw new AppError(ErrorCode.INVALID_MFA_TOKEN);
+    const subject = { username: challenge.username, deviceId };
+    await this.checkCode(challenge.userId, factor, code, { subject, client });
   }
 
   /** Accepts `code` for the factor under the throttle, or answers INVALID_MFA_CODE. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
-import { cursorOf, deleteWhere, findPage } from '../database/driver';
+import { cursorOf, deleteWhere, findPage, insertOnce } from '../database/driver';
 import { SecurityEventDocument, SecurityEventRecord } from './security-event.schema';
 
 /** Events per round trip when reading several users' events from one cursor. */
@@ -15,8 +15,9 @@ export class SecurityEventsRepository {
     private readonly events: Model<SecurityEventDocument>,
   ) {}
 
+  /** Every field is set by SecurityEventsService.record, so the schema has nothing to add. */
   async insert(event: SecurityEventRecord): Promise<void> {
-    await this.events.create(event);
+    await insertOnce(this.events, event);
   }
 
   /** Whether any event of the user is stored (a deleted user's stay). */

@@ -351,6 +351,18 @@ export class UsersRepository implements OnModuleInit {
       .exec();
   }
 
+  /** The user without secrets, with its credential version (0 when never changed); null when missing. */
+  async findWithCredentialVersion(
+    id: Types.ObjectId,
+  ): Promise<(PublicUserRecord & { credentialVersion: number }) | null> {
+    const user = await findOneById<PublicUserRecord & Pick<UserRecord, 'credentialVersion'>>(
+      this.users,
+      id,
+      { ...PUBLIC_FIELDS, credentialVersion: 1 },
+    );
+    return user === null ? null : { ...user, credentialVersion: user.credentialVersion ?? 0 };
+  }
+
   async findCredentialVersion(id: Types.ObjectId): Promise<number | undefined> {
     const user = await findOneById<Pick<UserRecord, 'credentialVersion'>>(this.users, id, {
       credentialVersion: 1,

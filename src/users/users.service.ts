@@ -114,6 +114,13 @@ export class UsersService {
     await this.users.updatePasswordHash(id, await this.passwords.hash(password));
   }
 
+  /** {@link findRecord} with the credential version a password check saw (SessionStore.open). */
+  findWithCredentialVersion(
+    id: Types.ObjectId,
+  ): Promise<(PublicUserRecord & { credentialVersion: number }) | null> {
+    return this.users.findWithCredentialVersion(id);
+  }
+
   credentialVersionOf(id: Types.ObjectId): Promise<number | undefined> {
     return this.users.findCredentialVersion(id);
   }

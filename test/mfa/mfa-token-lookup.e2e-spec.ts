@@ -42,3 +42,55 @@ describe('mfaToken lookup', () => {
     expect(completed).toEqual(['mfa_challenges.find _id']);
   });
 });
+
+/**
+ * The commands of a second step that succeeds, in order: each one here is a round trip every
+ * two-step sign-in pays, so a new one should be a decision, not an accident.
+ */
+describe('a second step, command by command', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // the account throttle as shipped: its record is read before a code is looked at
+    t = await createTestApp({
+      MONGODB_URI: monitoredDatabaseUri(),
+      ACCOUNT_LOCKOUT_THRESHOLD: '5',
+    });
+  });
+  afterAll(() => t.close());
+
+  const commandsOf = (run: () => Promise<unknown>): Promise<string[]> =>
+    commandsDuring(t, run, (event) =>
+      ['find', 'insert', 'delete', 'update', 'getMore', 'killCursors'].includes(event.commandName)
+        ? withFilterKeys(event)
+        : undefined,
+    );
+
+  const OPEN_SESSIONS = 'sessions.find userId,_id,endedAt,absoluteExpiresAt';
+
+  it('with a recovery code: 12 commands, the user read once, the activity not at all', async () => {
+    const session = await newSession(t.http);
+    const { recoveryCodes } = await enrolMfa(t.http, session.accessToken);
+    const mfaToken = await startMfaSignIn(t.http, session.username);
+    const commands = await commandsOf(() =>
+      t.http.post('/auth/mfa/verify').send({ mfaToken, code: recoveryCodes[0] }).expect(200),
+    );
+    expect(commands).toEqual([
+      'mfa_challenges.find _id',
+      'mfa_factors.find _id',
+      'account_throttles.find _id',
+      'mfa_recovery_code_uses.insert ',
+      'mfa_factors.find _id',
+      'mfa_challenges.delete ',
+      'sessions.insert ',
+      'session_activity.insert ',
+      'refresh_tokens.insert ',
+      expect.stringMatching(
+        /^(users\.find _id|sessions\.find userId,_id,endedAt,absoluteExpiresAt)$/,
+      ),
+      expect.stringMatching(
+        /^(users\.find _id|sessions\.find userId,_id,endedAt,absoluteExpiresAt)$/,
+      ),
+      'security_events.insert ',
+    ]);
+  });
+});

@@ -50,6 +50,13 @@ export class MfaChallengeDocument {
   @Prop({ type: Types.ObjectId, required: true })
   userId!: Types.ObjectId;
 
+  /**
+   * The name the password was checked under, for the account throttle of the second step (absent
+   * on challenges stored before it was kept: those are refused, and the user signs in again).
+   */
+  @Prop({ type: String })
+  username?: string;
+
   /** The user's credential version the password was checked under (see SessionStore.open). */
   @Prop({ required: true })
   credentialVersion!: number;

@@ -48,6 +48,16 @@ export interface OpenedSession extends SessionClaims {
   refreshToken: IssuedRefreshToken;
 }
 
+/** Why a session just opened is ended again: what changed since the check that opened it. */
+export type OpenRefusal =
+  | SessionEndReason.PASSWORD_CHANGED
+  | SessionEndReason.USER_DISABLED
+  | SessionEndReason.USER_DELETED;
+
+/** What opening a session came to: the session and its holder as now stored, or its refusal. */
+export type OpenOutcome =
+  { kind: 'opened'; session: OpenedSession; holder: PublicUserRecord } | { kind: OpenRefusal };
+
 /**
  * What presenting a refresh token came to; nothing is left for the caller to do but answer. A
  * session answers with its holder as the user is now: one disabled or deleted meanwhile gets
@@ -157,14 +167,15 @@ export class SessionStore implements OnModuleInit {
 
   /**
    * Opens a session after a password check that found `credentialVersion`, and ends the least
-   * recently used sessions beyond MAX_SESSIONS_PER_USER. Null when the password changed meanwhile
-   * (the session is ended again): the check it passed is no longer true.
+   * recently used sessions beyond MAX_SESSIONS_PER_USER. The user is read once the session is
+   * stored, so that what changed meanwhile wins: a new password (the check it passed is no longer
+   * true), a disabled account or a deleted one each end the session again and refuse it.
    */
   async open(
     user: { id: Types.ObjectId; credentialVersion: number },
     amr: readonly string[],
     client: ClientInfo,
-  ): Promise<OpenedSession | null> {
+  ): Promise<OpenOutcome> {
     const now = this.clock.now();
     const absoluteExpiresAt = new Date(
       now.getTime() + this.config.sessionMaxLifetimeSeconds * 1000,
@@ -185,12 +196,25 @@ export class SessionStore implements OnModuleInit {
       this.activity(first.record, client, now),
     );
     await this.links.insert(first.record);
-    await this.evictBeyondCap(user.id, client, now);
-    if ((await this.users.credentialVersionOf(user.id)) !== user.credentialVersion) {
-      await this.end(claims.sessionId, SessionEndReason.PASSWORD_CHANGED, client);
-      return null;
-    }
-    return { ...claims, refreshToken: first.issued };
+    const [holder] = await Promise.all([
+      this.users.findWithCredentialVersion(user.id),
+      this.evictBeyondCap(user.id, client, now),
+    ]);
+    if (holder === null)
+      return this.refuse(claims.sessionId, SessionEndReason.USER_DELETED, client);
+    const refusal = refusalOf(holder, user.credentialVersion);
+    if (refusal !== undefined) return this.refuse(claims.sessionId, refusal, client);
+    return { kind: 'opened', session: { ...claims, refreshToken: first.issued }, holder };
+  }
+
+  /** Ends a session `open` has just stored, for `reason`, and answers it. */
+  private async refuse(
+    sessionId: string,
+    reason: OpenRefusal,
+    client: ClientInfo,
+  ): Promise<{ kind: OpenRefusal }> {
+    await this.end(sessionId, reason, client);
+    return { kind: reason };
   }
 
   /**
@@ -466,25 +490,28 @@ export class SessionStore implements OnModuleInit {
 
   /**
    * Keeps the user at MAX_SESSIONS_PER_USER active sessions: the least recently used beyond it
-   * end as evicted. Sessions found idle past their expiry are marked ended too, so that retention
-   * counts from then. Each sign-in lists after its own insert, so of two racing sign-ins at least
-   * one sees both, and together they end exactly the surplus.
+   * end as evicted. Each sign-in lists after its own insert, so of two racing sign-ins at least
+   * one sees both, and together they end exactly the surplus. Under the cap only the sessions are
+   * read; over it, their activity too, and those found idle past their expiry are marked ended (so
+   * that retention counts from then) instead of counting against the cap.
    */
   private async evictBeyondCap(userId: Types.ObjectId, client: ClientInfo, now: Date) {
+    const open = await this.openSessionsOf(userId, now);
+    if (open.length <= this.config.sessions.maxPerUser) return;
     const active: ActiveSession[] = [];
-    const idle: { id: string; expiredAt: Date }[] = [];
-    await this.scanOpenSessions(
-      [userId],
-      undefined,
-      now,
-      (session) => {
-        active.push(session);
-        return true;
-      },
-      (id, expiredAt) => idle.push({ id, expiredAt }),
-    );
-    for (const { id, expiredAt } of idle)
-      await this.end(id, SessionEndReason.EXPIRED, client, expiredAt);
+    const activities = await this.activitiesOf(open);
+    for (const session of open) {
+      const activity = activities.get(session._id.toHexString());
+      if (activity === undefined) continue;
+      if (activity.expiresAt > now) active.push(activeSession(session, activity));
+      else
+        await this.end(
+          session._id.toHexString(),
+          SessionEndReason.EXPIRED,
+          client,
+          activity.expiresAt,
+        );
+    }
     const surplus = active
       .sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime())
       .slice(this.config.sessions.maxPerUser);
@@ -503,15 +530,14 @@ export class SessionStore implements OnModuleInit {
 
   /**
    * Visits the users' active sessions newest first (after the session `after`), joined with their
-   * activity a chunk at a time, until `visit` answers false. Open sessions found idle past their
-   * expiry go to `idle`.
+   * activity a chunk at a time, until `visit` answers false; those idle past their expiry are
+   * skipped.
    */
   private async scanOpenSessions(
     userIds: readonly Types.ObjectId[],
     after: string | undefined,
     now: Date,
     visit: (session: ActiveSession) => boolean,
-    idle?: (sessionId: string, expiredAt: Date) => void,
   ): Promise<void> {
     const before = after === undefined ? undefined : objectIdOf(after);
     const cursor = this.sessions.openCursor(
@@ -525,11 +551,7 @@ export class SessionStore implements OnModuleInit {
       const activities = await this.activitiesOf(chunk);
       for (const session of chunk) {
         const activity = activities.get(session._id.toHexString());
-        if (activity === undefined) continue;
-        if (activity.expiresAt <= now) {
-          idle?.(session._id.toHexString(), activity.expiresAt);
-          continue;
-        }
+        if (activity === undefined || activity.expiresAt <= now) continue;
         if (more) more = visit(activeSession(session, activity));
       }
       chunk = [];
@@ -549,18 +571,23 @@ export class SessionStore implements OnModuleInit {
   }
 
   private async openSessionIds(userId: Types.ObjectId, now: Date): Promise<string[]> {
-    const ids: string[] = [];
+    return (await this.openSessionsOf(userId, now)).map((session) => session._id.toHexString());
+  }
+
+  /** The user's sessions not marked ended and not past their absolute lifetime. */
+  private async openSessionsOf(userId: Types.ObjectId, now: Date): Promise<SessionRecord[]> {
+    const sessions: SessionRecord[] = [];
     const cursor = this.sessions.openCursor(
       [userId],
       { aliveAfter: expiringId(new Date(now.getTime() + this.retentionMs)) },
       now,
     );
     try {
-      for await (const session of cursor) ids.push(session._id.toHexString());
+      for await (const session of cursor) sessions.push(session);
     } finally {
       await cursor.close();
     }
-    return ids;
+    return sessions;
   }
 
   /** Joins each session with its last use, dropping ended ones and those idle past their expiry. */
@@ -714,4 +741,14 @@ function fateOf(
     revokedReason: reason,
     replacedBy: null,
   };
+}
+
+/** Why a session just opened for a check under `credentialVersion` must end again, if it must. */
+function refusalOf(
+  holder: PublicUserRecord & { credentialVersion: number },
+  credentialVersion: number,
+): OpenRefusal | undefined {
+  if (holder.credentialVersion !== credentialVersion) return SessionEndReason.PASSWORD_CHANGED;
+  if (holder.disabled === true) return SessionEndReason.USER_DISABLED;
+  return undefined;
 }
