@@ -232,15 +232,16 @@ export class Seeder {
       );
       for (const userId of batch) {
         const codes = newRecoveryCodes();
-        factors.push({
-          _id: new ObjectId(userId),
+        // what the server checks codes against: stored on the factor, and copied into each
+        // pending sign-in as the password step does
+        const factor = {
           secret: crypto.seal(userId, newTotpSecret()),
-          pending: false,
           recoverySetId: new ObjectId().toHexString(),
           recoveryCodeDigests: codes.map((code) =>
             crypto.recoveryCodeDigest(userId, normalizeRecoveryCode(code)!),
           ),
-        });
+        };
+        factors.push({ _id: new ObjectId(userId), pending: false, ...factor });
         for (const code of codes) {
           const _id = expiringId(challengeExpiry);
           const { token, hash } = newSplitToken(_id);
@@ -250,6 +251,7 @@ export class Seeder {
             userId: new ObjectId(userId),
             username: usernames.get(userId),
             credentialVersion: 0,
+            factor,
           });
           pending.push({ mfaToken: token, code });
         }

@@ -16,7 +16,7 @@ import { MfaCrypto } from './mfa-crypto';
 import { RecoveryCodes } from './recovery-codes.model';
 import { newRecoveryCodes, normalizeRecoveryCode } from './recovery-codes';
 import { MfaRepository, RecoverySet } from './store/mfa.repository';
-import { MfaFactorRecord } from './store/mfa.schema';
+import { ChallengeFactor, MfaFactorRecord } from './store/mfa.schema';
 import { TotpSetup } from './totp-setup.model';
 import { newTotpSecret, TOTP_PERIOD_SECONDS, totpCandidate, totpStepOf, totpUri } from './totp';
 
@@ -30,7 +30,12 @@ export interface MfaChallenge {
   username: string;
   /** The credential version the password was checked under. */
   credentialVersion: number;
+  /** The factor as the password step found it; null when it was not on. */
+  factor: CheckedFactor | null;
 }
+
+/** A factor a code is checked against: the user's, as read at some point. */
+type CheckedFactor = Pick<MfaFactorRecord, '_id' | 'pending'> & ChallengeFactor;
 
 /** Who presents a code: the throttle it counts under, and who acted, for the security log. */
 interface Presenter {
@@ -128,13 +133,29 @@ export class MfaService implements OnModuleInit {
     await this.store.deleteFactor(new Types.ObjectId(userId));
   }
 
-  /** The mfaToken of MFA_REQUIRED, for a password of `user` checked under `credentialVersion`. */
-  startChallenge(
+  /**
+   * The mfaToken of MFA_REQUIRED, for a password of `user` checked under `credentialVersion`. The
+   * factor is read here, in the step bcrypt makes slow anyway, not in the second.
+   */
+  async startChallenge(
     user: Pick<PublicUserRecord, '_id' | 'username'>,
     credentialVersion: number,
   ): Promise<string> {
+    const factor = await this.store.findFactor(user._id);
     return this.store.openChallenge(
-      { userId: user._id, username: user.username, credentialVersion },
+      {
+        userId: user._id,
+        username: user.username,
+        credentialVersion,
+        factor:
+          factor?.pending === false
+            ? {
+                secret: factor.secret,
+                recoverySetId: factor.recoverySetId,
+                recoveryCodeDigests: factor.recoveryCodeDigests,
+              }
+            : null,
+      },
       new Date(Date.now() + CHALLENGE_TTL_MS),
     );
   }
@@ -142,15 +163,16 @@ export class MfaService implements OnModuleInit {
   /** The challenge of an mfaToken, unless it is unknown, expired or completed. */
   async findChallenge(mfaToken: string): Promise<MfaChallenge | null> {
     const challenge = await this.store.findChallenge(mfaToken, new Date());
-    // challenges stored before they carried the username (5 minutes at most) are signed in again
-    return challenge === null || challenge.username === undefined
-      ? null
-      : {
-          id: challenge._id,
-          userId: challenge.userId,
-          username: challenge.username,
-          credentialVersion: challenge.credentialVersion,
-        };
+    // challenges stored before they carried these (5 minutes at most) are signed in again
+    if (challenge?.username === undefined || challenge.factor === undefined) return null;
+    const { factor } = challenge;
+    return {
+      id: challenge._id,
+      userId: challenge.userId,
+      username: challenge.username,
+      credentialVersion: challenge.credentialVersion,
+      factor: factor === null ? null : { ...factor, _id: challenge.userId, pending: false },
+    };
   }
 
   /** Uses the challenge up: true for exactly one caller, however many race. */
@@ -170,21 +192,23 @@ export class MfaService implements OnModuleInit {
     client: ClientInfo,
     deviceId: string | undefined,
   ): Promise<void> {
-    const factor = await this.store.findFactor(challenge.userId);
-    if (factor === null || factor.pending) throw new AppError(ErrorCode.INVALID_MFA_TOKEN);
+    if (challenge.factor === null) throw new AppError(ErrorCode.INVALID_MFA_TOKEN);
     const subject = { username: challenge.username, deviceId };
-    await this.checkCode(challenge.userId, factor, code, { subject, client });
+    await this.checkCode(challenge.userId, challenge.factor, code, { subject, client });
   }
 
-  /** Accepts `code` for the factor under the throttle, or answers INVALID_MFA_CODE. */
+  /**
+   * Accepts `code` for the factor under the throttle, or answers INVALID_MFA_CODE. The factor
+   * turned off meanwhile answers its presenter's `factorGone` error.
+   */
   private async checkCode(
     userId: Types.ObjectId,
-    factor: MfaFactorRecord | null,
+    factor: CheckedFactor | null,
     code: string,
     { subject, client, caller }: Presenter,
   ): Promise<void> {
     const accepted = await this.throttle.check(subject, client.ip, async () =>
-      factor !== null && (await this.accepts(factor, code)) ? true : null,
+      factor !== null && (await this.accepts(factor, code, caller)) ? true : null,
     );
     if (accepted !== null) return;
     await this.securityEvents.record({
@@ -199,22 +223,46 @@ export class MfaService implements OnModuleInit {
 
   /**
    * Whether `code` is a current TOTP code of the factor, or one of its unused recovery codes;
-   * accepting it uses it up.
+   * accepting it uses it up. The factor is read again once the code is used up: a code of a factor
+   * set up again, turned off or given new recovery codes since `factor` was read is refused.
    */
-  private async accepts(factor: MfaFactorRecord, code: string): Promise<boolean> {
+  private async accepts(factor: CheckedFactor, code: string, caller?: AuthUser): Promise<boolean> {
     const userId = factor._id.toHexString();
     const totpCode = totpCandidate(code);
     if (totpCode !== undefined) {
       const secret = this.crypto.open(userId, factor.secret);
       const step = totpStepOf(secret, totpCode, Date.now() / 1000);
-      return (
-        step !== undefined && this.store.claimTotpStep(factor._id, step, stepClaimExpiry(step))
-      );
+      if (step === undefined) return false;
+      if (!(await this.store.claimTotpStep(factor._id, step, stepClaimExpiry(step)))) return false;
+      const current = await this.currentFactor(factor, caller);
+      return current.secret === factor.secret;
     }
     const recoveryCode = normalizeRecoveryCode(code);
-    if (recoveryCode === undefined || factor.recoverySetId === null) return false;
+    const setId = factor.recoverySetId;
+    if (recoveryCode === undefined || setId === null) return false;
     const index = this.crypto.findRecoveryCode(userId, recoveryCode, factor.recoveryCodeDigests);
-    return index >= 0 && this.store.claimRecoveryCode(factor._id, factor.recoverySetId, index);
+    if (index < 0 || !(await this.store.claimRecoveryCode(setId, index))) return false;
+    // a use of a set that is gone would outlive it: it is taken back
+    const current = await this.currentFactor(factor, caller).catch(async (error: unknown) => {
+      await this.store.releaseRecoveryCode(setId, index);
+      throw error;
+    });
+    if (current.recoverySetId === setId) return true;
+    await this.store.releaseRecoveryCode(setId, index);
+    return false;
+  }
+
+  /**
+   * The factor as stored now, in the state it was read in (pending or active); otherwise it was
+   * turned off meanwhile: MFA_NOT_ENABLED for its signed-in owner, INVALID_MFA_TOKEN in a second
+   * step (the password alone signs in now).
+   */
+  private async currentFactor(factor: CheckedFactor, caller?: AuthUser): Promise<MfaFactorRecord> {
+    const current = await this.store.findFactor(factor._id);
+    if (current !== null && current.pending === factor.pending) return current;
+    throw new AppError(
+      caller === undefined ? ErrorCode.INVALID_MFA_TOKEN : ErrorCode.MFA_NOT_ENABLED,
+    );
   }
 
   private newRecoverySet(userId: string): { recoveryCodes: string[]; set: RecoverySet } {

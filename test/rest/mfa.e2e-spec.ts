@@ -302,6 +302,23 @@ describe('second factor (TOTP): REST', () => {
       expectSuccess(await disable(session.accessToken, recoveryCodes[0]));
       expectError(await verify(mfaToken, recoveryCodes[1]), 401, 'INVALID_MFA_TOKEN');
     });
+    it('checks a code against the factor as it is now: a set regenerated meanwhile is refused, and left unused', async () => {
+      const { session, authenticator, recoveryCodes } = await enrolledUser('regenmeanwhile');
+      const mfaToken = await startMfaSignIn(t.http, session.username);
+      const oldSetId = (await db
+        .collection('mfa_factors')
+        .findOne({ _id: new Types.ObjectId(session.userId) }))!.recoverySetId as string;
+      expectSuccess(await regenerate(session.accessToken, await authenticator.code()));
+      expectError(await verify(mfaToken, recoveryCodes[1]), 401, 'INVALID_MFA_CODE');
+      // the use the refused code claimed was taken back: nothing outlives the old set
+      expect(
+        await db
+          .collection('mfa_recovery_code_uses')
+          .countDocuments({ _id: { $regex: `^${oldSetId}:` } } as object),
+      ).toBe(0);
+      // the pending sign-in still completes with a current code
+      expectSuccess(await verify(mfaToken, await authenticator.code()));
+    });
   });
 
   describe('regenerate and disable', () => {

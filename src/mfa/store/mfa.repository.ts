@@ -86,19 +86,14 @@ export class MfaRepository {
     });
   }
 
-  /**
-   * Uses recovery code `index` of the set once; false when it was used before, or the set was
-   * replaced meanwhile (whose uses are deleted with it, so this one is taken back).
-   */
-  async claimRecoveryCode(userId: Types.ObjectId, setId: string, index: number): Promise<boolean> {
-    const useId = recoveryCodeUseId(setId, index);
-    if (!(await insertOnce(this.recoveryCodeUses, { _id: useId }))) return false;
-    const factor = await findOneById<Pick<MfaFactorRecord, 'recoverySetId'>>(this.factors, userId, {
-      recoverySetId: 1,
-    });
-    if (factor?.recoverySetId === setId) return true;
-    await deleteWhere(this.recoveryCodeUses, { _id: useId });
-    return false;
+  /** Uses recovery code `index` of the set once; false when it was used before. */
+  claimRecoveryCode(setId: string, index: number): Promise<boolean> {
+    return insertOnce(this.recoveryCodeUses, { _id: recoveryCodeUseId(setId, index) });
+  }
+
+  /** Takes a use back: the set was replaced while the code was being used. */
+  async releaseRecoveryCode(setId: string, index: number): Promise<void> {
+    await deleteWhere(this.recoveryCodeUses, { _id: recoveryCodeUseId(setId, index) });
   }
 
   /**

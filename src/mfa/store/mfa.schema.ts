@@ -57,10 +57,24 @@ export class MfaChallengeDocument {
   @Prop({ type: String })
   username?: string;
 
+  /**
+   * The factor as it was when the password was checked (null: it was not on), so that the second
+   * step reads no factor before its code is used up (absent on challenges stored before it was
+   * kept: those are refused, and the user signs in again).
+   */
+  @Prop({ type: Object })
+  factor?: ChallengeFactor | null;
+
   /** The user's credential version the password was checked under (see SessionStore.open). */
   @Prop({ required: true })
   credentialVersion!: number;
 }
+
+/** What a code is checked against: a factor's sealed secret and recovery codes. */
+export type ChallengeFactor = Pick<
+  MfaFactorDocument,
+  'secret' | 'recoverySetId' | 'recoveryCodeDigests'
+>;
 
 export const MfaChallengeSchema = SchemaFactory.createForClass(MfaChallengeDocument);
 
