@@ -302,6 +302,21 @@ describe('second factor (TOTP): REST', () => {
       expectSuccess(await disable(session.accessToken, recoveryCodes[0]));
       expectError(await verify(mfaToken, recoveryCodes[1]), 401, 'INVALID_MFA_TOKEN');
     });
+    it('refuses a second step of an account disabled since the password step, and leaves it no session', async () => {
+      const { session, recoveryCodes } = await enrolledUser('disabledmeanwhile');
+      const mfaToken = await startMfaSignIn(t.http, session.username);
+      await t.http
+        .patch(`/users/${session.userId}`)
+        .set('Authorization', bearer(admin.accessToken))
+        .send({ disabled: true })
+        .expect(200);
+      expectError(await verify(mfaToken, recoveryCodes[0]), 403, 'ACCOUNT_DISABLED');
+      const open = await db
+        .collection('sessions')
+        .countDocuments({ userId: new Types.ObjectId(session.userId), endedAt: null });
+      expect(open).toBe(0);
+    });
+
     it('checks a code against the factor as it is now: a set regenerated meanwhile is refused, and left unused', async () => {
       const { session, authenticator, recoveryCodes } = await enrolledUser('regenmeanwhile');
       const mfaToken = await startMfaSignIn(t.http, session.username);
