@@ -15,6 +15,7 @@ import {
   SpanExporter,
   SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { ConfigError } from '../config/config-error';
 
 /** Span attributes that may carry a URL or its query string. */
 const URL_ATTRIBUTES = ['url.full', 'url.query', 'http.target', 'http.url'];
@@ -67,7 +68,7 @@ function otlpExporter(env: NodeJS.ProcessEnv): SpanExporter {
     case 'http/protobuf':
       return new ProtobufExporter();
     default:
-      throw new Error(
+      throw new ConfigError(
         `OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf, http/json or grpc, got "${protocol}"`,
       );
   }

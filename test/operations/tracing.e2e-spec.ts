@@ -157,6 +157,26 @@ describe('OpenTelemetry traces', () => {
     expect(await loadedTelemetryModules(server)).toEqual([]);
   });
 
+  it('refuses to start on an OTLP protocol it does not know, in one line', async () => {
+    const port = await freePort();
+    const server = spawnServer(
+      {
+        ...baseEnv(),
+        PORT: String(port),
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'carrier-pigeon',
+      },
+      [],
+      main,
+    );
+    started.push(server);
+    await server.closed;
+    expect(server.child.exitCode).toBe(1);
+    expect(server.output()).toBe(
+      'Cannot start: OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf, http/json or grpc, got "carrier-pigeon"\n',
+    );
+  });
+
   describe('with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     const receiver = new OtlpReceiver();
     let server: ServerProcess;
