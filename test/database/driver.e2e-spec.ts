@@ -109,7 +109,8 @@ describe('driver inserts', () => {
       'Claim',
       new Schema<{ _id: string }>({ _id: String }, { collection: 'claims' }),
     );
-    await connection.createCollection('claims');
+    // mongoose creates the collection: waited for, so that no insert below is the creation
+    await claims.init();
     connection.getClient().on('commandStarted', (event) => {
       if (event.commandName === 'insert')
         inserts.push((event.command.documents as unknown[]).length);
@@ -152,5 +153,30 @@ describe('driver inserts', () => {
         .countDocuments({ _id: { $in: ['ok-1', 'ok-2'] } }),
     ).toBe(2);
     expect(inserts).toEqual([1, 3]);
+  });
+});
+
+describe('driver commands the server refuses whole', () => {
+  let connection: mongoose.Connection;
+  let misnamed: mongoose.Model<{ _id: string }>;
+
+  beforeAll(async () => {
+    connection = await mongoose.createConnection(monitoredDatabaseUri()).asPromise();
+    // a name the server refuses: every command on it fails as a whole, naming no document
+    misnamed = connection.model(
+      'Misnamed',
+      new Schema<{ _id: string }>({ _id: String }, { collection: 'no$such' }),
+    );
+  });
+  afterAll(async () => {
+    await connection.dropDatabase();
+    await connection.close();
+  });
+
+  it('gives every caller of a batch the error', async () => {
+    const inserts = ['a', 'b', 'c'].map((_id) => insertOnce(misnamed, { _id }));
+    const reads = ['a', 'b', 'c'].map((id) => findOneById(misnamed, id));
+    for (const settled of await Promise.allSettled([...inserts, ...reads]))
+      expect(settled).toMatchObject({ status: 'rejected', reason: expect.any(Error) });
   });
 });
