@@ -198,8 +198,8 @@ export class MfaService implements OnModuleInit {
   }
 
   /**
-   * Accepts `code` for the factor under the throttle, or answers INVALID_MFA_CODE. The factor
-   * turned off meanwhile answers its presenter's `factorGone` error.
+   * Accepts `code` for the factor under the throttle, or answers INVALID_MFA_CODE. A factor turned
+   * off meanwhile answers MFA_NOT_ENABLED to its signed-in owner, INVALID_MFA_TOKEN in a second step.
    */
   private async checkCode(
     userId: Types.ObjectId,

@@ -172,11 +172,21 @@ describe('second factor (TOTP): REST', () => {
 
     it('keeps the secret at rest only sealed, and recovery codes only as digests', async () => {
       const { session, authenticator, recoveryCodes } = await enrolledUser('atrest');
+      await startMfaSignIn(t.http, session.username);
       const stored = await db
         .collection('mfa_factors')
         .findOne({ _id: new Types.ObjectId(session.userId) });
       expect(stored).not.toBeNull();
-      const dump = JSON.stringify(stored);
+      // the pending sign-in carries the factor as it is stored: sealed and digested alike
+      const pending = await db
+        .collection('mfa_challenges')
+        .findOne({ userId: new Types.ObjectId(session.userId) });
+      expect(pending!.factor).toEqual({
+        secret: stored!.secret,
+        recoverySetId: stored!.recoverySetId,
+        recoveryCodeDigests: stored!.recoveryCodeDigests,
+      });
+      const dump = JSON.stringify([stored, pending]);
       const secret = authenticator.secret;
       for (const form of [secret, secret.toLowerCase(), Buffer.from(secret).toString('base64')])
         expect(dump).not.toContain(form);
