@@ -496,8 +496,11 @@ export class SessionStore implements OnModuleInit {
    * that retention counts from then) instead of counting against the cap.
    */
   private async evictBeyondCap(userId: Types.ObjectId, client: ClientInfo, now: Date) {
+    const cap = this.config.sessions.maxPerUser;
+    const aliveAfter = expiringId(new Date(now.getTime() + this.retentionMs));
+    // one command, no cursor, for the usual case: at most the cap
+    if ((await this.sessions.countOpen(userId, aliveAfter, now, cap + 1)) <= cap) return;
     const open = await this.openSessionsOf(userId, now);
-    if (open.length <= this.config.sessions.maxPerUser) return;
     const active: ActiveSession[] = [];
     const activities = await this.activitiesOf(open);
     for (const session of open) {

@@ -6,6 +6,7 @@ import {
   deleteWhere,
   findByIds,
   findOneById,
+  findPage,
   insertOnce,
   updateById,
 } from '../../database/driver';
@@ -75,16 +76,26 @@ export class SessionsRepository {
     range: { aliveAfter: Types.ObjectId; before?: Types.ObjectId },
     now: Date,
   ) {
-    return cursorOf<SessionRecord>(
-      this.sessions,
-      {
-        userId: userIds.length === 1 ? userIds[0] : { $in: userIds },
-        _id: { $gt: range.aliveAfter, ...(range.before !== undefined && { $lt: range.before }) },
-        endedAt: null,
-        absoluteExpiresAt: { $gt: now },
-      },
-      { _id: -1 },
-    );
+    return cursorOf<SessionRecord>(this.sessions, openFilter(userIds, range, now), { _id: -1 });
+  }
+
+  /**
+   * How many of the user's sessions are open (as {@link openCursor} selects them), counted up to
+   * `upTo` only, in one command.
+   */
+  async countOpen(
+    userId: Types.ObjectId,
+    aliveAfter: Types.ObjectId,
+    now: Date,
+    upTo: number,
+  ): Promise<number> {
+    const open = await findPage<{ _id: Types.ObjectId }>(this.sessions, {
+      filter: openFilter([userId], { aliveAfter }, now),
+      projection: { _id: 1 },
+      sort: { _id: -1 },
+      limit: upTo,
+    });
+    return open.length;
   }
 
   /** Removes these sessions and their activity. */
@@ -107,4 +118,18 @@ export class SessionsRepository {
       .toArray();
     return sessions.map((session) => session._id);
   }
+}
+
+/** Equality on the indexed `userId` with an `_id` range: the shape FerretDB pushes down. */
+function openFilter(
+  userIds: readonly Types.ObjectId[],
+  range: { aliveAfter: Types.ObjectId; before?: Types.ObjectId },
+  now: Date,
+) {
+  return {
+    userId: userIds.length === 1 ? userIds[0] : { $in: userIds },
+    _id: { $gt: range.aliveAfter, ...(range.before !== undefined && { $lt: range.before }) },
+    endedAt: null,
+    absoluteExpiresAt: { $gt: now },
+  };
 }
