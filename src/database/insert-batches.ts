@@ -64,7 +64,9 @@ export class InsertBatches {
  */
 function settleFailed(batch: QueuedInsert[], error: unknown): void {
   const writeErrors =
-    error instanceof mongo.MongoBulkWriteError ? [error.writeErrors].flat() : undefined;
+    error instanceof mongo.MongoBulkWriteError && error.result.getWriteConcernError() === undefined
+      ? [error.writeErrors].flat()
+      : undefined;
   if (writeErrors === undefined || writeErrors.length === 0 || batch.length === 1) {
     const duplicate = batch.length === 1 && isDuplicateKey(error);
     for (const entry of batch) entry.settle(duplicate ? false : asError(error));
