@@ -37,6 +37,7 @@ PASSES = ("user", "admin", "fresh")
 # Routes that end the caller's own session whatever their input: they get the fresh pass, where
 # losing the session is expected. Add a new one here.
 SESSION_ENDING = {"POST /auth/logout"}
+SESSION_BY_ID = "/users/{id}/sessions/{sessionId}"
 METHODS = ("get", "put", "post", "patch", "delete")
 OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 
@@ -59,6 +60,12 @@ def documented_example(operation: Any, name: str) -> Any:
         if parameter.get("name") == name:
             return parameter.get("schema", {}).get("example", parameter.get("example"))
     return None
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    """The claims of a JWT, read without checking it (the fuzzer's own tokens only)."""
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 def is_bearer(operation: dict[str, Any]) -> bool:
@@ -136,6 +143,10 @@ class Identity:
         answer = self._post("/auth/sign-in", {"username": self.username, "password": self.password})
         return answer.cookies.get(cookie_name) if answer.ok else None
 
+    def session_id(self) -> str | None:
+        """The session of the current access token (its `sid` claim)."""
+        return None if self.token is None else claims_of(self.token)["sid"]
+
     def spare_session(self) -> tuple[str, str] | None:
         """(user id, session id) of a new session of this account, the one in use left alone: a
         session the caller may end, for DELETE /users/{id}/sessions/{sessionId}, whose random ids
@@ -144,9 +155,7 @@ class Identity:
         if not answer.ok:
             return None
         data = answer.json()["data"]
-        claims = data["accessToken"].split(".")[1]
-        session_id = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))["sid"]
-        return data["user"]["id"], session_id
+        return data["user"]["id"], claims_of(data["accessToken"])["sid"]
 
     def ensure_signed_in(self) -> None:
         if self.token is None:
@@ -444,6 +453,12 @@ def install_hooks() -> None:
         body = case.body if isinstance(case.body, dict) else {}
         if "newPassword" in body and body.get("currentPassword") == me.password:
             me.password = body["newPassword"]
+        if case.operation.method.upper() == "DELETE" and case.operation.path == SESSION_BY_ID:
+            if str(case.path_parameters.get("sessionId", "")).lower() == me.session_id():
+                # the stateful phase can revoke the session in use (a listing's first id): the
+                # cases after it would go with a dead token, answered only 401
+                me.sign_in()
+                return
         if case.operation.method.upper() == "DELETE" and case.operation.path == "/users/{id}":
             if str(case.path_parameters.get("id", "")).lower() == me.user_id:
                 # the account is gone: sign up again now, so the next case names the new id
