@@ -37,14 +37,13 @@ export function sessionDocuments(userId: ObjectId, now: Date) {
       amr: ['pwd'],
       endedAt: null,
       endedReason: null,
-    },
-    activity: {
-      _id: sessionId,
-      tokenId: document._id,
-      lastUsedAt: now,
-      expiresAt: document.expiresAt,
-      ip: '127.0.0.1',
-      userAgent: CHROME_MAC,
+      // its activity until the first refresh, which stores it in session_activity
+      opening: {
+        tokenId: document._id,
+        expiresAt: document.expiresAt,
+        ip: '127.0.0.1',
+        userAgent: CHROME_MAC,
+      },
     },
   };
 }
@@ -147,7 +146,7 @@ export class Seeder {
     return (await this.addSessions(userIds)).map((session) => session.token);
   }
 
-  /** One open session (record, last use, live refresh token) per entry of `userIds`. */
+  /** One open session (record with its first activity, live refresh token) per entry of `userIds`. */
   async addSessions(
     userIds: readonly string[],
   ): Promise<{ userId: string; sessionId: string; token: string }[]> {
@@ -160,7 +159,6 @@ export class Seeder {
         return docs;
       });
       await this.db.collection('sessions').insertMany(batch.map((docs) => docs.session));
-      await this.db.collection('session_activity').insertMany(batch.map((docs) => docs.activity));
       await this.db
         .collection('refresh_tokens')
         .insertMany(batch.map((docs) => docs.tokenDocument));

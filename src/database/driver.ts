@@ -152,18 +152,23 @@ export async function deleteWhere(
   return (await collectionOf(model).deleteMany(filter)).deletedCount;
 }
 
-/** Sets fields of the document stored under `id` (and matching `guard`); true when one matched. */
+/**
+ * Sets fields of the document stored under `id` (and matching `guard`); true when one matched.
+ * With `upsert`, a missing document is created from `id` and the update (true as well).
+ */
 export async function updateById(
   model: ModelCollection,
   id: Types.ObjectId | string,
   update: UpdateFilter<Document>,
   guard: Filter<Document> = {},
+  { upsert = false }: { upsert?: boolean } = {},
 ): Promise<boolean> {
   const result = await collectionOf(model).updateOne(
     { ...guard, _id: id } as Filter<Document>,
     update,
+    { upsert },
   );
-  return result.matchedCount === 1;
+  return result.matchedCount === 1 || result.upsertedCount === 1;
 }
 
 export interface PageQuery {

@@ -84,13 +84,14 @@ describe('GraphQL sessions', () => {
     const oldest = await graphqlSession(t.http, username);
     const older = await graphqlSignIn(t.http, username);
     const idle = [await graphqlSignIn(t.http, username), await graphqlSignIn(t.http, username)];
-    // the two newest went idle: open, but past their idle expiry
+    // the two newest went idle: open, but past their idle expiry (never refreshed, their
+    // activity is still the one their sign-in stored in the session)
     await t.app
       .get<Connection>(getConnectionToken())
-      .collection('session_activity')
+      .collection('sessions')
       .updateMany(
         { _id: { $in: idle.map((session) => new Types.ObjectId(sidOf(session))) } },
-        { $set: { expiresAt: new Date(Date.now() - 1000) } },
+        { $set: { 'opening.expiresAt': new Date(Date.now() - 1000) } },
       );
     const active = [sidOf(older), sidOf(oldest)];
 

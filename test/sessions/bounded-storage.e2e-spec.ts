@@ -131,7 +131,8 @@ describe('bounded storage', () => {
       // sessions: at most the cap active, plus those ended within SESSION_RETENTION (30d) and a day
       const signInsPerRetention = 31 / 10 + 31 / 30 + 2;
       expect(peak('sessions')).toBeLessThanOrEqual(CAP + Math.ceil(signInsPerRetention) * 2);
-      expect(peak('session_activity')).toBe(peak('sessions'));
+      // a session's activity document is stored by its first refresh, if it has one
+      expect(peak('session_activity')).toBeLessThanOrEqual(peak('sessions'));
       // tokens: a session keeps REFRESH_TOKEN_TTL (7d) of its refreshes (4 a day), and its end
       const perSession = 7 * 4 + 2;
       expect(peak('refresh_tokens')).toBeLessThanOrEqual(peak('sessions') * perSession);

@@ -4,13 +4,15 @@ import { Cleanup } from '../../src/database/cleanup';
 import {
   newSession,
   refreshCookieFrom,
+  sidOf,
   signIn,
+  tokenIdOf,
   uniqueUsername,
   refresh as refreshWith,
 } from '../support/auth-helpers';
 import { commandsDuring, monitoredDatabaseUri } from '../support/database-commands';
 import { createTestApp, TestApp } from '../support/test-app';
-import { bearer, expectError, expectSuccess, listRefreshTokens } from '../rest/rest-helpers';
+import { bearer, expectError, expectSuccess, listRefreshTokens, sleep } from '../rest/rest-helpers';
 
 /** The session store against the real database: what a refresh costs and what the links say. */
 describe('session store', () => {
@@ -48,6 +50,65 @@ describe('session store', () => {
     const db = t.app.get<Connection>(getConnectionToken());
     await change(db.collection('users'), new Types.ObjectId(session.userId));
     expectError(await refresh(session.cookie), 401, 'INVALID_REFRESH_TOKEN');
+  });
+
+  /** The caller's own sessions as GET /users/{id}/sessions lists them. */
+  const listOwn = async (session: { userId: string; accessToken: string }) =>
+    expectSuccess<
+      { id: string; createdAt: string; lastUsedAt: string; userAgent: string | null }[]
+    >(
+      await t.http
+        .get(`/users/${session.userId}/sessions`)
+        .set('Authorization', bearer(session.accessToken)),
+    );
+
+  it('keeps a session’s activity in the session until its first refresh stores it apart', async () => {
+    const db = t.app.get<Connection>(getConnectionToken());
+    const session = await newSession(t.http);
+    const _id = new Types.ObjectId(sidOf(session));
+    // a sign-in writes the session alone, carrying its first token and where it signed in
+    expect(await db.collection('session_activity').findOne({ _id })).toBeNull();
+    const stored = await db.collection('sessions').findOne({ _id });
+    expect(stored?.opening).toMatchObject({
+      tokenId: new Types.ObjectId(tokenIdOf(session.refreshToken)),
+      ip: expect.any(String),
+    });
+    const [opened] = await listOwn(session);
+    expect(opened.lastUsedAt).toBe(opened.createdAt);
+
+    await sleep(5);
+    const refreshed = await refresh(session.cookie).set('User-Agent', 'second-device/1.0');
+    expectSuccess(refreshed);
+    const activity = await db.collection('session_activity').findOne({ _id });
+    expect(activity).toMatchObject({
+      tokenId: new Types.ObjectId(tokenIdOf(refreshCookieFrom(refreshed)!.split('=')[1])),
+      userAgent: 'second-device/1.0',
+    });
+    const [used] = await listOwn(session);
+    expect(used.userAgent).toBe('second-device/1.0');
+    expect(new Date(used.lastUsedAt).getTime()).toBeGreaterThan(new Date(used.createdAt).getTime());
+    // the end follows the token the refresh issued: neither token refreshes any more
+    await t.http.post('/auth/logout').set('Authorization', bearer(session.accessToken)).expect(200);
+    expectError(await refresh(refreshCookieFrom(refreshed)!), 401, 'INVALID_REFRESH_TOKEN');
+  });
+
+  it('ends, lists and refreshes a session stored before sessions carried their activity', async () => {
+    const db = t.app.get<Connection>(getConnectionToken());
+    const session = await newSession(t.http);
+    const _id = new Types.ObjectId(sidOf(session));
+    // the shape stored before: the activity apart from the start, the session without it
+    const { opening } = (await db.collection('sessions').findOne({ _id }))!;
+    await db
+      .collection('session_activity')
+      .insertOne({ _id, lastUsedAt: new Date(), ...(opening as object) });
+    await db.collection('sessions').updateOne({ _id }, { $unset: { opening: '' } });
+    expect(await listOwn(session)).toHaveLength(1);
+
+    const refreshed = await refresh(session.cookie);
+    expectSuccess(refreshed);
+    await t.http.post('/auth/logout').set('Authorization', bearer(session.accessToken)).expect(200);
+    expect(await listOwn(await signIn(t.http, session.username))).toHaveLength(1);
+    expectError(await refresh(refreshCookieFrom(refreshed)!), 401, 'INVALID_REFRESH_TOKEN');
   });
 
   it('lists what became of each token from the link that follows it', async () => {

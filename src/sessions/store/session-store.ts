@@ -140,7 +140,8 @@ const TOKEN_REASON: Record<SessionEndReason, RevokedReason | null> = {
  *
  * A refresh token is a split token (selector = the `_id` of its link, verifier checked against the
  * stored hash). It carries its session's claims and absolute expiry, so a refresh reads one link,
- * inserts one while reading its holder, and moves the session's activity: four commands.
+ * inserts one while reading its holder, and moves the session's activity: four commands. A
+ * sign-in stores the session (with its activity until the first refresh) and its first token.
  */
 @Injectable()
 export class SessionStore implements OnModuleInit {
@@ -183,18 +184,21 @@ export class SessionStore implements OnModuleInit {
     const sessionId = expiringId(new Date(absoluteExpiresAt.getTime() + this.retentionMs));
     const claims = { userId: user.id.toHexString(), sessionId: sessionId.toHexString(), amr };
     const first = this.newToken(claims, absoluteExpiresAt, sessionId, client, now);
-    await this.sessions.insert(
-      {
-        _id: sessionId,
-        userId: user.id,
-        createdAt: now,
-        absoluteExpiresAt,
-        amr: [...amr],
-        endedAt: null,
-        endedReason: null,
+    await this.sessions.insert({
+      _id: sessionId,
+      userId: user.id,
+      createdAt: now,
+      absoluteExpiresAt,
+      amr: [...amr],
+      endedAt: null,
+      endedReason: null,
+      opening: {
+        tokenId: first.record._id,
+        expiresAt: first.record.expiresAt,
+        ip: client.ip,
+        userAgent: client.userAgent,
       },
-      this.activity(first.record, client, now),
-    );
+    });
     await this.links.insert(first.record);
     const [holder] = await Promise.all([
       this.users.findWithCredentialVersion(user.id),
@@ -293,8 +297,8 @@ export class SessionStore implements OnModuleInit {
     now = this.clock.now(),
   ): Promise<(SessionEnd & { byThisCall: boolean }) | undefined> {
     const id = objectIdOf(sessionId);
-    const activity = id === undefined ? null : await this.sessions.findActivity(id);
-    if (id === undefined || activity === null) return undefined;
+    const activity = id === undefined ? undefined : await this.activityOf(id);
+    if (id === undefined || activity === undefined) return undefined;
     const end = { at: now, reason, byIp: client?.ip ?? 'server' };
     const held = await this.appendEnd(id, activity.tokenId, end, true);
     if (held !== undefined) await this.markEnded(id, held);
@@ -607,11 +611,26 @@ export class SessionStore implements OnModuleInit {
     });
   }
 
+  /** Each session's last use: as its refreshes stored it, or as its sign-in left it. */
   private async activitiesOf(
     sessions: readonly SessionRecord[],
   ): Promise<Map<string, SessionActivityRecord>> {
-    const activities = await this.sessions.findActivities(sessions.map((session) => session._id));
-    return new Map(activities.map((activity) => [activity._id.toHexString(), activity]));
+    const stored = await this.sessions.findActivities(sessions.map((session) => session._id));
+    const activities = new Map(stored.map((activity) => [activity._id.toHexString(), activity]));
+    for (const session of sessions) {
+      const id = session._id.toHexString();
+      const opening = openingActivity(session);
+      if (!activities.has(id) && opening !== undefined) activities.set(id, opening);
+    }
+    return activities;
+  }
+
+  /** One session's last use, as {@link activitiesOf}; undefined for a session not stored. */
+  private async activityOf(id: Types.ObjectId): Promise<SessionActivityRecord | undefined> {
+    const stored = await this.sessions.findActivity(id);
+    if (stored !== null) return stored;
+    const session = await this.sessions.findById(id);
+    return session === null ? undefined : openingActivity(session);
   }
 
   /** Each token with what the link after it says became of it. */
@@ -664,6 +683,7 @@ export class SessionStore implements OnModuleInit {
     };
   }
 
+  /** What a refresh that issued `token` leaves as its session's activity. */
   private activity(
     token: RefreshTokenRecord,
     client: ClientInfo,
@@ -697,6 +717,15 @@ function tokenPage(page: Page): { limit: number; after?: Types.ObjectId } {
     limit: page.limit,
     after: page.after === undefined ? undefined : objectIdOf(page.after),
   };
+}
+
+/** A session's activity before its first refresh; undefined for sessions stored without it. */
+function openingActivity({
+  _id,
+  createdAt,
+  opening,
+}: SessionRecord): SessionActivityRecord | undefined {
+  return opening === undefined ? undefined : { _id, lastUsedAt: createdAt, ...opening };
 }
 
 function activeSession(session: SessionRecord, activity: SessionActivityRecord): ActiveSession {

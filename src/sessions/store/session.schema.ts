@@ -14,6 +14,15 @@ export enum SessionEndReason {
   EXPIRED = 'expired',
 }
 
+/** A session's activity as its sign-in left it: its first token, from where it signed in. */
+export interface SessionOpening {
+  tokenId: Types.ObjectId;
+  /** The first token's expiry. */
+  expiresAt: Date;
+  ip: string;
+  userAgent: string | null;
+}
+
 /**
  * A login session; its `_id` is the `sid` of its access tokens. The `_id` is an expiring id
  * (database/expiring-id.ts) at `absoluteExpiresAt` + SESSION_RETENTION, the latest the session
@@ -45,6 +54,14 @@ export class SessionDocument {
 
   @Prop({ type: String, enum: [...Object.values(SessionEndReason), null], default: null })
   endedReason!: SessionEndReason | null;
+
+  /**
+   * Its activity until the first refresh, which stores a SessionActivityDocument: a sign-in
+   * writes one document, not two. Absent on sessions stored before it was kept here (those have
+   * their activity document from the start).
+   */
+  @Prop({ type: Object })
+  opening?: SessionOpening;
 }
 
 export const SessionSchema = SchemaFactory.createForClass(SessionDocument);
@@ -54,7 +71,8 @@ SessionSchema.index({ userId: 1, _id: -1 });
 export type SessionRecord = SessionDocument;
 
 /**
- * What each refresh of a session changes: its live refresh token and its last use. Kept apart
+ * What each refresh of a session changes: its live refresh token and its last use; stored by the
+ * first refresh (until then, the session's `opening` stands for it). Kept apart
  * from the session because FerretDB 1.x applies an update by rewriting the whole document from
  * what it read: a refresh writing these fields into the session could put back `endedAt: null`
  * over an end that landed in between.

@@ -28,15 +28,15 @@ export class SessionsRepository {
     private readonly activity: Model<SessionActivityDocument>,
   ) {}
 
-  async insert(session: SessionRecord, activity: SessionActivityRecord): Promise<void> {
+  async insert(session: SessionRecord): Promise<void> {
     await insertOnce(this.sessions, session);
-    await insertOnce(this.activity, activity);
   }
 
   findById(id: Types.ObjectId): Promise<SessionRecord | null> {
     return findOneById(this.sessions, id);
   }
 
+  /** The activity stored by the session's refreshes: null before its first (see `opening`). */
   findActivity(id: Types.ObjectId): Promise<SessionActivityRecord | null> {
     return findOneById(this.activity, id);
   }
@@ -46,8 +46,9 @@ export class SessionsRepository {
     return findByIds(this.activity, ids);
   }
 
+  /** Stores a refresh's activity: the first refresh of a session creates the document. */
   async setActivity({ _id, ...fields }: SessionActivityRecord): Promise<void> {
-    await updateById(this.activity, _id, { $set: fields });
+    await updateById(this.activity, _id, { $set: fields }, {}, { upsert: true });
   }
 
   /**
