@@ -184,22 +184,26 @@ export class SessionStore implements OnModuleInit {
     const sessionId = expiringId(new Date(absoluteExpiresAt.getTime() + this.retentionMs));
     const claims = { userId: user.id.toHexString(), sessionId: sessionId.toHexString(), amr };
     const first = this.newToken(claims, absoluteExpiresAt, sessionId, client, now);
-    await this.sessions.insert({
-      _id: sessionId,
-      userId: user.id,
-      createdAt: now,
-      absoluteExpiresAt,
-      amr: [...amr],
-      endedAt: null,
-      endedReason: null,
-      opening: {
-        tokenId: first.record._id,
-        expiresAt: first.record.expiresAt,
-        ip: client.ip,
-        userAgent: client.userAgent,
-      },
-    });
-    await this.links.insert(first.record);
+    // side by side: an end that finds the session before its first token is stored still
+    // follows that token (`opening.tokenId`), so the token is refused once it lands
+    await Promise.all([
+      this.sessions.insert({
+        _id: sessionId,
+        userId: user.id,
+        createdAt: now,
+        absoluteExpiresAt,
+        amr: [...amr],
+        endedAt: null,
+        endedReason: null,
+        opening: {
+          tokenId: first.record._id,
+          expiresAt: first.record.expiresAt,
+          ip: client.ip,
+          userAgent: client.userAgent,
+        },
+      }),
+      this.links.insert(first.record),
+    ]);
     const [holder] = await Promise.all([
       this.users.findWithCredentialVersion(user.id),
       this.evictBeyondCap(user.id, client, now),
