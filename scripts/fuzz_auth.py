@@ -285,22 +285,28 @@ def totp(secret: str, at: float) -> str:
     return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
-class EnrolledUsers:
-    """Accounts with the second factor on, for an admin's reset (DELETE /users/{id}/mfa), which
-    succeeds only for such a user and turns the factor off: each case takes a new one. The hooks
-    enrol them as a person would, with the code their authenticator app would show."""
+class MfaAccounts:
+    """Accounts at each stage of the second factor, one per case, for the routes that succeed only
+    with a factor in some state and a code the fuzzer cannot guess: set up (confirm takes a current
+    code), on (regenerate and disable take a recovery code; an admin's DELETE /users/{id}/mfa
+    turns it off), or half signed in (verify takes the mfaToken and a recovery code). The hooks
+    enrol them as a person would, with the code their authenticator app would show. Such a case
+    goes with the account's own access token, which `own_bearers` holds so that the pass's
+    identity does not replace it."""
 
     PASSWORD = "fuzz-mfa password"
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.accounts = 0
+        self.own_bearers: set[str] = set()
 
     def _post(self, path: str, body: dict[str, Any], token: str | None = None) -> requests.Response:
         headers = {} if token is None else {"Authorization": f"Bearer {token}"}
         return requests.post(f"{self.base_url}{path}", json=body, headers=headers, timeout=30)
 
-    def enrolled(self) -> str | None:
+    def _set_up(self) -> tuple[dict[str, str], str, str, str] | None:
+        """A new account with TOTP set up, not yet confirmed: (credentials, id, access token, secret)."""
         self.accounts += 1
         credentials = {"username": f"fuzz-mfa-{os.getpid()}-{self.accounts}", "password": self.PASSWORD}
         if not self._post("/auth/sign-up", credentials).ok:
@@ -308,25 +314,71 @@ class EnrolledUsers:
         signed_in = self._post("/auth/sign-in", credentials)
         if not signed_in.ok:
             return None
-        user = signed_in.json()["data"]
-        setup = self._post("/auth/mfa/totp/setup", {}, user["accessToken"])
+        data = signed_in.json()["data"]
+        setup = self._post("/auth/mfa/totp/setup", {}, data["accessToken"])
         if not setup.ok:
             return None
-        code = totp(setup.json()["data"]["secret"], time.time())
-        confirmed = self._post("/auth/mfa/totp/confirm", {"code": code}, user["accessToken"])
-        return user["user"]["id"] if confirmed.ok else None
+        return credentials, data["user"]["id"], data["accessToken"], setup.json()["data"]["secret"]
+
+    def _enrolled(self) -> tuple[dict[str, str], str, str, list[str]] | None:
+        """A new account with the factor on: (credentials, id, access token, recovery codes)."""
+        account = self._set_up()
+        if account is None:
+            return None
+        credentials, user_id, token, secret = account
+        confirmed = self._post("/auth/mfa/totp/confirm", {"code": totp(secret, time.time())}, token)
+        if not confirmed.ok:
+            return None
+        return credentials, user_id, token, confirmed.json()["data"]["recoveryCodes"]
+
+    def _bearer(self, token: str) -> str:
+        self.own_bearers.add(f"Bearer {token}")
+        return f"Bearer {token}"
+
+    def enrolled_user(self, case: Any) -> None:
+        account = self._enrolled()
+        if account is not None:
+            case.path_parameters["id"] = account[1]
+
+    def pending_confirmation(self, case: Any) -> None:
+        account = self._set_up()
+        if account is not None and isinstance(case.body, dict):
+            case.headers["Authorization"] = self._bearer(account[2])
+            case.body["code"] = totp(account[3], time.time())
+
+    def enrolled_caller(self, case: Any) -> None:
+        account = self._enrolled()
+        if account is not None and isinstance(case.body, dict):
+            case.headers["Authorization"] = self._bearer(account[2])
+            case.body["code"] = account[3][0]
+
+    def second_step(self, case: Any) -> None:
+        account = self._enrolled()
+        if account is None or not isinstance(case.body, dict):
+            return
+        credentials, _, _, recovery_codes = account
+        first_step = self._post("/auth/sign-in", credentials)
+        if first_step.status_code == 401 and error_code(first_step) == "MFA_REQUIRED":
+            case.body["mfaToken"] = first_step.json()["error"]["mfaToken"]
+            case.body["code"] = recovery_codes[0]
 
 
 # The routes whose success needs what a random value never is (a token only a mail carries, a user
-# with a verified address or with the second factor on): where it goes, and how to get it. Every
-# positive case gets the real thing (Schemathesis judges each scenario, some of a single case, by
-# whether any valid input was served); the refusals are fuzzed by the negative cases, and tokens
-# that look right but are not are covered by the e2e tests.
+# with a verified address or with the second factor in some state, a current code): where it goes
+# ("case": the source fills in the case, its bearer and body), and how to get it. Every positive
+# case gets the real thing (Schemathesis judges each scenario, some of a single case, by whether
+# any valid input was served, and an operation never served fails the run as soon as one scenario
+# draws mostly invalid tokens); the refusals are fuzzed by the negative cases, and values that
+# look right but are not are covered by the e2e tests.
 REAL_VALUES = {
     "POST /auth/email/verify": ("body.token", "verification"),
     "POST /auth/password/reset": ("body.token", "reset"),
     "POST /users/{id}/password-reset": ("path.id", "user_with_verified_address"),
-    "DELETE /users/{id}/mfa": ("path.id", "enrolled_user"),
+    "DELETE /users/{id}/mfa": ("case", "enrolled_user"),
+    "POST /auth/mfa/totp/confirm": ("case", "pending_confirmation"),
+    "POST /auth/mfa/recovery-codes": ("case", "enrolled_caller"),
+    "DELETE /auth/mfa": ("case", "enrolled_caller"),
+    "POST /auth/mfa/verify": ("case", "second_step"),
     "POST /auth/revoke-token": ("body.token", "spare_refresh_token"),
     "DELETE /users/{id}/sessions/{sessionId}": ("path.session", "spare_session"),
 }
@@ -352,9 +404,8 @@ def install_hooks() -> None:
     pass_name = os.environ["FUZZ_PASS"]
     me = identity_for(pass_name, os.environ["FUZZ_BASE_URL"])
     mailed = MailedTokens(os.environ["FUZZ_BASE_URL"], os.environ.get("FUZZ_SERVER_LOG"))
-    enrolled = EnrolledUsers(os.environ["FUZZ_BASE_URL"])
+    mfa = MfaAccounts(os.environ["FUZZ_BASE_URL"])
     sources = {
-        "enrolled_user": lambda case: enrolled.enrolled(),
         "spare_refresh_token": lambda case: me.spare_refresh_token(refresh_cookie_of(case)),
         "spare_session": lambda case: me.spare_session(),
     }
@@ -364,6 +415,9 @@ def install_hooks() -> None:
         if label not in REAL_VALUES or case.meta is None or case.meta.generation.mode.name != "POSITIVE":
             return
         where, source = REAL_VALUES[label]
+        if where == "case":
+            getattr(mfa, source)(case)
+            return
         value = sources[source](case) if source in sources else getattr(mailed, source)()
         if value is None:
             return
@@ -383,7 +437,7 @@ def install_hooks() -> None:
 
         def set(self, case: Any, token: str, context: Any) -> None:
             operation = case.operation.definition.raw
-            if is_bearer(operation):
+            if is_bearer(operation) and case.headers.get("Authorization") not in mfa.own_bearers:
                 case.headers["Authorization"] = f"Bearer {me.token}"
             # a route that reads the refresh cookie gets the live one, unless the case brings its own
             for parameter in operation.get("parameters", []):
