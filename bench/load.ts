@@ -5,8 +5,11 @@ import { percentile } from './stats';
 /** One kind of request a scenario repeats. */
 export interface LoadSpec {
   method: 'GET' | 'POST' | 'DELETE';
-  /** Called before every request: its path, headers and body. */
-  next: () => { path: string; headers?: Record<string, string>; body?: string };
+  /**
+   * Called before every request: its path, headers and body, and for a run that mixes kinds of
+   * request, its kind (latencies are then also given per kind).
+   */
+  next: () => { path: string; headers?: Record<string, string>; body?: string; kind?: string };
   /** A 2xx whose body fails this counts as an error (GraphQL answers errors with 200). */
   verifyBody?: (body: string) => boolean;
   /** Stop early when the scenario runs out of inputs (say, fresh refresh tokens). */
@@ -25,6 +28,20 @@ export interface LoadResult {
   peakRssMb: number;
   /** CPU time the server process spent per answer counted (user + system). */
   cpuUsPerRequest: number;
+  /** For a spec that names kinds: the answers of each kind, counted and timed alike. */
+  byKind: Record<string, KindResult>;
+}
+
+export interface KindResult {
+  /** Answers (any status) after the warm-up. */
+  answers: number;
+  p50: number;
+  p99: number;
+}
+
+/** What autocannon keeps per connection; `kind` is that of the one request it has in flight. */
+interface ConnectionContext {
+  kind?: string;
 }
 
 export interface LoadOptions {
@@ -46,6 +63,7 @@ export function runLoad(spec: LoadSpec, options: LoadOptions): Promise<LoadResul
   const { verifyBody } = spec;
   const measureFrom = performance.now() + options.warmupS * 1000;
   const latencies: number[] = [];
+  const latenciesByKind = new Map<string, number[]>();
   const statusCodes: Record<string, number> = {};
   let failures = 0;
   const measuring = (): boolean => performance.now() >= measureFrom;
@@ -66,9 +84,10 @@ export function runLoad(spec: LoadSpec, options: LoadOptions): Promise<LoadResul
         method: spec.method,
         requests: [
           {
-            setupRequest: (request) => {
+            setupRequest: (request, context: ConnectionContext) => {
               if (spec.exhausted?.() === true) instance?.stop();
-              const { path, headers, body } = spec.next();
+              const { path, headers, body, kind } = spec.next();
+              context.kind = kind;
               return {
                 ...request,
                 path,
@@ -97,6 +116,15 @@ export function runLoad(spec: LoadSpec, options: LoadOptions): Promise<LoadResul
         const cpuUsed = cpuSeconds(options.pid) - cpuAtStart;
         const ok = latencies.length - non2xx - failures;
         latencies.sort((a, b) => a - b);
+        const byKind: Record<string, KindResult> = {};
+        for (const [kind, ofKind] of latenciesByKind) {
+          ofKind.sort((a, b) => a - b);
+          byKind[kind] = {
+            answers: ofKind.length,
+            p50: percentile(ofKind, 50),
+            p99: percentile(ofKind, 99),
+          };
+        }
         resolveResult({
           requestsPerSecond: ok / seconds,
           p50: percentile(latencies, 50),
@@ -107,12 +135,21 @@ export function runLoad(spec: LoadSpec, options: LoadOptions): Promise<LoadResul
           seconds,
           peakRssMb: options.rss.windowPeak(),
           cpuUsPerRequest: (cpuUsed * 1e6) / Math.max(1, latencies.length),
+          byKind,
         });
       },
     );
-    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    instance.on('response', (client, statusCode, _bytes, responseTime) => {
       if (!measuring()) return;
       latencies.push(responseTime);
+      // a connection has one request in flight; its next one is set up after this event
+      const { kind } = (client as unknown as { requestIterator: { context: ConnectionContext } })
+        .requestIterator.context;
+      if (kind !== undefined) {
+        let ofKind = latenciesByKind.get(kind);
+        if (ofKind === undefined) latenciesByKind.set(kind, (ofKind = []));
+        ofKind.push(responseTime);
+      }
       statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
     });
     instance.on('reqError', () => {

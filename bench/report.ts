@@ -12,6 +12,11 @@ export interface Row {
   bound?: { value: number; label: string };
   /** Pass when requestsPerSecond ≥ target × bound. */
   target?: number;
+  /**
+   * Pass only when p50 and p99 are each within `tolerance` (a share, either way) of these, measured
+   * in the same run (a timing that must not tell two kinds of request apart).
+   */
+  latencyOf?: { label: string; p50: number; p99: number; tolerance: number };
   peakRssMb?: number;
   /** Server CPU time per answer (HTTP rows): unlike req/s, it hardly moves when others load the machine. */
   cpuUsPerRequest?: number;
@@ -57,11 +62,23 @@ export type Verdict = 'pass' | 'FAIL' | 'report' | 'skipped' | 'limit';
 
 export function verdictOf(row: Row): Verdict {
   if (row.skipped !== undefined) return 'skipped';
-  if (row.target === undefined || row.bound === undefined)
-    return row.kind === 'limit' ? 'limit' : 'report';
-  return row.requestsPerSecond >= row.target * row.bound.value && row.errors === 0
-    ? 'pass'
-    : 'FAIL';
+  const { latencyOf } = row;
+  const hasTarget = row.target !== undefined && row.bound !== undefined;
+  if (!hasTarget && latencyOf === undefined) return row.kind === 'limit' ? 'limit' : 'report';
+  const fastEnough =
+    row.target === undefined ||
+    row.bound === undefined ||
+    row.requestsPerSecond >= row.target * row.bound.value;
+  const alike =
+    latencyOf === undefined ||
+    (within(row.p50 / latencyOf.p50, latencyOf.tolerance) &&
+      within(row.p99 / latencyOf.p99, latencyOf.tolerance));
+  return fastEnough && alike && row.errors === 0 ? 'pass' : 'FAIL';
+}
+
+/** Whether `ratio` is 1 give or take `tolerance`. */
+function within(ratio: number, tolerance: number): boolean {
+  return Math.abs(ratio - 1) <= tolerance;
 }
 
 export function scaleVerdict(report: Report): Verdict {
@@ -97,11 +114,28 @@ export function markdown(report: Report, previous?: Report): string {
       );
       continue;
     }
-    const ratio = row.bound === undefined ? '' : num(row.requestsPerSecond / row.bound.value, 2);
-    const bound = row.bound === undefined ? '' : `${row.bound.label} = ${num(row.bound.value, 1)}`;
+    const { latencyOf } = row;
+    const ratio =
+      latencyOf !== undefined
+        ? `p50 ${num(row.p50 / latencyOf.p50, 2)}×, p99 ${num(row.p99 / latencyOf.p99, 2)}×`
+        : row.bound === undefined
+          ? ''
+          : num(row.requestsPerSecond / row.bound.value, 2);
+    const bound =
+      latencyOf !== undefined
+        ? `${latencyOf.label} (p50 ${num(latencyOf.p50, 1)}, p99 ${num(latencyOf.p99, 1)})`
+        : row.bound === undefined
+          ? ''
+          : `${row.bound.label} = ${num(row.bound.value, 1)}`;
+    const target =
+      latencyOf !== undefined
+        ? `p50, p99 within ${num(latencyOf.tolerance * 100)} %`
+        : row.target === undefined
+          ? ''
+          : `≥ ${row.target}`;
     lines.push(
       `| ${row.name} | ${num(row.requestsPerSecond, 1)} | ${num(row.p50, 1)} | ${num(row.p99, 1)} | ${bound} | ${ratio} | ` +
-        `${row.target === undefined ? '' : `≥ ${row.target}`} | ${verdictOf(row)} | ${row.errors} | ${versus(row)} | ${row.cpuUsPerRequest === undefined ? '' : num(row.cpuUsPerRequest)} |`,
+        `${target} | ${verdictOf(row)} | ${row.errors} | ${versus(row)} | ${row.cpuUsPerRequest === undefined ? '' : num(row.cpuUsPerRequest)} |`,
     );
   }
   const { memory } = report;
