@@ -13,7 +13,7 @@ import { format, resolveConfig } from 'prettier';
 import type { BoundKind } from './bound-worker';
 import { killBoundWorkers, measureBound } from './bounds';
 import { BenchConfig, loadBenchConfig } from './config';
-import { LoadSpec, runLoad } from './load';
+import { LoadResult, LoadSpec, runLoad } from './load';
 import { MailSink } from './mail-sink';
 import { markdown, Report, Row, ScaleRow, StorageFigure } from './report';
 import { RECOVERY_CODE_COUNT } from '../src/mfa/recovery-codes';
@@ -90,6 +90,13 @@ let mailSink: MailSink | undefined;
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
+}
+
+/** A run's answers by status, as the rows' details give them: "202×2066, 429×3". */
+function statusesOf(result: LoadResult): string {
+  return Object.entries(result.statusCodes)
+    .map(([code, count]) => `${code}×${count}`)
+    .join(', ');
 }
 
 function selected(config: BenchConfig): (name: string) => boolean {
@@ -207,9 +214,7 @@ async function main(): Promise<void> {
     await settle();
     log(`${name}: ${config.durationS} s at ${config.connections} connections`);
     const result = await runLoad(spec, { ...loadOptions, ...target });
-    const codes = Object.entries(result.statusCodes)
-      .map(([code, count]) => `${code}×${count}`)
-      .join(', ');
+    const codes = statusesOf(result);
     rows.set(name, {
       name,
       kind: 'scenario',
@@ -572,9 +577,7 @@ async function main(): Promise<void> {
     const mails = (await mailSink.received()) - mailsBefore;
     const unknown = mixed.byKind.unknown ?? { answers: 0, p50: NaN, p99: NaN };
     const known = mixed.byKind.known ?? { answers: 0, p50: NaN, p99: NaN };
-    const codes = Object.entries(mixed.statusCodes)
-      .map(([code, count]) => `${code}×${count}`)
-      .join(', ');
+    const codes = statusesOf(mixed);
     const ofMixedRun = {
       kind: 'scenario' as const,
       errors: mixed.errors,
