@@ -11,10 +11,11 @@ interface QueuedInsert {
 }
 
 /**
- * Group commit for inserts into one collection. The first insert goes at once; those that arrive
- * while it is in flight wait for it, then go together as one unordered `insertMany`. Each caller
- * still learns whether its own document was stored (false: its `_id` or a unique value was taken),
- * so an insert keeps deciding races, two racers in one batch included.
+ * Group commit for inserts into one collection. An insert goes once the event loop has run the
+ * callbacks of the current turn, together with the inserts those asked for; those that arrive
+ * while a batch is in flight wait for it, then go together as one unordered `insertMany`. Each
+ * caller still learns whether its own document was stored (false: its `_id` or a unique value was
+ * taken), so an insert keeps deciding races, two racers in one batch included.
  *
  * FerretDB's SQLite backend stores one insert command in one transaction, so under load a batch
  * costs about what a single document did; MongoDB journals a batch in one write too. Nothing
@@ -32,12 +33,14 @@ export class InsertBatches {
         document,
         settle: (stored) => (stored instanceof Error ? reject(stored) : resolve(stored)),
       });
-      if (!this.sending) void this.sendAll();
+      if (this.sending) return;
+      // replies that arrived together resume their requests in one turn: their inserts share it
+      this.sending = true;
+      setImmediate(() => void this.sendAll());
     });
   }
 
   private async sendAll(): Promise<void> {
-    this.sending = true;
     while (this.queue.length > 0) await this.send(this.queue.splice(0, MAX_BATCH));
     this.sending = false;
   }

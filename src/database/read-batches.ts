@@ -13,11 +13,12 @@ interface Batch {
 
 /**
  * Reads by `_id` from one collection with one projection, coalesced across concurrent callers:
- * the first read goes at once; those that arrive while it is in flight wait for it, then go
- * together as one `find` of `_id: {$in: …}`, which both backends answer from the `_id` index
- * (FerretDB through the project's patch). Each caller gets its own document, a copy of its own
- * when several asked for the same id. Nothing waits for a timer, and a read is sent after it was
- * asked for, so it sees every write that completed before.
+ * a read goes once the event loop has run the callbacks of the current turn, with the reads those
+ * asked for; those that arrive while it is in flight wait for it, then go together as one `find`
+ * of `_id: {$in: …}`, which both backends answer from the `_id` index (FerretDB through the
+ * project's patch). Each caller gets its own document, a copy of its own when several asked for
+ * the same id. Nothing waits for a timer, and a read is sent after it was asked for, so it sees
+ * every write that completed before.
  */
 export class ReadBatches {
   private readonly queue: Batch[] = [];
@@ -34,7 +35,10 @@ export class ReadBatches {
       const settle = (found: Document | null | Error) =>
         found instanceof Error ? reject(found) : resolve(found as T | null);
       this.waitersOf(id).push(settle);
-      if (!this.reading) void this.readAll();
+      if (this.reading) return;
+      // replies that arrived together resume their requests in one turn: their reads share it
+      this.reading = true;
+      setImmediate(() => void this.readAll());
     });
   }
 
@@ -50,7 +54,6 @@ export class ReadBatches {
   }
 
   private async readAll(): Promise<void> {
-    this.reading = true;
     for (let batch = this.queue.shift(); batch !== undefined; batch = this.queue.shift())
       await this.read(batch);
     this.reading = false;
