@@ -13,8 +13,7 @@ export { isDuplicateKey } from './insert-batches';
  * What the embedded FerretDB 1.24 lacks, and what covers it here:
  * - Guarded updates are not atomic and `$inc` loses concurrent updates: a race is decided by an
  *   insert under a chosen `_id` (or a unique index), which every backend makes atomic
- *   ({@link insertOnce}), or, for a document that exists to be used up once, by deleting it
- *   ({@link deleteOnce}).
+ *   ({@link insertOnce}).
  * - Filters and sorts on other fields scan the collection (the project's patch pushes down `_id`
  *   lookups, `_id` ranges and equality on indexed fields): state is keyed so that reads are by
  *   `_id` ({@link findOneById}) or a page of an `_id` range ({@link findPage}), and what expires
@@ -130,18 +129,6 @@ export function countWhere(
   filter: Record<string, unknown>,
 ): Promise<number> {
   return collectionOf(model).countDocuments(filter);
-}
-
-/**
- * Deletes the document stored under `id`: true for the one call that removed it, however many
- * race, so a document can be used up by deleting it. MongoDB removes a document once; FerretDB's
- * SQLite backend answers the rows its `DELETE` removed, and SQLite runs one write at a time.
- */
-export async function deleteOnce(
-  model: ModelCollection,
-  id: Types.ObjectId | string,
-): Promise<boolean> {
-  return (await deleteWhere(model, { _id: id })) === 1;
 }
 
 /** Deletes every document matching `filter` (idempotent); answers how many went. */

@@ -79,13 +79,15 @@ describe('a second step, command by command', () => {
       sideBySide(7, 9),
       ...commands.slice(9),
     ]).toEqual([
-      // the pending sign-in carries the factor as the password step read it: no read before the code
+      // the pending sign-in, which carries the factor as the password step read it, and the mark of
+      // its completion, in one read: no other read before the code
       'mfa_challenges.find _id',
       'account_throttles.find _id',
       codeUse,
       // the factor is read once the code is used up, in case it changed meanwhile
       'mfa_factors.find _id',
-      'mfa_challenges.delete ',
+      // completed by inserting that mark: it shares a command with other requests' under load
+      'mfa_challenges.insert ',
       // the session (carrying its activity until its first refresh) beside its first token
       ['refresh_tokens.insert ', 'sessions.insert '],
       // the holder beside the cap's count of open sessions

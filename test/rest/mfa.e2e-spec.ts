@@ -459,16 +459,19 @@ describe('second factor (TOTP): REST', () => {
       const userId = new Types.ObjectId(session.userId);
       const challenges = db.collection('mfa_challenges');
       const claims = db.collection('mfa_claims');
-      expect(await challenges.countDocuments({ userId })).toBe(1);
+      // the one left pending, and the completed one beside the mark of its completion
+      expect(await challenges.countDocuments({ userId })).toBe(2);
+      const completions = { userId: { $exists: false } };
+      expect(await challenges.countDocuments(completions)).toBeGreaterThanOrEqual(1);
       // the confirming code's step and the sign-in's
       expect(await claims.countDocuments({})).toBeGreaterThanOrEqual(2);
 
       const cleanup = t.app.get(Cleanup);
       await cleanup.runOnce(new Date());
-      expect(await challenges.countDocuments({ userId })).toBe(1);
+      expect(await challenges.countDocuments({ userId })).toBe(2);
       // 5 minutes for an mfaToken; a used step matters until two steps after it, and one more
       await cleanup.runOnce(new Date(Date.now() + 6 * 60_000));
-      expect(await challenges.countDocuments({ userId })).toBe(0);
+      expect(await challenges.countDocuments({})).toBe(0);
       expect(await claims.countDocuments({})).toBe(0);
     });
 

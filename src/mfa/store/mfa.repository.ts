@@ -1,13 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
-import {
-  deleteOnce,
-  deleteWhere,
-  findOneById,
-  insertOnce,
-  updateById,
-} from '../../database/driver';
+import { deleteWhere, findOneById, insertOnce, updateById } from '../../database/driver';
 import { expiredBefore, expiringId, expiryOf } from '../../database/expiring-id';
 import {
   MfaChallengeDocument,
@@ -29,9 +23,8 @@ export interface RecoverySet {
 /**
  * The only code that touches mfa_factors, mfa_challenges, mfa_claims and mfa_recovery_code_uses.
  * Whatever may happen only once is decided by one write that FerretDB and MongoDB both make
- * atomic: a TOTP step accepted or a recovery code used by inserting its `_id`, a challenge
- * completed by deleting it. Every read is by `_id` or an indexed equality, and the clean-up
- * deletes `_id` ranges.
+ * atomic: inserting an `_id`, for a TOTP step accepted, a recovery code used or a challenge
+ * completed. Every read is by `_id` or an indexed equality, and the clean-up deletes `_id` ranges.
  */
 @Injectable()
 export class MfaRepository {
@@ -114,13 +107,22 @@ export class MfaRepository {
   async findChallenge(mfaToken: string, now: Date): Promise<MfaChallengeRecord | null> {
     const id = selectorOf(mfaToken);
     if (id === undefined || expiryOf(id) <= now) return null;
-    const challenge = await findOneById<MfaChallengeRecord>(this.challenges, id);
-    return challenge !== null && matchesHash(mfaToken, challenge.tokenHash) ? challenge : null;
+    // asked for in one turn, so the floor reads both in one command
+    const [challenge, completion] = await Promise.all([
+      findOneById<MfaChallengeRecord>(this.challenges, id),
+      findOneById(this.challenges, completionIdOf(id)),
+    ]);
+    if (challenge === null || completion !== null) return null;
+    return matchesHash(mfaToken, challenge.tokenHash) ? challenge : null;
   }
 
-  /** Completes the challenge once, by deleting it; false for the others. */
+  /**
+   * Completes the challenge once, by inserting its completion; false for the others. An insert
+   * shares its command with the other requests' (a delete would go alone); the challenge and its
+   * completion expire together.
+   */
   completeChallenge(challengeId: Types.ObjectId): Promise<boolean> {
-    return deleteOnce(this.challenges, challengeId);
+    return insertOnce(this.challenges, { _id: completionIdOf(challengeId) });
   }
 
   /** Deletes expired challenges and the claims that can no longer matter: two `_id` ranges. */
@@ -136,6 +138,11 @@ export class MfaRepository {
     );
     await deleteWhere(this.recoveryCodeUses, { _id: { $in: useIds } });
   }
+}
+
+/** The `_id` that marks a challenge completed, in the challenges' collection, at its expiry. */
+function completionIdOf(challengeId: Types.ObjectId): Types.ObjectId {
+  return expiringId(expiryOf(challengeId), `completed:${challengeId.toHexString()}`);
 }
 
 function recoveryCodeUseId(setId: string, index: number): string {

@@ -38,6 +38,8 @@ export type MfaFactorRecord = MfaFactorDocument;
  * A sign-in waiting for its second step: the mfaToken handed out with MFA_REQUIRED, stored as
  * its SHA-256 only. The `_id` is an expiring id at the token's expiry (database/expiring-id.ts)
  * and the mfaToken's selector (tokens/token.service.ts, newSplitToken): found by primary key.
+ * Its completion is a document of `_id` only beside it, under an expiring id at the same expiry
+ * (MfaRepository.completeChallenge), so the clean-up deletes both with one range.
  */
 @Schema({ collection: 'mfa_challenges', versionKey: false })
 export class MfaChallengeDocument {
