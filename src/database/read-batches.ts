@@ -1,28 +1,21 @@
 import type { Document } from 'mongodb';
 import type { mongo, Types } from 'mongoose';
+import { Batcher } from './batcher';
 
-/** Documents per read at most; the rest wait for the next one. */
+/** Reads per command at most; the rest wait for the next one. */
 const MAX_BATCH = 500;
 
 type Id = Types.ObjectId | string;
 
-interface Batch {
-  /** The waiters of each id, under {@link keyOf} its id. */
-  waiters: Map<string, { id: Id; settle: ((found: Document | null | Error) => void)[] }>;
-}
-
 /**
- * Reads by `_id` from one collection with one projection, coalesced across concurrent callers:
- * a read goes once the event loop has run the callbacks of the current turn, with the reads those
- * asked for; those that arrive while it is in flight wait for it, then go together as one `find`
- * of `_id: {$in: …}`, which both backends answer from the `_id` index (FerretDB through the
- * project's patch). Each caller gets its own document, a copy of its own when several asked for
- * the same id. Nothing waits for a timer, and a read is sent after it was asked for, so it sees
- * every write that completed before.
+ * Reads by `_id` from one collection with one projection, coalesced across concurrent callers
+ * ({@link Batcher}): the reads of a batch go as one `find` of `_id: {$in: …}`, which both backends
+ * answer from the `_id` index (FerretDB through the project's patch). Each caller gets its own
+ * document, a copy of its own when several asked for the same id. A read is sent after it was
+ * asked for, so it sees every write that completed before.
  */
 export class ReadBatches {
-  private readonly queue: Batch[] = [];
-  private reading = false;
+  private readonly batcher = new Batcher<Id, Document | null>((ids) => this.read(ids), MAX_BATCH);
 
   constructor(
     private readonly db: mongo.Db,
@@ -31,62 +24,36 @@ export class ReadBatches {
   ) {}
 
   find<T>(id: Id): Promise<T | null> {
-    return new Promise<T | null>((resolve, reject) => {
-      const settle = (found: Document | null | Error) =>
-        found instanceof Error ? reject(found) : resolve(found as T | null);
-      this.waitersOf(id).push(settle);
-      if (this.reading) return;
-      // replies that arrived together resume their requests in one turn: their reads share it
-      this.reading = true;
-      setImmediate(() => void this.readAll());
+    return this.batcher.submit(id) as Promise<T | null>;
+  }
+
+  private async read(ids: Id[]): Promise<(Document | null)[]> {
+    const distinct = [...new Map(ids.map((id) => [keyOf(id), id])).values()];
+    const reply = await this.db.command({
+      find: this.collectionName,
+      filter: { _id: distinct.length === 1 ? distinct[0] : { $in: distinct } },
+      ...(this.projection !== undefined && { projection: this.projection }),
+      limit: distinct.length,
+      batchSize: distinct.length,
+      singleBatch: true,
     });
-  }
-
-  private waitersOf(id: Id): ((found: Document | null | Error) => void)[] {
-    const key = keyOf(id);
-    let batch = this.queue.find(
-      (queued) => queued.waiters.size < MAX_BATCH || queued.waiters.has(key),
+    const found = new Map(
+      (reply.cursor as { firstBatch: Document[] }).firstBatch.map((document) => [
+        keyOf(document._id as Id),
+        document,
+      ]),
     );
-    if (batch === undefined) this.queue.push((batch = { waiters: new Map() }));
-    let entry = batch.waiters.get(key);
-    if (entry === undefined) batch.waiters.set(key, (entry = { id, settle: [] }));
-    return entry.settle;
-  }
-
-  private async readAll(): Promise<void> {
-    for (let batch = this.queue.shift(); batch !== undefined; batch = this.queue.shift())
-      await this.read(batch);
-    this.reading = false;
-  }
-
-  private async read(batch: Batch): Promise<void> {
-    const entries = [...batch.waiters.values()];
-    try {
-      const ids = entries.map((entry) => entry.id);
-      const reply = await this.db.command({
-        find: this.collectionName,
-        filter: { _id: ids.length === 1 ? ids[0] : { $in: ids } },
-        ...(this.projection !== undefined && { projection: this.projection }),
-        limit: ids.length,
-        batchSize: ids.length,
-        singleBatch: true,
-      });
-      const found = new Map(
-        (reply.cursor as { firstBatch: Document[] }).firstBatch.map((document) => [
-          keyOf(document._id as Id),
-          document,
-        ]),
-      );
-      for (const entry of entries) {
-        const document = found.get(keyOf(entry.id)) ?? null;
-        entry.settle.forEach((settle, index) =>
-          settle(index === 0 || document === null ? document : structuredCopy(document)),
-        );
+    // the first caller of an id gets the decoded document, any other a copy of its own
+    const handedOut = new Set<string>();
+    return ids.map((id) => {
+      const key = keyOf(id);
+      const document = found.get(key) ?? null;
+      if (document === null || !handedOut.has(key)) {
+        handedOut.add(key);
+        return document;
       }
-    } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      for (const entry of entries) for (const settle of entry.settle) settle(failure);
-    }
+      return structuredCopy(document);
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import { Types, type Collection, type Connection } from 'mongoose';
 import { Cleanup } from '../../src/database/cleanup';
+import { SessionsRepository } from '../../src/sessions/store/sessions.repository';
 import {
   newSession,
   refreshCookieFrom,
@@ -35,6 +36,53 @@ describe('session store', () => {
     // the insert and the holder's read run side by side: either may start first
     expect(commands.slice(1, 3).sort()).toEqual(['refresh_tokens.insert', 'users.find']);
     expect(commands.slice(3)).toEqual(['session_activity.update']);
+  });
+
+  it('counts the open sessions of sign-ins at once in one command, each under its own user, time and cap', async () => {
+    const db = t.app.get<Connection>(getConnectionToken());
+    const sessions = t.app.get(SessionsRepository);
+    const [a, b, c] = await Promise.all([
+      newSession(t.http),
+      newSession(t.http),
+      newSession(t.http),
+    ]);
+    const moreOfA = [];
+    for (let n = 0; n < 3; n++) moreOfA.push(await signIn(t.http, a.username));
+    // one of a's four ended: three open
+    await db
+      .collection('sessions')
+      .updateOne(
+        { _id: new Types.ObjectId(sidOf(moreOfA[0])) },
+        { $set: { endedAt: new Date(), endedReason: 'logout' } },
+      );
+    const [userA, userB, userC] = [a, b, c].map((session) => new Types.ObjectId(session.userId));
+    const anyId = Types.ObjectId.createFromTime(0);
+    const now = new Date();
+    const later = new Date(Date.now() + 400 * 86_400_000);
+
+    let counts: number[] = [];
+    const commands = await commandsDuring(t, async () => {
+      counts = await Promise.all([
+        sessions.countOpen(userA, anyId, now, 10),
+        sessions.countOpen(userB, anyId, now, 10),
+        // its own cap, its own time (every session past its absolute lifetime), its own range
+        sessions.countOpen(userA, anyId, now, 2),
+        sessions.countOpen(userA, anyId, later, 10),
+        sessions.countOpen(userC, new Types.ObjectId(sidOf(c)), now, 10),
+      ]);
+    });
+    expect(counts).toEqual([3, 1, 2, 0, 0]);
+    expect(commands).toEqual(['sessions.find']);
+
+    // a reply that fills what the counts could use may lack rows: each is then read on its own
+    const filled = await commandsDuring(t, async () => {
+      counts = await Promise.all([
+        sessions.countOpen(userA, anyId, now, 1),
+        sessions.countOpen(userB, anyId, now, 1),
+      ]);
+    });
+    expect(counts).toEqual([1, 1]);
+    expect(filled).toEqual(['sessions.find', 'sessions.find', 'sessions.find']);
   });
 
   // disabling or deleting a user ends its sessions first; a refresh racing that must still lose

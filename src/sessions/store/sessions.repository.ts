@@ -10,6 +10,7 @@ import {
   insertOnce,
   updateById,
 } from '../../database/driver';
+import { Batcher } from '../../database/batcher';
 import { expiredBefore } from '../../database/expiring-id';
 import {
   SessionActivityDocument,
@@ -27,6 +28,12 @@ export class SessionsRepository {
     @InjectModel(SessionActivityDocument.name)
     private readonly activity: Model<SessionActivityDocument>,
   ) {}
+
+  /** Counts of open sessions asked for at once, sent together ({@link countOpenOf}). */
+  private readonly openCounts = new Batcher<OpenCount, number>(
+    (counts) => this.countOpenOf(counts),
+    MAX_COUNTS_PER_COMMAND,
+  );
 
   async insert(session: SessionRecord): Promise<void> {
     await insertOnce(this.sessions, session);
@@ -82,14 +89,50 @@ export class SessionsRepository {
 
   /**
    * How many of the user's sessions are open (as {@link openCursor} selects them), counted up to
-   * `upTo` only, in one command.
+   * `upTo` only. Counts asked for at once share one command ({@link countOpenOf}).
    */
-  async countOpen(
+  countOpen(
     userId: Types.ObjectId,
     aliveAfter: Types.ObjectId,
     now: Date,
     upTo: number,
   ): Promise<number> {
+    return this.openCounts.submit({ userId, aliveAfter, now, upTo });
+  }
+
+  /**
+   * The counts of a batch, from one find of the open sessions of all their users, under the
+   * earliest `now` and lowest `aliveAfter` among them (so it finds every session any of them
+   * counts), each count then taken from those rows under its own. Limited to what the counts
+   * can use together: a reply that fills the limit may lack a user's rows, and each count is then
+   * read on its own.
+   */
+  private async countOpenOf(counts: OpenCount[]): Promise<number[]> {
+    if (counts.length === 1) return [await this.countOpenAlone(counts[0])];
+    const limit = counts.reduce((sum, count) => sum + count.upTo, 0);
+    const rows = await findPage<OpenRow>(this.sessions, {
+      filter: openFilter(
+        [...new Map(counts.map((count) => [count.userId.toHexString(), count.userId])).values()],
+        { aliveAfter: earliest(counts.map((count) => count.aliveAfter)) },
+        earliest(counts.map((count) => count.now)),
+      ),
+      projection: { _id: 1, userId: 1, absoluteExpiresAt: 1 },
+      sort: { _id: -1 },
+      limit,
+    });
+    if (rows.length >= limit) return Promise.all(counts.map((count) => this.countOpenAlone(count)));
+    return counts.map(({ userId, aliveAfter, now, upTo }) => {
+      const open = rows.filter(
+        (row) =>
+          row.userId.equals(userId) &&
+          row._id.toHexString() > aliveAfter.toHexString() &&
+          row.absoluteExpiresAt > now,
+      );
+      return Math.min(open.length, upTo);
+    });
+  }
+
+  private async countOpenAlone({ userId, aliveAfter, now, upTo }: OpenCount): Promise<number> {
     const open = await findPage<{ _id: Types.ObjectId }>(this.sessions, {
       filter: openFilter([userId], { aliveAfter }, now),
       projection: { _id: 1 },
@@ -119,6 +162,28 @@ export class SessionsRepository {
       .toArray();
     return sessions.map((session) => session._id);
   }
+}
+
+/** A count of {@link SessionsRepository.countOpen}. */
+interface OpenCount {
+  userId: Types.ObjectId;
+  aliveAfter: Types.ObjectId;
+  now: Date;
+  upTo: number;
+}
+
+type OpenRow = Pick<SessionRecord, '_id' | 'userId' | 'absoluteExpiresAt'>;
+
+/** Users whose open sessions one command counts at most; a sign-in counts up to the cap plus one. */
+const MAX_COUNTS_PER_COMMAND = 50;
+
+/** The earliest of `values` (dates, or ObjectIds in `_id` order). */
+function earliest<T extends Date | Types.ObjectId>(values: T[]): T {
+  return values.reduce((first, value) => (key(value) < key(first) ? value : first));
+}
+
+function key(value: Date | Types.ObjectId): string | number {
+  return value instanceof Date ? value.getTime() : value.toHexString();
 }
 
 /** Equality on the indexed `userId` with an `_id` range: the shape FerretDB pushes down. */
