@@ -1,6 +1,7 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import { Connection, Types } from 'mongoose';
 import { Cleanup } from '../../src/database/cleanup';
+import { expiringId, expiryOf } from '../../src/database/expiring-id';
 import {
   cookiesNamed,
   decodeAccessToken,
@@ -271,6 +272,13 @@ describe('second factor (TOTP): REST', () => {
       expectSuccess(await verify(mfaToken, await authenticator.code()));
       expectError(await verify(mfaToken, recoveryCodes[0]), 401, 'INVALID_MFA_TOKEN');
       expectError(await verify('A'.repeat(43), recoveryCodes[0]), 401, 'INVALID_MFA_TOKEN');
+      // a token whose selector names the mark of its completion, which anyone holding the token
+      // can derive: no pending sign-in
+      const bytes = Buffer.from(mfaToken, 'base64url');
+      const selector = new Types.ObjectId(bytes.subarray(0, 12));
+      const mark = expiringId(expiryOf(selector), `completed:${selector.toHexString()}`);
+      const onMark = Buffer.concat([mark.id, bytes.subarray(12)]).toString('base64url');
+      expectError(await verify(onMark, recoveryCodes[0]), 401, 'INVALID_MFA_TOKEN');
       expectFieldError(await verify('', recoveryCodes[0]), 'mfaToken');
       // the recovery code was not spent by those refusals
       expectSuccess(await verify(await startMfaSignIn(t.http, session.username), recoveryCodes[0]));

@@ -112,7 +112,9 @@ export class MfaRepository {
       findOneById<MfaChallengeRecord>(this.challenges, id),
       findOneById(this.challenges, completionIdOf(id)),
     ]);
-    if (challenge === null || completion !== null) return null;
+    // a mark has no hash: a token whose selector names one (derived from a known id) is refused
+    if (challenge === null || completion !== null || typeof challenge.tokenHash !== 'string')
+      return null;
     return matchesHash(mfaToken, challenge.tokenHash) ? challenge : null;
   }
 
