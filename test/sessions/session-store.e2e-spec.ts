@@ -83,6 +83,20 @@ describe('session store', () => {
     });
     expect(counts).toEqual([1, 1]);
     expect(filled).toEqual(['sessions.find', 'sessions.find', 'sessions.find']);
+
+    // counts up to a cap of 10,000 share a read of a page, not of everything they could use
+    const limits = await commandsDuring(
+      t,
+      async () => {
+        counts = await Promise.all([
+          sessions.countOpen(userA, anyId, now, 10_001),
+          sessions.countOpen(userB, anyId, now, 10_001),
+        ]);
+      },
+      (event) => String(event.command.limit),
+    );
+    expect(counts).toEqual([3, 1]);
+    expect(limits).toEqual(['1000']);
   });
 
   // disabling or deleting a user ends its sessions first; a refresh racing that must still lose

@@ -104,12 +104,15 @@ export class SessionsRepository {
    * The counts of a batch, from one find of the open sessions of all their users, under the
    * earliest `now` and lowest `aliveAfter` among them (so it finds every session any of them
    * counts), each count then taken from those rows under its own. Limited to what the counts
-   * can use together: a reply that fills the limit may lack a user's rows, and each count is then
-   * read on its own.
+   * can use together (and {@link MAX_ROWS_PER_COUNT_COMMAND}): a reply that fills the limit may
+   * lack a user's rows, and each count is then read on its own.
    */
   private async countOpenOf(counts: OpenCount[]): Promise<number[]> {
     if (counts.length === 1) return [await this.countOpenAlone(counts[0])];
-    const limit = counts.reduce((sum, count) => sum + count.upTo, 0);
+    const limit = Math.min(
+      MAX_ROWS_PER_COUNT_COMMAND,
+      counts.reduce((sum, count) => sum + count.upTo, 0),
+    );
     const rows = await findPage<OpenRow>(this.sessions, {
       filter: openFilter(
         [...new Map(counts.map((count) => [count.userId.toHexString(), count.userId])).values()],
@@ -174,8 +177,14 @@ interface OpenCount {
 
 type OpenRow = Pick<SessionRecord, '_id' | 'userId' | 'absoluteExpiresAt'>;
 
-/** Users whose open sessions one command counts at most; a sign-in counts up to the cap plus one. */
+/** Counts one command answers at most. */
 const MAX_COUNTS_PER_COMMAND = 50;
+/**
+ * Rows one shared count reads at most (a sign-in counts up to the cap plus one, and the cap may be
+ * 10,000): the reply stays a page of small documents (findPage). Users near the cap fill it, and
+ * their counts are read one by one, as before.
+ */
+const MAX_ROWS_PER_COUNT_COMMAND = 1_000;
 
 /** The earliest of `values` (dates, or ObjectIds in `_id` order). */
 function earliest<T extends Date | Types.ObjectId>(values: T[]): T {
