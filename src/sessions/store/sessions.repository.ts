@@ -188,10 +188,11 @@ const MAX_ROWS_PER_COUNT_COMMAND = 1_000;
 
 /** The earliest of `values` (dates, or ObjectIds in `_id` order). */
 function earliest<T extends Date | Types.ObjectId>(values: T[]): T {
-  return values.reduce((first, value) => (key(value) < key(first) ? value : first));
+  return values.reduce((first, value) => (orderOf(value) < orderOf(first) ? value : first));
 }
 
-function key(value: Date | Types.ObjectId): string | number {
+/** What orders `value`: a date's time, an ObjectId's hex (its bytes' order). */
+function orderOf(value: Date | Types.ObjectId): string | number {
   return value instanceof Date ? value.getTime() : value.toHexString();
 }
 
