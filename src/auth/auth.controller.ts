@@ -15,7 +15,6 @@ import {
 import { ErrorCode } from '../common/errors/app-error';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
-import { CountOutcome } from '../metrics/count-outcome.interceptor';
 import { AuthRateLimited } from '../rate-limit/throttlers';
 import { User } from '../users/user.model';
 import { UsersService } from '../users/users.service';
@@ -72,7 +71,6 @@ export class AuthController {
   @Public()
   @AuthRateLimited()
   @Post('sign-in')
-  @CountOutcome()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Sign in with a password',
@@ -117,7 +115,6 @@ export class AuthController {
   @Public()
   @AuthRateLimited()
   @Post('mfa/verify')
-  @CountOutcome()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Second step of sign-in: a TOTP or recovery code',
@@ -149,7 +146,6 @@ export class AuthController {
 
   @Public()
   @Post('refresh-token')
-  @CountOutcome()
   @HttpCode(200)
   @ApiRefreshCookie('The refresh token to rotate; without it the answer is 401.')
   @ApiOperation({

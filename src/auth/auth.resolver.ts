@@ -3,7 +3,6 @@ import type { Request, Response } from 'express';
 import type { AuthUser, ClientInfo } from '../common/auth-user';
 import { Client, CurrentUser, Public } from '../common/decorators';
 import { PASSWORD_HASHING_COMPLEXITY } from '../common/graphql/graphql-limits';
-import { CountOutcome } from '../metrics/count-outcome.interceptor';
 import { AuthRateLimited } from '../rate-limit/throttlers';
 import { User } from '../users/user.model';
 import { UsersService } from '../users/users.service';
@@ -35,7 +34,6 @@ export class AuthResolver {
 
   @Public()
   @AuthRateLimited()
-  @CountOutcome()
   @Mutation(() => AuthPayload, {
     description:
       'Sign in with a password. Sets the HttpOnly refresh-token cookie and the device cookie (DEVICE_COOKIE_NAME), with which this browser can sign in while strangers hold the username throttled. With a second factor on, the right password answers UNAUTHENTICATED with extensions.errorCode MFA_REQUIRED and extensions.mfaToken (single use, 5 minutes), no token and no cookie: complete it with verifyMfa.',
@@ -55,7 +53,6 @@ export class AuthResolver {
 
   @Public()
   @AuthRateLimited()
-  @CountOutcome()
   @Mutation(() => AuthPayload, {
     description:
       'The second step of a signIn that answered MFA_REQUIRED: its mfaToken and a current TOTP code or an unused recovery code. Answers as signIn does (cookies, fresh token, amr ["pwd", "mfa"]). A wrong code (UNAUTHENTICATED, INVALID_MFA_CODE) counts in the account throttle and leaves the mfaToken usable until it expires; INVALID_MFA_TOKEN: sign in again.',
@@ -73,7 +70,6 @@ export class AuthResolver {
   }
 
   @Public()
-  @CountOutcome()
   @Mutation(() => AuthPayload, {
     description:
       'Rotates the refresh-token cookie (new Set-Cookie) and answers like signIn. A tab that lost a concurrent refresh within the grace window gets an access token without a new cookie.',

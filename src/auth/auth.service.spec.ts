@@ -15,6 +15,7 @@ import { unitTestJwtKeys } from '../tokens/token.fixture';
 import { SessionStore } from '../sessions/store/session-store';
 import { SessionEndReason } from '../sessions/store/session.schema';
 import { TokenService } from '../tokens/token.service';
+import { MetricsService } from '../metrics/metrics.service';
 
 const config = {
   jwt: {
@@ -26,6 +27,7 @@ const config = {
   refresh: { ttlSeconds: 3600, reuseGraceSeconds: 10, cookieName: 'refreshToken' },
   freshLoginMaxAgeSeconds: 600,
   mail: { requireEmailVerification: false },
+  metrics: { enabled: false },
   admin: { username: 'Root', password: 'irrelevant' },
 } as unknown as AppConfig;
 const client = { ip: '203.0.113.7', userAgent: 'jest' };
@@ -138,6 +140,7 @@ describe(AuthService.name, () => {
         } as AppConfig,
       ),
       mfa as unknown as MfaService,
+      new MetricsService(config),
       config,
     );
   });

@@ -4,6 +4,8 @@ import { AppError, ErrorCode, MfaRequiredError } from '../common/errors/app-erro
 import { AuthMethod, AuthUser, ClientInfo, Role } from '../common/auth-user';
 import { assertFreshLogin, assertOwnerOrAdmin } from '../common/policies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { AuthOperation } from '../metrics/auth-outcomes';
+import { MetricsService } from '../metrics/metrics.service';
 import { MfaService } from '../mfa/mfa.service';
 import { AccountThrottle } from '../rate-limit/account-throttle.service';
 import { EmailVerificationService } from '../recovery/email-verification.service';
@@ -52,6 +54,7 @@ export class AuthService {
     private readonly devices: DeviceCookies,
     private readonly emailVerification: EmailVerificationService,
     private readonly mfa: MfaService,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -98,11 +101,14 @@ export class AuthService {
       // no session and no cookie yet: the mfaToken stands for this password check
       throw new MfaRequiredError(await this.mfa.startChallenge(user, user.credentialVersion ?? 0));
     }
-    return this.startSession(
-      { id: user._id, credentialVersion: user.credentialVersion ?? 0 },
-      [AuthMethod.PASSWORD],
-      client,
-      deviceId,
+    return this.counted(
+      'signIn',
+      await this.startSession(
+        { id: user._id, credentialVersion: user.credentialVersion ?? 0 },
+        [AuthMethod.PASSWORD],
+        client,
+        deviceId,
+      ),
     );
   }
 
@@ -123,11 +129,14 @@ export class AuthService {
     if (!(await this.mfa.completeChallenge(challenge)))
       throw new AppError(ErrorCode.INVALID_MFA_TOKEN);
     // an account disabled since the password step is refused by the session's opening
-    return this.startSession(
-      { id: challenge.userId, credentialVersion: challenge.credentialVersion },
-      [AuthMethod.PASSWORD, AuthMethod.MFA],
-      client,
-      deviceId,
+    return this.counted(
+      'verifyMfa',
+      await this.startSession(
+        { id: challenge.userId, credentialVersion: challenge.credentialVersion },
+        [AuthMethod.PASSWORD, AuthMethod.MFA],
+        client,
+        deviceId,
+      ),
     );
   }
 
@@ -141,10 +150,10 @@ export class AuthService {
     if (outcome.kind !== 'rotated' && outcome.kind !== 'grace')
       throw new AppError(REFUSED_REFRESH[outcome.kind]);
     const access = this.tokens.issueAccessToken(outcome.holder, outcome.session, false);
-    return {
+    return this.counted('refresh', {
       value: { ...access, user: User.ofSelf(outcome.holder) },
       cookie: outcome.kind === 'rotated' ? setCookie(outcome.refreshToken) : KEEP_COOKIE,
-    };
+    });
   }
 
   /** Revokes a refresh token of the caller (or any, for an admin); its session ends with it. */
@@ -242,6 +251,18 @@ export class AuthService {
       },
       { endedSessions: ended.length },
     );
+  }
+
+  /**
+   * Counts an answer of `operation`, by whether it sets a new refresh cookie; its refusals are
+   * counted where they are answered (the exception filter), with the rate limit's.
+   */
+  private counted(
+    operation: AuthOperation,
+    answer: WithCookie<AuthPayload>,
+  ): WithCookie<AuthPayload> {
+    this.metrics.succeeded(operation, answer.cookie.action === 'set');
+    return answer;
   }
 
   /**

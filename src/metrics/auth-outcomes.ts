@@ -77,8 +77,8 @@ export function resultsOf(operation: AuthOperation): string[] {
 }
 
 /**
- * The counted operation a REST route or GraphQL root mutation performs: identified by its route
- * template or mutation name, so the guard, the interceptor and the exception filter all agree.
+ * The counted operation a REST route or GraphQL root mutation performs, for the exception filter
+ * to count a refusal under: identified by its route template or mutation name.
  */
 export function authOperationOf(host: ArgumentsHost): AuthOperation | undefined {
   if (host.getType<GqlContextType>() === 'graphql') {
