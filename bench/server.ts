@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -69,7 +69,7 @@ export class BenchServer {
     try {
       await waitUntilLive(child, baseUrl, options.logFile);
       const ferretPid = shared?.ferretPid ?? findFerretDbChild(child.pid!);
-      const mongoUri = shared?.mongoUri ?? `mongodb://127.0.0.1:${listeningPort(ferretPid)}/auth`;
+      const mongoUri = shared?.mongoUri ?? socketUri(ferretPid);
       return new BenchServer(
         child,
         baseUrl,
@@ -249,25 +249,17 @@ function findFerretDbChild(serverPid: number): number {
   return ferret;
 }
 
-/** The loopback TCP port a process listens on, from its socket inodes and /proc/net/tcp. */
-function listeningPort(pid: number): number {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (match !== null) inodes.add(match[1]);
-    } catch {
-      // fd closed meanwhile
-    }
-  }
-  const LISTEN = '0A';
-  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    if (fields.length > 9 && fields[3] === LISTEN && inodes.has(fields[9])) {
-      return parseInt(fields[1].split(':')[1], 16);
-    }
-  }
-  throw new Error(`FerretDB (pid ${pid}) listens on no IPv4 port`);
+/**
+ * The URI of the Unix socket FerretDB listens on (its `--listen-unix`), so the bounds reach the
+ * database as the server does.
+ */
+function socketUri(pid: number): string {
+  const flag = '--listen-unix=';
+  const socket = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    .split('\0')
+    .find((arg) => arg.startsWith(flag));
+  if (socket === undefined) throw new Error(`FerretDB (pid ${pid}) has no ${flag}`);
+  return `mongodb://${encodeURIComponent(socket.slice(flag.length))}/auth`;
 }
 
 /** Resident memory of a process in MiB, from /proc/<pid>/status; undefined once it is gone. */

@@ -1,6 +1,7 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -23,6 +24,8 @@ const BUILD_LOCK = join(TOOLS_DIR, 'ferretdb-build.lock');
 const BUILD_TIMEOUT_MS = 15 * 60_000;
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
+/** The longest Unix socket path macOS takes (Linux takes 107 bytes). */
+const MAX_SOCKET_PATH_BYTES = 103;
 
 function sourcesDigest(): string {
   const hash = createHash('sha256');
@@ -122,7 +125,12 @@ async function run(
   }
 }
 
-/** A running FerretDB child process on a free loopback port, its data in `dataDir`. */
+/**
+ * A running FerretDB child process, its data in `dataDir`. It listens on a Unix socket in a
+ * directory only this user can enter, never on a TCP port: FerretDB asks for no password, and
+ * the socket keeps every other user of the machine (and anything that can only open TCP
+ * connections) away from it. The socket also costs less per command than loopback TCP.
+ */
 export class EmbeddedDatabase {
   private constructor(
     private readonly child: ChildProcess,
@@ -130,28 +138,28 @@ export class EmbeddedDatabase {
     readonly dataDir: string,
   ) {}
 
-  /** `port` 0 picks a free one; a fixed port lets a restarted database keep its URI. */
-  static async start(dataDir: string, port = 0): Promise<EmbeddedDatabase> {
+  /** A database started again on the same `dataDir` answers at the same URI. */
+  static async start(dataDir: string): Promise<EmbeddedDatabase> {
     const binary = await ensureFerretDbBinary();
     const dbDir = join(dataDir, 'ferretdb');
-    mkdirSync(dbDir, { recursive: true });
+    mkdirSync(dbDir, { recursive: true, mode: 0o700 });
+    const { socket, socketDir } = socketPathIn(dbDir);
     const child = spawn(
       binary,
       [
         `--data-dir=${dbDir}`,
-        `--listen-addr=127.0.0.1:${port}`,
+        `--listen-unix=${socket}`,
         '--log-level=error',
         // the stdin pipe closes when this process dies, however it dies: FerretDB then stops too
         '--stop-on-stdin-eof',
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
+    if (socketDir !== undefined) {
+      child.once('exit', () => rmSync(socketDir, { recursive: true, force: true }));
+    }
     const uri = await readUri(child);
     return new EmbeddedDatabase(child, uri, dataDir);
-  }
-
-  get port(): number {
-    return Number(new URL(this.uri).port);
   }
 
   get isRunning(): boolean {
@@ -167,6 +175,18 @@ export class EmbeddedDatabase {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/**
+ * The socket goes into the database's own directory, unless that path is too long for a socket:
+ * then into a private directory of its own under the system's temporary one, removed when
+ * FerretDB exits. FerretDB removes the socket itself when it stops.
+ */
+function socketPathIn(dbDir: string): { socket: string; socketDir?: string } {
+  const socket = join(dbDir, 'mongodb.sock');
+  if (Buffer.byteLength(socket) <= MAX_SOCKET_PATH_BYTES) return { socket };
+  const socketDir = mkdtempSync(join(tmpdir(), 'auth-ferretdb-'));
+  return { socket: join(socketDir, 'mongodb.sock'), socketDir };
 }
 
 function readUri(child: ChildProcess): Promise<string> {

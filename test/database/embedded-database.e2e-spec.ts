@@ -1,10 +1,12 @@
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { MongoClient } from 'mongodb';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/load-config';
-import { EmbeddedDatabase } from '../../src/database/embedded-database';
+import { EmbeddedDatabase, EmbeddedDatabaseError } from '../../src/database/embedded-database';
 import { PASSWORD, uniqueUsername } from '../support/auth-helpers';
 
 async function startApp(env: Record<string, string>) {
@@ -14,7 +16,81 @@ async function startApp(env: Record<string, string>) {
   return { app, http: request(app.getHttpServer()) };
 }
 
+/** The socket path of an embedded database's URI (`mongodb://%2F...%2Fmongodb.sock/`). */
+function socketOf(uri: string): string {
+  return decodeURIComponent(/^mongodb:\/\/([^/]+)\//.exec(uri)![1]);
+}
+
+async function canUse(uri: string): Promise<boolean> {
+  const client = await MongoClient.connect(`${uri}probe`, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    const { insertedId } = await client.db().collection('probe').insertOne({ at: new Date() });
+    return (await client.db().collection('probe').findOne({ _id: insertedId })) !== null;
+  } finally {
+    await client.close();
+  }
+}
+
+/** A socket file nothing listens on: what a FerretDB killed without its shutdown leaves. */
+async function leaveStaleSocket(path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  const holder = spawn(process.execPath, [
+    '-e',
+    `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`,
+  ]);
+  await new Promise((listening) => holder.stdout.once('data', listening));
+  holder.kill('SIGKILL');
+  await new Promise((exited) => holder.once('exit', exited));
+}
+
 describe('embedded database', () => {
+  it('listens on a Unix socket in its data directory, which only its user can enter, also one made open by an earlier version', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'auth-socket-'));
+    const dbDir = join(dataDir, 'ferretdb');
+    mkdirSync(dbDir, { mode: 0o755 });
+    chmodSync(dbDir, 0o755);
+    const database = await EmbeddedDatabase.start(dataDir);
+    try {
+      expect(socketOf(database.uri)).toBe(join(dbDir, 'mongodb.sock'));
+      expect(statSync(socketOf(database.uri)).isSocket()).toBe(true);
+      expect(statSync(dbDir).mode & 0o777).toBe(0o700);
+      expect(await canUse(database.uri)).toBe(true);
+    } finally {
+      await database.stop();
+    }
+    expect(existsSync(join(dbDir, 'mongodb.sock'))).toBe(false);
+  });
+
+  it('takes over the socket a killed FerretDB left, and refuses to start a second one on the same files', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'auth-stale-'));
+    await leaveStaleSocket(join(dataDir, 'ferretdb', 'mongodb.sock'));
+    const database = await EmbeddedDatabase.start(dataDir);
+    try {
+      expect(await canUse(database.uri)).toBe(true);
+      const second = EmbeddedDatabase.start(dataDir);
+      await expect(second).rejects.toThrow(EmbeddedDatabaseError);
+      await expect(second).rejects.toThrow(/another FerretDB already listens on .*mongodb\.sock/);
+      expect(await canUse(database.uri)).toBe(true);
+    } finally {
+      await database.stop();
+    }
+  });
+
+  it('puts the socket in a private directory of its own when the data directory is too deep for a socket path', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'auth-deep-')), 'd'.repeat(100));
+    const database = await EmbeddedDatabase.start(dataDir);
+    const socketDir = dirname(socketOf(database.uri));
+    try {
+      expect(socketDir.startsWith(join(tmpdir(), 'auth-ferretdb-'))).toBe(true);
+      expect(statSync(socketDir).mode & 0o777).toBe(0o700);
+      expect(await canUse(database.uri)).toBe(true);
+      expect(existsSync(join(dataDir, 'ferretdb', 'probe.sqlite'))).toBe(true);
+    } finally {
+      await database.stop();
+    }
+    expect(existsSync(socketDir)).toBe(false);
+  });
+
   it('is started by the app when MONGODB_URI is unset, and keeps users and the signing key across restarts', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'auth-restart-'));
     const username = uniqueUsername('persist');
@@ -49,7 +125,6 @@ describe('embedded database', () => {
   it('answers 503 SERVICE_UNAVAILABLE quickly while the database is down, and recovers by itself', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'auth-outage-'));
     let database = await EmbeddedDatabase.start(dataDir);
-    const port = database.port;
     const { app, http } = await startApp({
       DATA_DIR: dataDir,
       MONGODB_URI: `${database.uri}outage`,
@@ -70,7 +145,8 @@ describe('embedded database', () => {
       expect(Date.now() - started).toBeLessThan(15_000);
       expect((await http.get('/health')).status).toBe(503);
 
-      database = await EmbeddedDatabase.start(dataDir, port);
+      // the same socket, so the app's URI finds it again
+      database = await EmbeddedDatabase.start(dataDir);
       let status = 0;
       for (let attempt = 0; attempt < 40 && status !== 200; attempt++) {
         status = (await http.post('/auth/sign-in').send({ username, password: PASSWORD })).status;

@@ -2,18 +2,22 @@
 // package. The stock cmd/ferretdb cannot be used from the module proxy: its build/version
 // package panics at start-up because the generated version.txt is not part of the module zip.
 //
-// It listens on --listen-addr (port 0 picks a free port), prints the MongoDB URI as the first
-// line on stdout once it accepts connections, and shuts down cleanly on SIGINT or SIGTERM, or,
+// It listens on the Unix socket --listen-unix only, so no other user of the machine can reach the
+// database (it has no authentication): the socket's directory, like --data-dir, is made private
+// to the user who runs it. It prints the MongoDB URI as the first line on stdout once it accepts
+// connections, and shuts down cleanly on SIGINT or SIGTERM, or,
 // with --stop-on-stdin-eof, when its standard input closes: a parent that holds the other end of
 // that pipe takes the database down with it however it dies, even by SIGKILL.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -25,7 +29,7 @@ import (
 
 func main() {
 	dataDir := flag.String("data-dir", ".data", "directory for the SQLite database files")
-	listenAddr := flag.String("listen-addr", "127.0.0.1:0", "TCP address to listen on")
+	listenUnix := flag.String("listen-unix", "", "Unix domain socket path to listen on (required)")
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
 	stopOnStdinEOF := flag.Bool("stop-on-stdin-eof", false, "shut down when standard input closes")
 	flag.Parse()
@@ -51,12 +55,20 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	if err = os.MkdirAll(absDir, 0o700); err != nil {
+	if *listenUnix == "" {
+		fail(errors.New("--listen-unix is required"))
+	}
+	for _, dir := range []string{absDir, filepath.Dir(*listenUnix)} {
+		if err = makePrivateDir(dir); err != nil {
+			fail(err)
+		}
+	}
+	if err = removeStaleSocket(*listenUnix); err != nil {
 		fail(err)
 	}
 
 	db, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listenAddr},
+		Listener:  ferretdb.ListenerConfig{Unix: *listenUnix},
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + absDir + "/",
@@ -84,6 +96,35 @@ func main() {
 	if err = <-done; err != nil {
 		fail(err)
 	}
+}
+
+// makePrivateDir creates dir, or takes an existing one (made by an earlier version, say) back from
+// other users: the SQLite files hold password hashes and sessions.
+func makePrivateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o700)
+}
+
+// removeStaleSocket removes the socket file a FerretDB killed without its shutdown left behind.
+// A socket something still listens on is another FerretDB on the same files: that is refused.
+func removeStaleSocket(path string) error {
+	info, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if info.Mode()&os.ModeSocket == 0 {
+		return fmt.Errorf("%s exists and is not a socket", path)
+	}
+	if conn, dialErr := net.Dial("unix", path); dialErr == nil {
+		_ = conn.Close()
+		return fmt.Errorf("another FerretDB already listens on %s", path)
+	}
+	return os.Remove(path)
 }
 
 func fail(err error) {
