@@ -141,7 +141,8 @@ export class EmbeddedDatabase {
   /** A database started again on the same `dataDir` answers at the same URI. */
   static async start(dataDir: string): Promise<EmbeddedDatabase> {
     const binary = await ensureFerretDbBinary();
-    const dbDir = join(dataDir, 'ferretdb');
+    // absolute: the URI names the socket, and a relative one would depend on the working directory
+    const dbDir = resolve(dataDir, 'ferretdb');
     mkdirSync(dbDir, { recursive: true, mode: 0o700 });
     const { socket, socketDir } = socketPathIn(dbDir);
     const child = spawn(
