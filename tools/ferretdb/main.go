@@ -3,7 +3,7 @@
 // package panics at start-up because the generated version.txt is not part of the module zip.
 //
 // It listens on the Unix socket --listen-unix only, so no other user of the machine can reach the
-// database (it has no authentication): the socket's directory, like --data-dir, is made private
+// database (it has no authentication): --data-dir, where the app puts the socket, is made private
 // to the user who runs it. It prints the MongoDB URI as the first line on stdout once it accepts
 // connections, and shuts down cleanly on SIGINT or SIGTERM, or,
 // with --stop-on-stdin-eof, when its standard input closes: a parent that holds the other end of
@@ -58,10 +58,12 @@ func main() {
 	if *listenUnix == "" {
 		fail(errors.New("--listen-unix is required"))
 	}
-	for _, dir := range []string{absDir, filepath.Dir(*listenUnix)} {
-		if err = makePrivateDir(dir); err != nil {
-			fail(err)
-		}
+	if err = makePrivateDir(absDir); err != nil {
+		fail(err)
+	}
+	// the app puts the socket in absDir, or in a private directory of its own (a long path)
+	if err = os.MkdirAll(filepath.Dir(*listenUnix), 0o700); err != nil {
+		fail(err)
 	}
 	if err = removeStaleSocket(*listenUnix); err != nil {
 		fail(err)
