@@ -143,7 +143,6 @@ export class EmbeddedDatabase {
     const binary = await ensureFerretDbBinary();
     // absolute: the URI names the socket, and a relative one would depend on the working directory
     const dbDir = resolve(dataDir, 'ferretdb');
-    mkdirSync(dbDir, { recursive: true, mode: 0o700 });
     const { socket, socketDir } = socketPathIn(dbDir);
     const child = spawn(
       binary,
