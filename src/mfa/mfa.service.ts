@@ -37,6 +37,9 @@ export interface MfaChallenge {
 /** A factor a code is checked against: the user's, as read at some point. */
 type CheckedFactor = Pick<MfaFactorRecord, '_id' | 'pending'> & ChallengeFactor;
 
+/** A code found among a factor's: a TOTP time step, or a recovery code of a set. */
+type CodeMatch = { totpStep: number } | { recoverySetId: string; index: number };
+
 /** Who presents a code: the throttle it counts under, and who acted, for the security log. */
 interface Presenter {
   subject: ThrottleSubject;
@@ -225,23 +228,49 @@ export class MfaService implements OnModuleInit {
    * Whether `code` is a current TOTP code of the factor, or one of its unused recovery codes;
    * accepting it uses it up. The factor is read again once the code is used up: a code of a factor
    * set up again, turned off or given new recovery codes since `factor` was read is refused.
+   *
+   * In a second step (no `caller`), `factor` is the one its password step read, up to 5 minutes
+   * ago: a code that is none of its codes is looked for in the factor as it is now, so that codes
+   * set up or regenerated since are taken as a new sign-in would take them.
    */
   private async accepts(factor: CheckedFactor, code: string, caller?: AuthUser): Promise<boolean> {
+    const match = this.matchOf(factor, code);
+    if (match !== undefined) return this.use(match, factor, caller);
+    if (caller !== undefined) return false;
+    const current = await this.currentFactor(factor, caller);
+    if (current.secret === factor.secret && current.recoverySetId === factor.recoverySetId)
+      return false;
+    const currentMatch = this.matchOf(current, code);
+    return currentMatch !== undefined && (await this.use(currentMatch, current, caller));
+  }
+
+  /** Which of the factor's codes `code` is: a TOTP step, a recovery code, or none. */
+  private matchOf(factor: CheckedFactor, code: string): CodeMatch | undefined {
     const userId = factor._id.toHexString();
     const totpCode = totpCandidate(code);
     if (totpCode !== undefined) {
       const secret = this.crypto.open(userId, factor.secret);
       const step = totpStepOf(secret, totpCode, Date.now() / 1000);
-      if (step === undefined) return false;
-      if (!(await this.store.claimTotpStep(factor._id, step, stepClaimExpiry(step)))) return false;
-      const current = await this.currentFactor(factor, caller);
-      return current.secret === factor.secret;
+      return step === undefined ? undefined : { totpStep: step };
     }
     const recoveryCode = normalizeRecoveryCode(code);
     const setId = factor.recoverySetId;
-    if (recoveryCode === undefined || setId === null) return false;
+    if (recoveryCode === undefined || setId === null) return undefined;
     const index = this.crypto.findRecoveryCode(userId, recoveryCode, factor.recoveryCodeDigests);
-    if (index < 0 || !(await this.store.claimRecoveryCode(setId, index))) return false;
+    return index < 0 ? undefined : { recoverySetId: setId, index };
+  }
+
+  /** Uses up the code `match` names, once, if `factor` is still the user's (see {@link accepts}). */
+  private async use(match: CodeMatch, factor: CheckedFactor, caller?: AuthUser): Promise<boolean> {
+    if ('totpStep' in match) {
+      const { totpStep } = match;
+      if (!(await this.store.claimTotpStep(factor._id, totpStep, stepClaimExpiry(totpStep))))
+        return false;
+      const current = await this.currentFactor(factor, caller);
+      return current.secret === factor.secret;
+    }
+    const { recoverySetId: setId, index } = match;
+    if (!(await this.store.claimRecoveryCode(setId, index))) return false;
     // a use of a set that is gone would outlive it: it is taken back
     const current = await this.currentFactor(factor, caller).catch(async (error: unknown) => {
       await this.store.releaseRecoveryCode(setId, index);

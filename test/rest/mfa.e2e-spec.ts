@@ -352,6 +352,22 @@ describe('second factor (TOTP): REST', () => {
       // the pending sign-in still completes with a current code
       expectSuccess(await verify(mfaToken, await authenticator.code()));
     });
+
+    it('takes a code of the factor as it is now in a sign-in started before it changed: new recovery codes, a factor set up again', async () => {
+      const { session, authenticator, recoveryCodes } = await enrolledUser('changedsince');
+      const beforeRegenerate = await startMfaSignIn(t.http, session.username);
+      const { recoveryCodes: fresh } = expectSuccess<{ recoveryCodes: string[] }>(
+        await regenerate(session.accessToken, recoveryCodes[0]),
+      );
+      expectSuccess(await verify(beforeRegenerate, fresh[0]));
+
+      const beforeSetUpAgain = await startMfaSignIn(t.http, session.username);
+      expectSuccess(await disable(session.accessToken, fresh[1]));
+      const { secret } = expectSuccess<{ secret: string }>(await setup(session.accessToken));
+      const again = authenticator.ofNewSecret(secret);
+      expectSuccess(await confirm(session.accessToken, await again.code()));
+      expectSuccess(await verify(beforeSetUpAgain, await again.code()));
+    });
   });
 
   describe('regenerate and disable', () => {

@@ -13,9 +13,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * the request arrives). When both are spent it waits for the next step to begin.
  */
 export class Authenticator {
-  private readonly spent = new Set<number>();
+  constructor(
+    readonly secret: string,
+    private readonly spent = new Set<number>(),
+  ) {}
 
-  constructor(readonly secret: string) {}
+  /**
+   * The app of a new secret of the same user (set up again): the server takes each step once per
+   * user, whatever the secret, so the steps this one gave out stay spent.
+   */
+  ofNewSecret(secret: string): Authenticator {
+    return new Authenticator(secret, this.spent);
+  }
 
   async code(): Promise<string> {
     for (;;) {
