@@ -3,6 +3,7 @@ import { mongo, type Model, type Types } from 'mongoose';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { InsertBatches, isDuplicateKey } from './insert-batches';
 import { ReadBatches } from './read-batches';
+import { readCommand } from './read-command';
 
 export { isDuplicateKey } from './insert-batches';
 
@@ -177,13 +178,13 @@ export interface PageQuery {
  * `singleBatch` closes the cursor with the reply, so a page must fit in one batch (16 MiB): for
  * pages of small documents only. The pages read here hold at most 1,000 users, tokens, events or
  * activity records of a few KiB at most (the longest field, a User-Agent, is cut at 1,024
- * characters: MAX_USER_AGENT_LENGTH). Unlike a driver cursor, a command is not retried by the
- * driver on a failover; that error is answered 503 like any unreachable database.
+ * characters: MAX_USER_AGENT_LENGTH). The driver does not retry a command on a failover as it does
+ * a cursor's `find`: {@link readCommand} does.
  */
 export async function findPage<T>(model: ModelCollection, query: PageQuery): Promise<T[]> {
   const db = model.db.db;
   if (db === undefined) throw new AppError(ErrorCode.SERVICE_UNAVAILABLE);
-  const reply = await db.command({
+  const reply = await readCommand(db, {
     find: model.collection.collectionName,
     filter: query.filter,
     ...(query.projection !== undefined && { projection: query.projection }),

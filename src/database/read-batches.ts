@@ -1,6 +1,7 @@
 import type { Document } from 'mongodb';
 import type { mongo, Types } from 'mongoose';
 import { Batcher } from './batcher';
+import { readCommand } from './read-command';
 
 /** Reads per command at most; the rest wait for the next one. */
 const MAX_BATCH = 500;
@@ -29,7 +30,7 @@ export class ReadBatches {
 
   private async read(ids: Id[]): Promise<(Document | null)[]> {
     const distinct = [...new Map(ids.map((id) => [keyOf(id), id])).values()];
-    const reply = await this.db.command({
+    const reply = await readCommand(this.db, {
       find: this.collectionName,
       filter: { _id: distinct.length === 1 ? distinct[0] : { $in: distinct } },
       ...(this.projection !== undefined && { projection: this.projection }),
