@@ -230,16 +230,23 @@ export class MfaService implements OnModuleInit {
    * set up again, turned off or given new recovery codes since `factor` was read is refused.
    *
    * In a second step (no `caller`), `factor` is the one its password step read, up to 5 minutes
-   * ago: a code that is none of its codes is looked for in the factor as it is now, so that codes
-   * set up or regenerated since are taken as a new sign-in would take them.
+   * ago: a recovery code that is none of its set's is looked for in the set the factor has now, so
+   * that codes regenerated since are taken as a new sign-in would take them. A factor turned off or
+   * set up again since gives its new codes to new sign-ins only.
    */
   private async accepts(factor: CheckedFactor, code: string, caller?: AuthUser): Promise<boolean> {
     const match = this.matchOf(factor, code);
     if (match !== undefined) return this.use(match, factor, caller);
-    if (caller !== undefined) return false;
-    const current = await this.currentFactor(factor, caller);
-    if (current.secret === factor.secret && current.recoverySetId === factor.recoverySetId)
-      return false;
+    const recoveryShaped =
+      totpCandidate(code) === undefined && normalizeRecoveryCode(code) !== undefined;
+    if (caller !== undefined || !recoveryShaped) return false;
+    const current = await this.store.findFactor(factor._id);
+    const regenerated =
+      current !== null &&
+      !current.pending &&
+      current.secret === factor.secret &&
+      current.recoverySetId !== factor.recoverySetId;
+    if (!regenerated) return false;
     const currentMatch = this.matchOf(current, code);
     return currentMatch !== undefined && (await this.use(currentMatch, current, caller));
   }

@@ -353,7 +353,7 @@ describe('second factor (TOTP): REST', () => {
       expectSuccess(await verify(mfaToken, await authenticator.code()));
     });
 
-    it('takes a code of the factor as it is now in a sign-in started before it changed: new recovery codes, a factor set up again', async () => {
+    it('takes recovery codes regenerated after the password step, and no code of a factor set up again since', async () => {
       const { session, authenticator, recoveryCodes } = await enrolledUser('changedsince');
       const beforeRegenerate = await startMfaSignIn(t.http, session.username);
       const { recoveryCodes: fresh } = expectSuccess<{ recoveryCodes: string[] }>(
@@ -361,12 +361,18 @@ describe('second factor (TOTP): REST', () => {
       );
       expectSuccess(await verify(beforeRegenerate, fresh[0]));
 
+      // turned off and set up again: a sign-in started before takes none of the new codes
       const beforeSetUpAgain = await startMfaSignIn(t.http, session.username);
       expectSuccess(await disable(session.accessToken, fresh[1]));
       const { secret } = expectSuccess<{ secret: string }>(await setup(session.accessToken));
       const again = authenticator.ofNewSecret(secret);
-      expectSuccess(await confirm(session.accessToken, await again.code()));
-      expectSuccess(await verify(beforeSetUpAgain, await again.code()));
+      const { recoveryCodes: newest } = expectSuccess<{ recoveryCodes: string[] }>(
+        await confirm(session.accessToken, await again.code()),
+      );
+      expectError(await verify(beforeSetUpAgain, newest[0]), 401, 'INVALID_MFA_CODE');
+      expectError(await verify(beforeSetUpAgain, await again.code()), 401, 'INVALID_MFA_CODE');
+      // the recovery code was not spent: a new sign-in takes it
+      expectSuccess(await verify(await startMfaSignIn(t.http, session.username), newest[0]));
     });
   });
 
