@@ -30,16 +30,21 @@ const RETRYABLE_READ_MESSAGE = /not master|not primary|node is recovering/i;
  * (`retryReads`), but never a command sent through `db.command`, which the floor uses for its
  * cheaper replies; a `find` changes nothing, so sending it twice is safe. The second try selects
  * a server again, waiting up to `serverSelectionTimeoutMS` for the new primary; its error is
- * answered as any other (503 for an unreachable database).
+ * answered as any other (503 for an unreachable database, where the first error, a stepped-down
+ * primary's, would be a 500). `retryReads=false` in the URI turns the second try off, as it does
+ * the driver's.
  */
-export async function readCommand(db: mongo.Db, command: Document): Promise<Document> {
+export async function readCommand(db: mongo.Db, command: FindCommand): Promise<Document> {
   try {
     return await db.command(command);
   } catch (error) {
-    if (!isRetryableRead(error)) throw error;
+    if (!isRetryableRead(error) || db.client.options.retryReads === false) throw error;
     return db.command(command);
   }
 }
+
+/** A command that only reads, and so may be sent twice: a `find`. */
+export type FindCommand = { find: string } & Document;
 
 /** Whether `error` is one after which a read may be sent again (see {@link readCommand}). */
 export function isRetryableRead(error: unknown): boolean {

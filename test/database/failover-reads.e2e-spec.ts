@@ -131,4 +131,27 @@ describe('reads across a dropped connection (a failover)', () => {
       ids: [second.userId],
     });
   });
+
+  it('sends nothing again with retryReads=false in the URI: the dropped read answers 503', async () => {
+    const noRetries = await createTestApp({
+      MONGODB_URI: `${proxy.uri}&retryReads=false`,
+      ADMIN_USERNAME: ADMIN.username,
+      ADMIN_PASSWORD: ADMIN.password,
+    });
+    try {
+      const admin = await signIn(noRetries.http, ADMIN.username, ADMIN.password);
+      const user = await newSession(noRetries.http);
+      proxy.dropNextFindWith(Buffer.from(user.userId, 'hex'));
+      const res = await noRetries.http
+        .get(`/users/${user.userId}`)
+        .set('Authorization', `Bearer ${admin.accessToken}`);
+      expect(proxy.dropped).toBe(1);
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({
+        status: 503,
+        code: 'SERVICE_UNAVAILABLE',
+      });
+    } finally {
+      await noRetries.close();
+    }
+  });
 });
