@@ -18,7 +18,7 @@ import { newRecoveryCodes, normalizeRecoveryCode } from './recovery-codes';
 import { MfaRepository, RecoverySet } from './store/mfa.repository';
 import { ChallengeFactor, MfaFactorRecord } from './store/mfa.schema';
 import { TotpSetup } from './totp-setup.model';
-import { newTotpSecret, TOTP_PERIOD_SECONDS, totpCandidate, totpStepOf, totpUri } from './totp';
+import { newTotpSecret, totpCandidate, totpStepOf, totpUri } from './totp';
 
 const CHALLENGE_TTL_MS = 5 * 60 * 1000;
 
@@ -271,8 +271,7 @@ export class MfaService implements OnModuleInit {
   private async use(match: CodeMatch, factor: CheckedFactor, caller?: AuthUser): Promise<boolean> {
     if ('totpStep' in match) {
       const { totpStep } = match;
-      if (!(await this.store.claimTotpStep(factor._id, totpStep, stepClaimExpiry(totpStep))))
-        return false;
+      if (!(await this.store.claimTotpStep(factor._id, totpStep))) return false;
       const current = await this.currentFactor(factor, caller);
       return current.secret === factor.secret;
     }
@@ -341,9 +340,4 @@ export class MfaService implements OnModuleInit {
       client,
     });
   }
-}
-
-/** A step can be accepted until one step after its own ends; one step more for clocks that disagree. */
-function stepClaimExpiry(step: number): Date {
-  return new Date((step + 3) * TOTP_PERIOD_SECONDS * 1000);
 }

@@ -1,7 +1,8 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import { Connection, Types } from 'mongoose';
 import { Cleanup } from '../../src/database/cleanup';
-import { expiringId, expiryOf } from '../../src/database/expiring-id';
+import { completionIdOf, totpClaimIdOf } from '../../src/mfa/store/mfa.repository';
+import { selectorOf } from '../../src/tokens/token.service';
 import {
   cookiesNamed,
   decodeAccessToken,
@@ -494,7 +495,9 @@ describe('second factor (TOTP): REST', () => {
       expect(await challenges.countDocuments({ userId })).toBe(2);
       expect(await challenges.countDocuments({ _id: completionMarkOf(completed) })).toBe(1);
       // the confirming code's step and the sign-in's
-      expect(await claims.countDocuments({})).toBeGreaterThanOrEqual(2);
+      const claimIds = authenticator.steps().map((step) => totpClaimIdOf(userId, step));
+      expect(claimIds).toHaveLength(2);
+      expect(await claims.countDocuments({ _id: { $in: claimIds } })).toBe(2);
 
       const cleanup = t.app.get(Cleanup);
       await cleanup.runOnce(new Date());
@@ -521,8 +524,7 @@ describe('second factor (TOTP): REST', () => {
   });
 });
 
-/** The `_id` under which the pending sign-in of `mfaToken` is marked completed (MfaRepository). */
+/** The `_id` under which the pending sign-in of `mfaToken` is marked completed. */
 function completionMarkOf(mfaToken: string): Types.ObjectId {
-  const selector = new Types.ObjectId(Buffer.from(mfaToken, 'base64url').subarray(0, 12));
-  return expiringId(expiryOf(selector), `completed:${selector.toHexString()}`);
+  return completionIdOf(selectorOf(mfaToken)!);
 }

@@ -38,6 +38,11 @@ export class Authenticator {
     }
   }
 
+  /** The time steps it gave out codes of. */
+  steps(): number[] {
+    return [...this.spent];
+  }
+
   /** A code the server accepted before (the last one given out), for replays. */
   lastCode(): string {
     return totpCodeAt(this.secret, Math.max(...this.spent) * TOTP_PERIOD_SECONDS);

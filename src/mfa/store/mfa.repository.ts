@@ -13,6 +13,7 @@ import {
 } from './mfa.schema';
 import { matchesHash, newSplitToken, selectorOf } from '../../tokens/token.service';
 import { RECOVERY_CODE_COUNT } from '../recovery-codes';
+import { TOTP_PERIOD_SECONDS } from '../totp';
 
 /** A new recovery-code set: its id and the digests of its codes. */
 export interface RecoverySet {
@@ -73,10 +74,8 @@ export class MfaRepository {
   }
 
   /** Accepts TOTP step `step` of the user once; false when it was accepted before. */
-  claimTotpStep(userId: Types.ObjectId, step: number, expiresAt: Date): Promise<boolean> {
-    return insertOnce(this.claims, {
-      _id: expiringId(expiresAt, `totp:${userId.toHexString()}:${step}`),
-    });
+  claimTotpStep(userId: Types.ObjectId, step: number): Promise<boolean> {
+    return insertOnce(this.claims, { _id: totpClaimIdOf(userId, step) });
   }
 
   /** Uses recovery code `index` of the set once; false when it was used before. */
@@ -142,8 +141,17 @@ export class MfaRepository {
   }
 }
 
+/**
+ * The `_id` of the claim on TOTP step `step` of a user. It expires when the step can no longer be
+ * accepted, one step after its own ends, plus one step more for clocks that disagree.
+ */
+export function totpClaimIdOf(userId: Types.ObjectId, step: number): Types.ObjectId {
+  const expiresAt = new Date((step + 3) * TOTP_PERIOD_SECONDS * 1000);
+  return expiringId(expiresAt, `totp:${userId.toHexString()}:${step}`);
+}
+
 /** The `_id` that marks a challenge completed, in the challenges' collection, at its expiry. */
-function completionIdOf(challengeId: Types.ObjectId): Types.ObjectId {
+export function completionIdOf(challengeId: Types.ObjectId): Types.ObjectId {
   return expiringId(expiryOf(challengeId), `completed:${challengeId.toHexString()}`);
 }
 
