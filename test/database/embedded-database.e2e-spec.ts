@@ -91,6 +91,35 @@ describe('embedded database', () => {
     expect(existsSync(socketDir)).toBe(false);
   });
 
+  it("cuts a database's write-ahead log back to 16 MiB once a burst that grew it is over", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'auth-wal-'));
+    const database = await EmbeddedDatabase.start(dataDir);
+    const client = await MongoClient.connect(`${database.uri}walbound`);
+    const wal = join(dataDir, 'ferretdb', 'walbound.sqlite-wal');
+    const limit = 16 * 1024 * 1024;
+    try {
+      const burst = client.db().collection('burst');
+      await burst.insertMany([{ index: -2 }, { index: -1 }]);
+      // a reader in the middle of a page holds its snapshot, so no checkpoint can start the log
+      // again: every write of the burst lands at its end
+      const reader = burst.find({}, { batchSize: 1 });
+      await reader.next();
+      const megabyte = 'x'.repeat(1024 * 1024);
+      for (let index = 0; index < 24; index++) await burst.insertOne({ index, megabyte });
+      expect(statSync(wal).size).toBeGreaterThan(limit);
+      await reader.close();
+      // the next commit's checkpoint copies the whole log into the database; the write after it
+      // starts the log again from its beginning, and cuts the file back then
+      await burst.insertOne({ after: 1 });
+      await burst.insertOne({ after: 2 });
+      expect(statSync(wal).size).toBeLessThanOrEqual(limit);
+      expect(await burst.countDocuments({})).toBe(28);
+    } finally {
+      await client.close();
+      await database.stop();
+    }
+  });
+
   it('is started by the app when MONGODB_URI is unset, and keeps users and the signing key across restarts', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'auth-restart-'));
     const username = uniqueUsername('persist');
