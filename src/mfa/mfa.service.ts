@@ -186,8 +186,9 @@ export class MfaService implements OnModuleInit {
   /**
    * A code of the user's second factor, presented in a sign-in's second step: checked under the
    * account throttle of the username the password was checked under (or of its known device,
-   * `deviceId`); a wrong one is INVALID_MFA_CODE and an `mfa-failed` event. A factor turned off
-   * since the password step makes the mfaToken INVALID_MFA_TOKEN: the password alone signs in now.
+   * `deviceId`); a wrong one is INVALID_MFA_CODE and an `mfa-failed` event. A factor turned off or
+   * set up again since the password step makes the mfaToken INVALID_MFA_TOKEN, whatever the code,
+   * and uncounted: the password alone signs in now, or starts a sign-in for the new factor.
    */
   async verifyCode(
     challenge: MfaChallenge,
@@ -202,7 +203,8 @@ export class MfaService implements OnModuleInit {
 
   /**
    * Accepts `code` for the factor under the throttle, or answers INVALID_MFA_CODE. A factor turned
-   * off meanwhile answers MFA_NOT_ENABLED to its signed-in owner, INVALID_MFA_TOKEN in a second step.
+   * off meanwhile answers MFA_NOT_ENABLED to its signed-in owner; in a second step, one turned off
+   * or set up again answers INVALID_MFA_TOKEN (see {@link currentFactor}).
    */
   private async checkCode(
     userId: Types.ObjectId,
@@ -230,23 +232,16 @@ export class MfaService implements OnModuleInit {
    * set up again, turned off or given new recovery codes since `factor` was read is refused.
    *
    * In a second step (no `caller`), `factor` is the one its password step read, up to 5 minutes
-   * ago: a recovery code that is none of its set's is looked for in the set the factor has now, so
-   * that codes regenerated since are taken as a new sign-in would take them. A factor turned off or
-   * set up again since gives its new codes to new sign-ins only.
+   * ago, so a code that is none of its codes is looked at against the factor as it is now (one
+   * read): recovery codes regenerated since are taken as a new sign-in would take them, and a
+   * factor turned off or set up again ends the sign-in.
    */
   private async accepts(factor: CheckedFactor, code: string, caller?: AuthUser): Promise<boolean> {
     const match = this.matchOf(factor, code);
     if (match !== undefined) return this.use(match, factor, caller);
-    const recoveryShaped =
-      totpCandidate(code) === undefined && normalizeRecoveryCode(code) !== undefined;
-    if (caller !== undefined || !recoveryShaped) return false;
-    const current = await this.store.findFactor(factor._id);
-    const regenerated =
-      current !== null &&
-      !current.pending &&
-      current.secret === factor.secret &&
-      current.recoverySetId !== factor.recoverySetId;
-    if (!regenerated) return false;
+    if (caller !== undefined) return false;
+    const current = await this.currentFactor(factor, caller);
+    if (current.recoverySetId === factor.recoverySetId) return false;
     const currentMatch = this.matchOf(current, code);
     return currentMatch !== undefined && (await this.use(currentMatch, current, caller));
   }
@@ -289,15 +284,19 @@ export class MfaService implements OnModuleInit {
 
   /**
    * The factor as stored now, in the state it was read in (pending or active); otherwise it was
-   * turned off meanwhile: MFA_NOT_ENABLED for its signed-in owner, INVALID_MFA_TOKEN in a second
-   * step (the password alone signs in now).
+   * turned off meanwhile: MFA_NOT_ENABLED for its signed-in owner. A second step's sign-in is
+   * over, INVALID_MFA_TOKEN, once its factor is turned off or set up again (another secret): the
+   * password alone signs in now, or starts a sign-in the new factor's codes complete.
    */
   private async currentFactor(factor: CheckedFactor, caller?: AuthUser): Promise<MfaFactorRecord> {
     const current = await this.store.findFactor(factor._id);
+    if (caller === undefined) {
+      if (current === null || current.pending || current.secret !== factor.secret)
+        throw new AppError(ErrorCode.INVALID_MFA_TOKEN);
+      return current;
+    }
     if (current !== null && current.pending === factor.pending) return current;
-    throw new AppError(
-      caller === undefined ? ErrorCode.INVALID_MFA_TOKEN : ErrorCode.MFA_NOT_ENABLED,
-    );
+    throw new AppError(ErrorCode.MFA_NOT_ENABLED);
   }
 
   private newRecoverySet(userId: string): { recoveryCodes: string[]; set: RecoverySet } {

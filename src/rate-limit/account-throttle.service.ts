@@ -74,6 +74,8 @@ export class AccountThrottle implements OnModuleInit {
   /**
    * Runs one password (or second-factor) check of `subject` under the throttle: refused with 429
    * while it is throttled; otherwise `check` runs, and its result (null for a failure) is counted.
+   * A check that throws reached no verdict (an mfaToken found dead, a lost database): it counts
+   * neither way, and gives back the one guess a lock lets through.
    */
   async check<T>(
     subject: ThrottleSubject,
@@ -83,7 +85,10 @@ export class AccountThrottle implements OnModuleInit {
   ): Promise<T | null> {
     if (this.threshold === 0) return check();
     const attempt = await this.begin(subject, ip);
-    const result = await check();
+    const result = await check().catch(async (error: unknown) => {
+      await this.giveBack(attempt);
+      throw error;
+    });
     if (result === null) await this.failed(attempt);
     else if (!completes(result)) await this.giveBack(attempt);
     else if (attempt.record !== null) await this.store.reset(attempt.key);

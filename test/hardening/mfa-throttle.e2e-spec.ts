@@ -118,6 +118,27 @@ describe('second factor under the account throttle', () => {
     expectError(await verify(mfaToken, recoveryCodes[1]), 429, 'TOO_MANY_REQUESTS');
   });
 
+  it('counts no code sent to a sign-in whose factor was turned off or set up again since: the sign-in is over', async () => {
+    const { username, authenticator, recoveryCodes, token } = await enrolled();
+    const turnedOff = await startMfaSignIn(t.http, username);
+    const setUpAgain = await startMfaSignIn(t.http, username);
+    const disable = (code: string) =>
+      t.http.delete('/auth/mfa').set('Authorization', `Bearer ${token}`).send({ code });
+    expectSuccess(await disable(recoveryCodes[0]));
+    for (let i = 0; i <= THRESHOLD; i++)
+      expectError(await verify(turnedOff, authenticator.wrongCode()), 401, 'INVALID_MFA_TOKEN');
+
+    const again = await enrolMfa(t.http, token, authenticator);
+    for (let i = 0; i <= THRESHOLD; i++)
+      expectError(
+        await verify(setUpAgain, again.authenticator.wrongCode()),
+        401,
+        'INVALID_MFA_TOKEN',
+      );
+    // no failure was counted: the new factor's sign-in goes through
+    expectSuccess(await verify(await startMfaSignIn(t.http, username), again.recoveryCodes[0]));
+  });
+
   it('lets the owner’s device through a username strangers hold throttled, and throttles a device by its own wrong codes', async () => {
     const owner = await enrolled();
     for (let i = 0; i < THRESHOLD; i++)
@@ -224,5 +245,31 @@ describe('second factor after a lock', () => {
         .post('/auth/mfa/verify')
         .send({ mfaToken: again, code: await authenticator.code() }),
     );
+  });
+
+  it('gives the one guess back to the next attempt when a second step finds its sign-in over', async () => {
+    const username = uniqueUsername('deadguess');
+    const { accessToken } = await newSession(t.http, username);
+    const { authenticator, recoveryCodes } = await enrolMfa(t.http, accessToken);
+    const mfaToken = await startMfaSignIn(t.http, username);
+    await t.http
+      .delete('/auth/mfa')
+      .set('Authorization', `Bearer ${accessToken}`)
+      .send({ code: recoveryCodes[0] })
+      .expect(200);
+    let refused: Response | undefined;
+    for (let i = 0; i <= THRESHOLD && refused?.status !== 429; i++)
+      refused = await t.http.post('/auth/sign-in').send({ username, password: 'a wrong password' });
+    expectError(refused!, 429, 'TOO_MANY_REQUESTS');
+    await new Promise((resolve) =>
+      setTimeout(resolve, Number(refused!.headers['retry-after']) * 1000 + 100),
+    );
+    // the lock's one guess goes to the dead sign-in, which reaches no verdict and gives it back
+    expectError(
+      await t.http.post('/auth/mfa/verify').send({ mfaToken, code: authenticator.wrongCode() }),
+      401,
+      'INVALID_MFA_TOKEN',
+    );
+    expectSuccess(await t.http.post('/auth/sign-in').send({ username, password: PASSWORD }));
   });
 });

@@ -316,10 +316,12 @@ describe('second factor (TOTP): REST', () => {
     });
 
     it('refuses a second step whose factor was turned off meanwhile: sign in again', async () => {
-      const { session, recoveryCodes } = await enrolledUser('turnedoff');
+      const { session, authenticator, recoveryCodes } = await enrolledUser('turnedoff');
       const mfaToken = await startMfaSignIn(t.http, session.username);
       expectSuccess(await disable(session.accessToken, recoveryCodes[0]));
-      expectError(await verify(mfaToken, recoveryCodes[1]), 401, 'INVALID_MFA_TOKEN');
+      // a code of the factor, a wrong one, one shaped like a recovery code, none: the sign-in is over
+      const codes = [recoveryCodes[1], authenticator.wrongCode(), 'aaaa-bbbb-cccc', 'not a code'];
+      for (const code of codes) expectError(await verify(mfaToken, code), 401, 'INVALID_MFA_TOKEN');
     });
     it('refuses a second step of an account disabled since the password step, and leaves it no session', async () => {
       const { session, recoveryCodes } = await enrolledUser('disabledmeanwhile');
@@ -354,7 +356,7 @@ describe('second factor (TOTP): REST', () => {
       expectSuccess(await verify(mfaToken, await authenticator.code()));
     });
 
-    it('takes recovery codes regenerated after the password step, and no code of a factor set up again since', async () => {
+    it('takes recovery codes regenerated after the password step; a factor set up again since ends it', async () => {
       const { session, authenticator, recoveryCodes } = await enrolledUser('changedsince');
       const beforeRegenerate = await startMfaSignIn(t.http, session.username);
       const { recoveryCodes: fresh } = expectSuccess<{ recoveryCodes: string[] }>(
@@ -362,7 +364,7 @@ describe('second factor (TOTP): REST', () => {
       );
       expectSuccess(await verify(beforeRegenerate, fresh[0]));
 
-      // turned off and set up again: a sign-in started before takes none of the new codes
+      // turned off and set up again: a sign-in started before is over, whatever code it gets
       const beforeSetUpAgain = await startMfaSignIn(t.http, session.username);
       expectSuccess(await disable(session.accessToken, fresh[1]));
       const { secret } = expectSuccess<{ secret: string }>(await setup(session.accessToken));
@@ -370,8 +372,9 @@ describe('second factor (TOTP): REST', () => {
       const { recoveryCodes: newest } = expectSuccess<{ recoveryCodes: string[] }>(
         await confirm(session.accessToken, await again.code()),
       );
-      expectError(await verify(beforeSetUpAgain, newest[0]), 401, 'INVALID_MFA_CODE');
-      expectError(await verify(beforeSetUpAgain, await again.code()), 401, 'INVALID_MFA_CODE');
+      expectError(await verify(beforeSetUpAgain, newest[0]), 401, 'INVALID_MFA_TOKEN');
+      expectError(await verify(beforeSetUpAgain, await again.code()), 401, 'INVALID_MFA_TOKEN');
+      expectError(await verify(beforeSetUpAgain, again.wrongCode()), 401, 'INVALID_MFA_TOKEN');
       // the recovery code was not spent: a new sign-in takes it
       expectSuccess(await verify(await startMfaSignIn(t.http, session.username), newest[0]));
     });
@@ -485,23 +488,36 @@ describe('second factor (TOTP): REST', () => {
   describe('stored state stays bounded', () => {
     it('deletes mfaTokens and used-code claims once they can no longer matter', async () => {
       const { session, authenticator } = await enrolledUser('bounded');
+      const issuedFrom = Date.now();
       await startMfaSignIn(t.http, session.username);
       const completed = await startMfaSignIn(t.http, session.username);
+      const issuedUntil = Date.now();
       expectSuccess(await verify(completed, await authenticator.code()));
       const userId = new Types.ObjectId(session.userId);
       const challenges = db.collection('mfa_challenges');
       const claims = db.collection('mfa_claims');
       // the one left pending, and the completed one beside the mark of its completion
       expect(await challenges.countDocuments({ userId })).toBe(2);
-      expect(await challenges.countDocuments({ _id: completionMarkOf(completed) })).toBe(1);
-      // the confirming code's step and the sign-in's
-      const claimIds = authenticator.steps().map((step) => totpClaimIdOf(userId, step));
+      const mark = completionMarkOf(completed);
+      expect(await challenges.countDocuments({ _id: mark })).toBe(1);
+      // the mark lasts as long as the mfaToken could (5 minutes, in whole seconds)
+      expect(mark.getTimestamp().getTime()).toBeGreaterThanOrEqual(issuedFrom + 300_000 - 1_000);
+      expect(mark.getTimestamp().getTime()).toBeLessThanOrEqual(issuedUntil + 300_000 + 1_000);
+      // the confirming code's step and the sign-in's, each kept until the end of the step after
+      // the next: a code is accepted one step late, plus one step for clocks that disagree
+      const steps = authenticator.steps();
+      const claimIds = steps.map((step) => totpClaimIdOf(userId, step));
       expect(claimIds).toHaveLength(2);
       expect(await claims.countDocuments({ _id: { $in: claimIds } })).toBe(2);
+      expect(claimIds.map((id) => id.getTimestamp().getTime())).toEqual(
+        steps.map((step) => (step + 3) * 30_000),
+      );
 
       const cleanup = t.app.get(Cleanup);
       await cleanup.runOnce(new Date());
       expect(await challenges.countDocuments({ userId })).toBe(2);
+      expect(await challenges.countDocuments({ _id: mark })).toBe(1);
+      expect(await claims.countDocuments({ _id: { $in: claimIds } })).toBe(2);
       // 5 minutes for an mfaToken; a used step matters until two steps after it, and one more
       await cleanup.runOnce(new Date(Date.now() + 6 * 60_000));
       expect(await challenges.countDocuments({})).toBe(0);

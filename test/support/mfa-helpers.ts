@@ -67,13 +67,21 @@ export interface Enrolment {
   recoveryCodes: string[];
 }
 
-/** Sets TOTP up and confirms it (REST), with a fresh access token of the user. */
-export async function enrolMfa(http: TestAgent, accessToken: string): Promise<Enrolment> {
+/**
+ * Sets TOTP up and confirms it (REST), with a fresh access token of the user; `previous`, the app
+ * of a factor the user had before, keeps the steps it spent (see {@link Authenticator.ofNewSecret}).
+ */
+export async function enrolMfa(
+  http: TestAgent,
+  accessToken: string,
+  previous?: Authenticator,
+): Promise<Enrolment> {
   const setup = await http
     .post('/auth/mfa/totp/setup')
     .set('Authorization', `Bearer ${accessToken}`)
     .expect(200);
-  const authenticator = new Authenticator(setup.body.data.secret as string);
+  const secret = setup.body.data.secret as string;
+  const authenticator = previous?.ofNewSecret(secret) ?? new Authenticator(secret);
   const confirmed = await http
     .post('/auth/mfa/totp/confirm')
     .set('Authorization', `Bearer ${accessToken}`)
