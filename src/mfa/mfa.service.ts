@@ -266,12 +266,13 @@ export class MfaService implements OnModuleInit {
   private async use(match: CodeMatch, factor: CheckedFactor, caller?: AuthUser): Promise<boolean> {
     if ('totpStep' in match) {
       const { totpStep } = match;
-      if (!(await this.store.claimTotpStep(factor._id, totpStep))) return false;
+      if (!(await this.store.claimTotpStep(factor._id, totpStep)))
+        return this.replayed(factor, caller);
       const current = await this.currentFactor(factor, caller);
       return current.secret === factor.secret;
     }
     const { recoverySetId: setId, index } = match;
-    if (!(await this.store.claimRecoveryCode(setId, index))) return false;
+    if (!(await this.store.claimRecoveryCode(setId, index))) return this.replayed(factor, caller);
     // a use of a set that is gone would outlive it: it is taken back
     const current = await this.currentFactor(factor, caller).catch(async (error: unknown) => {
       await this.store.releaseRecoveryCode(setId, index);
@@ -279,6 +280,15 @@ export class MfaService implements OnModuleInit {
     });
     if (current.recoverySetId === setId) return true;
     await this.store.releaseRecoveryCode(setId, index);
+    return false;
+  }
+
+  /**
+   * A code used before is refused; in a second step whose factor was turned off or set up again
+   * since, the sign-in is over first (INVALID_MFA_TOKEN, uncounted), as for any other code.
+   */
+  private async replayed(factor: CheckedFactor, caller?: AuthUser): Promise<false> {
+    if (caller === undefined) await this.currentFactor(factor, caller);
     return false;
   }
 

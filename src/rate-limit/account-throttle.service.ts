@@ -74,8 +74,8 @@ export class AccountThrottle implements OnModuleInit {
   /**
    * Runs one password (or second-factor) check of `subject` under the throttle: refused with 429
    * while it is throttled; otherwise `check` runs, and its result (null for a failure) is counted.
-   * A check that throws reached no verdict (an mfaToken found dead, a lost database): it counts
-   * neither way, and gives back the one guess a lock lets through.
+   * A check that throws (an mfaToken found over, a lost database) answers no verdict on the
+   * password or code: it counts neither way, and gives back the one guess a lock lets through.
    */
   async check<T>(
     subject: ThrottleSubject,

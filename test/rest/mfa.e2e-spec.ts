@@ -318,9 +318,16 @@ describe('second factor (TOTP): REST', () => {
     it('refuses a second step whose factor was turned off meanwhile: sign in again', async () => {
       const { session, authenticator, recoveryCodes } = await enrolledUser('turnedoff');
       const mfaToken = await startMfaSignIn(t.http, session.username);
-      expectSuccess(await disable(session.accessToken, recoveryCodes[0]));
-      // a code of the factor, a wrong one, one shaped like a recovery code, none: the sign-in is over
-      const codes = [recoveryCodes[1], authenticator.wrongCode(), 'aaaa-bbbb-cccc', 'not a code'];
+      expectSuccess(await disable(session.accessToken, await authenticator.code()));
+      // a code of the factor, the one that turned it off (a replay), a wrong one, one shaped like
+      // a recovery code, none: the sign-in is over
+      const codes = [
+        recoveryCodes[0],
+        authenticator.lastCode(),
+        authenticator.wrongCode(),
+        'aaaa-bbbb-cccc',
+        'not a code',
+      ];
       for (const code of codes) expectError(await verify(mfaToken, code), 401, 'INVALID_MFA_TOKEN');
     });
     it('refuses a second step of an account disabled since the password step, and leaves it no session', async () => {
