@@ -1,6 +1,7 @@
 import { Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
-import mongoose from 'mongoose';
+import { ModuleRef } from '@nestjs/core';
+import { getConnectionToken, MongooseModule } from '@nestjs/mongoose';
+import mongoose, { Connection } from 'mongoose';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EmbeddedDatabase } from './embedded-database';
 
@@ -18,7 +19,10 @@ const SERVER_SELECTION_TIMEOUT_MS = 3_000;
 export class EmbeddedDatabaseLauncher implements OnApplicationShutdown {
   private embedded: EmbeddedDatabase | undefined;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly moduleRef: ModuleRef,
+  ) {}
 
   async uri(): Promise<string> {
     if (this.config.mongodbUri !== undefined) return this.config.mongodbUri;
@@ -26,8 +30,16 @@ export class EmbeddedDatabaseLauncher implements OnApplicationShutdown {
     return this.embedded.uri;
   }
 
+  /**
+   * Nest shuts this module down before the connection that depends on it, so the connection is
+   * closed here first: FerretDB stopped under open connections waits for them (3 s), and a
+   * client then closes against a database that is gone. Mongoose's own close is a no-op after it.
+   */
   async onApplicationShutdown(): Promise<void> {
-    await this.embedded?.stop();
+    if (this.embedded === undefined) return;
+    const connection = this.moduleRef.get<Connection>(getConnectionToken(), { strict: false });
+    await connection.close();
+    await this.embedded.stop();
   }
 }
 

@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { getConnectionToken } from '@nestjs/mongoose';
 import { MongoClient } from 'mongodb';
+import type { Connection } from 'mongoose';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/load-config';
@@ -131,7 +133,15 @@ describe('embedded database', () => {
       .send({ username, password: PASSWORD })
       .expect(200);
     const accessToken = signIn.body.data.accessToken as string;
+    // the app closes its connection while FerretDB still runs, and stops FerretDB after that
+    const socket = join(dataDir, 'ferretdb', 'mongodb.sock');
+    let socketAtClose: boolean | undefined;
+    first.app.get<Connection>(getConnectionToken()).once('close', () => {
+      socketAtClose = existsSync(socket);
+    });
     await first.app.close();
+    expect(socketAtClose).toBe(true);
+    expect(existsSync(socket)).toBe(false);
 
     const second = await startApp({ DATA_DIR: dataDir });
     try {
