@@ -38,8 +38,11 @@ export class EmbeddedDatabaseLauncher implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     if (this.embedded === undefined) return;
     const connection = this.moduleRef.get<Connection>(getConnectionToken(), { strict: false });
-    await connection.close();
-    await this.embedded.stop();
+    try {
+      await connection.close();
+    } finally {
+      await this.embedded.stop();
+    }
   }
 }
 

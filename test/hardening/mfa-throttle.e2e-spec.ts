@@ -9,7 +9,7 @@ import {
   PASSWORD,
   uniqueUsername,
 } from '../support/auth-helpers';
-import { enrolMfa, Enrolment, startMfaSignIn } from '../support/mfa-helpers';
+import { disableMfa, enrolMfa, Enrolment, startMfaSignIn } from '../support/mfa-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 
 const THRESHOLD = 3;
@@ -122,9 +122,7 @@ describe('second factor under the account throttle', () => {
     const { username, authenticator, recoveryCodes, token } = await enrolled();
     const turnedOff = await startMfaSignIn(t.http, username);
     const setUpAgain = await startMfaSignIn(t.http, username);
-    const disable = (code: string) =>
-      t.http.delete('/auth/mfa').set('Authorization', `Bearer ${token}`).send({ code });
-    expectSuccess(await disable(recoveryCodes[0]));
+    expectSuccess(await disableMfa(t.http, token, recoveryCodes[0]));
     for (let i = 0; i <= THRESHOLD; i++)
       expectError(await verify(turnedOff, authenticator.wrongCode()), 401, 'INVALID_MFA_TOKEN');
 
@@ -252,11 +250,7 @@ describe('second factor after a lock', () => {
     const { accessToken } = await newSession(t.http, username);
     const { authenticator, recoveryCodes } = await enrolMfa(t.http, accessToken);
     const mfaToken = await startMfaSignIn(t.http, username);
-    await t.http
-      .delete('/auth/mfa')
-      .set('Authorization', `Bearer ${accessToken}`)
-      .send({ code: recoveryCodes[0] })
-      .expect(200);
+    expectSuccess(await disableMfa(t.http, accessToken, recoveryCodes[0]));
     let refused: Response | undefined;
     for (let i = 0; i <= THRESHOLD && refused?.status !== 429; i++)
       refused = await t.http.post('/auth/sign-in').send({ username, password: 'a wrong password' });

@@ -16,6 +16,7 @@ import {
 } from '../support/auth-helpers';
 import {
   Authenticator,
+  disableMfa,
   enrolMfa,
   mfaTokenOf,
   signInWithMfa,
@@ -46,8 +47,7 @@ describe('second factor (TOTP): REST', () => {
     post('/auth/mfa/totp/confirm', token).send({ code });
   const regenerate = (token: string, code: unknown) =>
     post('/auth/mfa/recovery-codes', token).send({ code });
-  const disable = (token: string, code: unknown) =>
-    t.http.delete('/auth/mfa').set('Authorization', bearer(token)).send({ code });
+  const disable = (token: string, code: unknown) => disableMfa(t.http, token, code);
   const verify = (mfaToken: string, code: unknown) =>
     t.http.post('/auth/mfa/verify').send({ mfaToken, code });
   const eventTypes = async (session: SignedIn): Promise<string[]> => {

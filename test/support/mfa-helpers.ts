@@ -90,6 +90,11 @@ export async function enrolMfa(
   return { authenticator, recoveryCodes: confirmed.body.data.recoveryCodes as string[] };
 }
 
+/** Turns the second factor off (REST `DELETE /auth/mfa`), with a fresh access token and a code. */
+export function disableMfa(http: TestAgent, accessToken: string, code: unknown) {
+  return http.delete('/auth/mfa').set('Authorization', `Bearer ${accessToken}`).send({ code });
+}
+
 /** The mfaToken of a sign-in answered 401 MFA_REQUIRED. */
 export function mfaTokenOf(res: Pick<Response, 'status' | 'body'>): string {
   expect({ status: res.status, code: res.body?.error?.code }).toEqual({
