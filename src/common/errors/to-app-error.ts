@@ -1,17 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { Error as MongooseError } from 'mongoose';
 import { AppError, ErrorCode } from './app-error';
-
-const DATABASE_UNAVAILABLE_ERRORS = new Set([
-  'MongoServerSelectionError',
-  'MongooseServerSelectionError',
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-  'MongoNotConnectedError',
-  'MongoTopologyClosedError',
-  'MongoPoolClearedError',
-  'MongoExpiredSessionError',
-]);
+import { isDatabaseUnavailable, isFailoverError } from './database-failures';
 
 const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: ErrorCode.VALIDATION_ERROR,
@@ -31,7 +21,9 @@ const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
  */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  if (isDatabaseUnavailable(error)) return new AppError(ErrorCode.SERVICE_UNAVAILABLE);
+  // no database, or a failover that outlasted the one retry: the client may send it again later
+  if (isDatabaseUnavailable(error) || isFailoverError(error))
+    return new AppError(ErrorCode.SERVICE_UNAVAILABLE);
   if (error instanceof MongooseError.CastError) {
     return new AppError(ErrorCode.VALIDATION_ERROR, undefined, [
       { field: error.path, message: `${error.path} is malformed` },
@@ -40,18 +32,6 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof HttpException) return fromHttpException(error);
   if (isBodyParserError(error)) return fromBodyParserError(error);
   return new AppError(ErrorCode.INTERNAL_ERROR);
-}
-
-function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (DATABASE_UNAVAILABLE_ERRORS.has(error.name)) return true;
-  // mongoose refuses operations while disconnected when bufferCommands is off
-  return (
-    error.name === 'MongooseError' &&
-    /before initial connection|Connection was force closed|Client must be connected/.test(
-      error.message,
-    )
-  );
 }
 
 function fromHttpException(error: HttpException): AppError {
