@@ -110,7 +110,8 @@ export const ERROR_CODE_MAPPING: Record<
   INVALID_MFA_TOKEN: {
     httpStatus: 401,
     graphqlCode: 'UNAUTHENTICATED',
-    defaultMessage: 'The mfaToken is unknown, expired or already used; sign in again',
+    defaultMessage:
+      'The mfaToken is unknown, expired or already used, or the second factor changed since; sign in again',
   },
   INVALID_MFA_CODE: {
     httpStatus: 401,
