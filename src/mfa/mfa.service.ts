@@ -266,7 +266,7 @@ export class MfaService implements OnModuleInit {
   private async use(match: CodeMatch, factor: CheckedFactor, caller?: AuthUser): Promise<boolean> {
     if ('totpStep' in match) {
       const { totpStep } = match;
-      if (!(await this.store.claimTotpStep(factor._id, totpStep)))
+      if (!(await this.store.claimTotpStep(factor._id, factor.secret, totpStep)))
         return this.replayed(factor, caller);
       const current = await this.currentFactor(factor, caller);
       return current.secret === factor.secret;

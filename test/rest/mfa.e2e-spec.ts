@@ -2,6 +2,7 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import { Connection, Types } from 'mongoose';
 import { Cleanup } from '../../src/database/cleanup';
 import { completionIdOf, totpClaimIdOf } from '../../src/mfa/store/mfa.repository';
+import { TOTP_PERIOD_SECONDS, totpCodeAt } from '../../src/mfa/totp';
 import { selectorOf } from '../../src/tokens/token.service';
 import {
   cookiesNamed,
@@ -364,7 +365,7 @@ describe('second factor (TOTP): REST', () => {
     });
 
     it('takes recovery codes regenerated after the password step; a factor set up again since ends it', async () => {
-      const { session, authenticator, recoveryCodes } = await enrolledUser('changedsince');
+      const { session, recoveryCodes } = await enrolledUser('changedsince');
       const beforeRegenerate = await startMfaSignIn(t.http, session.username);
       const { recoveryCodes: fresh } = expectSuccess<{ recoveryCodes: string[] }>(
         await regenerate(session.accessToken, recoveryCodes[0]),
@@ -375,7 +376,7 @@ describe('second factor (TOTP): REST', () => {
       const beforeSetUpAgain = await startMfaSignIn(t.http, session.username);
       expectSuccess(await disable(session.accessToken, fresh[1]));
       const { secret } = expectSuccess<{ secret: string }>(await setup(session.accessToken));
-      const again = authenticator.ofNewSecret(secret);
+      const again = new Authenticator(secret);
       const { recoveryCodes: newest } = expectSuccess<{ recoveryCodes: string[] }>(
         await confirm(session.accessToken, await again.code()),
       );
@@ -384,6 +385,27 @@ describe('second factor (TOTP): REST', () => {
       expectError(await verify(beforeSetUpAgain, again.wrongCode()), 401, 'INVALID_MFA_TOKEN');
       // the recovery code was not spent: a new sign-in takes it
       expectSuccess(await verify(await startMfaSignIn(t.http, session.username), newest[0]));
+    });
+
+    it("takes a new factor's codes at once: the steps the old factor's codes claimed, even by a sign-in it ended, refuse none of them", async () => {
+      const { session, authenticator: old, recoveryCodes } = await enrolledUser('claimedsteps');
+      const [confirmedStep] = old.steps();
+      const codeAt = (secret: string, step: number) =>
+        totpCodeAt(secret, step * TOTP_PERIOD_SECONDS);
+      const beforeReset = await startMfaSignIn(t.http, session.username);
+      expectSuccess(await disable(session.accessToken, recoveryCodes[0]));
+      const { secret } = expectSuccess<{ secret: string }>(await setup(session.accessToken));
+      // the new app's code of the step the old factor's confirmation claimed
+      expectSuccess(await confirm(session.accessToken, codeAt(secret, confirmedStep)));
+      // a sign-in started before the reset claims the next step with the old app's code, and is over
+      expectError(
+        await verify(beforeReset, codeAt(old.secret, confirmedStep + 1)),
+        401,
+        'INVALID_MFA_TOKEN',
+      );
+      // the new app's code of that step signs in
+      const mfaToken = await startMfaSignIn(t.http, session.username);
+      expectSuccess(await verify(mfaToken, codeAt(secret, confirmedStep + 1)));
     });
   });
 
@@ -513,7 +535,8 @@ describe('second factor (TOTP): REST', () => {
       // the confirming code's step and the sign-in's, each kept until the end of the step after
       // the next: a code is accepted one step late, plus one step for clocks that disagree
       const steps = authenticator.steps();
-      const claimIds = steps.map((step) => totpClaimIdOf(userId, step));
+      const factor = await db.collection('mfa_factors').findOne({ _id: userId });
+      const claimIds = steps.map((step) => totpClaimIdOf(userId, factor!.secret as string, step));
       expect(claimIds).toHaveLength(2);
       expect(await claims.countDocuments({ _id: { $in: claimIds } })).toBe(2);
       expect(claimIds.map((id) => id.getTimestamp().getTime())).toEqual(

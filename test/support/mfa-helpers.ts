@@ -13,18 +13,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * the request arrives). When both are spent it waits for the next step to begin.
  */
 export class Authenticator {
-  constructor(
-    readonly secret: string,
-    private readonly spent = new Set<number>(),
-  ) {}
+  private readonly spent = new Set<number>();
 
-  /**
-   * The app of a new secret of the same user (set up again): the server takes each step once per
-   * user, whatever the secret, so the steps this one gave out stay spent.
-   */
-  ofNewSecret(secret: string): Authenticator {
-    return new Authenticator(secret, this.spent);
-  }
+  constructor(readonly secret: string) {}
 
   async code(): Promise<string> {
     for (;;) {
@@ -67,21 +58,14 @@ export interface Enrolment {
   recoveryCodes: string[];
 }
 
-/**
- * Sets TOTP up and confirms it (REST), with a fresh access token of the user; `previous`, the app
- * of a factor the user had before, keeps the steps it spent (see {@link Authenticator.ofNewSecret}).
- */
-export async function enrolMfa(
-  http: TestAgent,
-  accessToken: string,
-  previous?: Authenticator,
-): Promise<Enrolment> {
+/** Sets TOTP up and confirms it (REST), with a fresh access token of the user. */
+export async function enrolMfa(http: TestAgent, accessToken: string): Promise<Enrolment> {
   const setup = await http
     .post('/auth/mfa/totp/setup')
     .set('Authorization', `Bearer ${accessToken}`)
     .expect(200);
   const secret = setup.body.data.secret as string;
-  const authenticator = previous?.ofNewSecret(secret) ?? new Authenticator(secret);
+  const authenticator = new Authenticator(secret);
   const confirmed = await http
     .post('/auth/mfa/totp/confirm')
     .set('Authorization', `Bearer ${accessToken}`)

@@ -73,9 +73,12 @@ export class MfaRepository {
     await this.forgetRecoverySet(factor.recoverySetId);
   }
 
-  /** Accepts TOTP step `step` of the user once; false when it was accepted before. */
-  claimTotpStep(userId: Types.ObjectId, step: number): Promise<boolean> {
-    return insertOnce(this.claims, { _id: totpClaimIdOf(userId, step) });
+  /**
+   * Accepts TOTP step `step` of the user's factor with sealed secret `secret` once; false when it
+   * was accepted before.
+   */
+  claimTotpStep(userId: Types.ObjectId, secret: string, step: number): Promise<boolean> {
+    return insertOnce(this.claims, { _id: totpClaimIdOf(userId, secret, step) });
   }
 
   /** Uses recovery code `index` of the set once; false when it was used before. */
@@ -142,12 +145,19 @@ export class MfaRepository {
 }
 
 /**
- * The `_id` of the claim on TOTP step `step` of a user. It expires when the step can no longer be
- * accepted, one step after its own ends, plus one step more for clocks that disagree.
+ * The `_id` of the claim on TOTP step `step` of a user's factor, the one whose sealed secret is
+ * `secret`: a factor set up again has codes of its own, which its predecessor's claims (a replay
+ * of the old app's code, a sign-in started before the reset) must not refuse. It expires when the
+ * step can no longer be accepted, one step after its own ends, plus one step more for clocks that
+ * disagree.
  */
-export function totpClaimIdOf(userId: Types.ObjectId, step: number): Types.ObjectId {
+export function totpClaimIdOf(
+  userId: Types.ObjectId,
+  secret: string,
+  step: number,
+): Types.ObjectId {
   const expiresAt = new Date((step + 3) * TOTP_PERIOD_SECONDS * 1000);
-  return expiringId(expiresAt, `totp:${userId.toHexString()}:${step}`);
+  return expiringId(expiresAt, `totp:${userId.toHexString()}:${secret}:${step}`);
 }
 
 /** The `_id` that marks a challenge completed, in the challenges' collection, at its expiry. */
