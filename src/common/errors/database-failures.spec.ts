@@ -26,6 +26,15 @@ describe('isFailoverError', () => {
         code,
         failover: false,
       });
+    // a message that quotes a stored value is not a server saying it in words
+    expect(isFailoverError(serverError(11000, 'E11000 dup key: { _id: "not primary" }'))).toBe(
+      false,
+    );
+    // the primary applied the write; only its replication is in doubt
+    const writeConcern = new mongo.MongoWriteConcernError({
+      writeConcernError: { code: 91, errmsg: 'shutdown in progress' },
+    } as never);
+    expect(isFailoverError(writeConcern)).toBe(false);
     const noServer = new mongo.MongoServerSelectionError('no server', {} as never);
     expect(isFailoverError(noServer)).toBe(false);
     expect(isFailoverError(new Error('a bug'))).toBe(false);

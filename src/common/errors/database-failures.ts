@@ -50,15 +50,17 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /**
  * Whether `error` is one a failover causes: a connection dropped under the command, or a primary
- * that stepped down (or is shutting down) while the replica set elects another. The command
- * changed nothing that a second try could not redo: a read may be sent again, and a client told
- * 503 may send its request again.
+ * that stepped down (or is shutting down) and refused it while the replica set elects another.
+ * A read may be sent again after it, and a client told 503 may send its request again. A write
+ * concern error is not one, whatever its code: the primary applied the write, and only its
+ * replication is in doubt, so sending it again would not do the same thing.
  */
 export function isFailoverError(error: unknown): boolean {
   if (error instanceof mongo.MongoNetworkError) return true;
-  if (!(error instanceof mongo.MongoServerError)) return false;
-  return (
-    (typeof error.code === 'number' && FAILOVER_CODES.has(error.code)) ||
-    FAILOVER_MESSAGE.test(error.message)
-  );
+  if (!(error instanceof mongo.MongoServerError) || error instanceof mongo.MongoWriteConcernError)
+    return false;
+  // the words count only where the server gave no code (a message may quote stored values)
+  return typeof error.code === 'number' && error.code !== 0
+    ? FAILOVER_CODES.has(error.code)
+    : FAILOVER_MESSAGE.test(error.message);
 }
