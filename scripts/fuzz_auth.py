@@ -119,9 +119,6 @@ class Identity:
         # the refresh cookie (and any other) of the current session, by name
         self.cookies: dict[str, str] = {}
         self.issued_cookies: set[str] = set()
-        # refresh tokens the server no longer takes: rotated away from this identity's session, or
-        # revoked by a case (whoever owned them)
-        self.spent_tokens: set[str] = set()
 
     def _post(self, path: str, body: dict[str, Any]) -> requests.Response:
         return requests.post(f"{self.base_url}{path}", json=body, timeout=30)
@@ -178,7 +175,6 @@ class Identity:
             for name, morsel in SimpleCookie(header).items():
                 if name not in self.cookies or case.cookies.get(name) != self.cookies[name]:
                     continue
-                self.spent_tokens.add(self.cookies[name])
                 if morsel.value == "" or morsel["max-age"] == "0":
                     cleared = True
                 else:
@@ -384,9 +380,16 @@ REAL_VALUES = {
     "POST /auth/mfa/recovery-codes": ("case", "enrolled_caller"),
     "DELETE /auth/mfa": ("case", "enrolled_caller"),
     "POST /auth/mfa/verify": ("case", "second_step"),
-    REVOKE_TOKEN: ("body.token", "spare_refresh_token"),
     "DELETE /users/{id}/sessions/{sessionId}": ("path.session", "spare_session"),
 }
+
+
+def label_of(case: Any) -> str:
+    return f"{case.operation.method.upper()} {case.operation.path}"
+
+
+def is_positive(case: Any) -> bool:
+    return case.meta is not None and case.meta.generation.mode.name == "POSITIVE"
 
 
 def refresh_cookie_of(case: Any) -> str:
@@ -410,14 +413,11 @@ def install_hooks() -> None:
     me = identity_for(pass_name, os.environ["FUZZ_BASE_URL"])
     mailed = MailedTokens(os.environ["FUZZ_BASE_URL"], os.environ.get("FUZZ_SERVER_LOG"))
     mfa = MfaAccounts(os.environ["FUZZ_BASE_URL"])
-    sources = {
-        "spare_refresh_token": lambda case: me.spare_refresh_token(refresh_cookie_of(case)),
-        "spare_session": lambda case: me.spare_session(),
-    }
+    sources = {"spare_session": lambda case: me.spare_session()}
 
     def with_real_value(case: Any) -> None:
-        label = f"{case.operation.method.upper()} {case.operation.path}"
-        if label not in REAL_VALUES or case.meta is None or case.meta.generation.mode.name != "POSITIVE":
+        label = label_of(case)
+        if label not in REAL_VALUES or not is_positive(case):
             return
         where, source = REAL_VALUES[label]
         if where == "case":
@@ -482,23 +482,33 @@ def install_hooks() -> None:
         """The examples phase does not pass through map_case: its cases get their real values here.
         (Filling every real value in before_call instead, which reaches every phase, once left
         DELETE /users/{id}/sessions/{sessionId} answered only 401/403 in 4.32.5, not looked into;
-        before_call below only replaces the spent refresh tokens that links bring.)"""
+        before_call below serves revoke-token only.)"""
         for case in examples:
             with_real_value(case)
 
     @schemathesis.hook
     def before_call(context: Any, case: Any, **kwargs: Any) -> None:
-        """The stateful phase merges a link's values into a case after map_case, so revoke-token
-        can be sent a refresh token that an earlier answer of the scenario set and a later step
-        spent (sign-in -> refresh-token -> refresh-token -> revoke-token with the first refresh's
-        cookie, rotated by the second). The API rightly refuses it (400 INVALID_TOKEN), and a
-        scenario whose every positive revoke drew one fails the run (validation_mismatch). Such a
-        case gets a live token instead; links to live tokens are still followed."""
-        if f"{case.operation.method.upper()} {case.operation.path}" != REVOKE_TOKEN:
+        """Every positive revoke-token case is sent a token that is live as it leaves: a new
+        session's of the caller's own, where the server reads it (the body's token, or the cookie
+        when the body names none). Whether any other token is live depends on all that happened
+        since it was issued, which the hooks cannot follow: a link's value from an earlier answer
+        of the scenario may have been rotated by a later refresh, or its session ended (revoked,
+        its user disabled or deleted) or evicted by the session cap, and a generated cookie never
+        is. The API rightly refuses those (400 INVALID_TOKEN), and one scenario whose every
+        positive revoke drew one fails the run (validation_mismatch; twice in CI). This runs after
+        the stateful phase merges a link's values into the case, which map_case never sees."""
+        if label_of(case) != REVOKE_TOKEN or not is_positive(case):
             return
-        token = case.body.get("token") if isinstance(case.body, dict) else None
-        if isinstance(token, str) and token in me.spent_tokens:
-            with_real_value(case)
+        cookie = refresh_cookie_of(case)
+        token = me.spare_refresh_token(cookie)
+        if token is None:
+            return
+        if isinstance(case.body, dict) and isinstance(case.body.get("token"), str):
+            case.body["token"] = token
+        else:
+            if case.cookies is None:
+                case.cookies = {}
+            case.cookies[cookie] = token
 
     @schemathesis.hook
     def filter_case(context: Any, case: Any) -> bool:
@@ -517,9 +527,6 @@ def install_hooks() -> None:
         if me.note_cookies(case, response):
             me.sign_in()
             return
-        label = f"{case.operation.method.upper()} {case.operation.path}"
-        if label == REVOKE_TOKEN and 200 <= response.status_code < 300 and isinstance(case.body, dict):
-            me.spent_tokens.add(str(case.body.get("token")))
         if not me.owns(case):
             return
         if response.status_code == 401 and error_code(response) == "UNAUTHORIZED":
